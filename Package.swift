@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Confidant",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "VaultCrypto", targets: ["VaultCrypto"]),
+        .library(name: "VaultCore", targets: ["VaultCore"]),
+        .executable(name: "confidant", targets: ["confidant"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "Clibsodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .target(name: "VaultCrypto", dependencies: ["Clibsodium"]),
+        .target(
+            name: "VaultCore",
+            dependencies: ["VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .executableTarget(
+            name: "confidant",
+            dependencies: ["VaultCore", "VaultCrypto", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultCrypto"], path: "Tests/VaultTestSupport"),
+        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
+        .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultCrypto", "VaultTestSupport"]),
+        .testTarget(name: "confidantTests", dependencies: ["confidant", "VaultCore", "VaultTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,25 @@
+import Foundation
+
+/// A client's profile. Stored only encrypted under the client's data key.
+public struct ClientProfile: Sendable, Equatable, Codable {
+    public var name: String
+    public var dateOfBirth: String?
+    public var contact: String?
+
+    public init(name: String, dateOfBirth: String? = nil, contact: String? = nil) {
+        self.name = name
+        self.dateOfBirth = dateOfBirth
+        self.contact = contact
+    }
+
+    /// - Throws: ``VaultError`` (usage) for an empty name or a malformed date of birth.
+    public func validated() throws -> ClientProfile {
+        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw VaultError.usage("client name must not be empty")
+        }
+        if let dob = dateOfBirth, !CalendarDate.isValid(dob) {
+            throw VaultError.usage("date of birth '\(dob)' must be a date YYYY-MM-DD")
+        }
+        return self
+    }
+}

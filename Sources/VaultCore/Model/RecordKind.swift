@@ -1,0 +1,18 @@
+/// What a stored, encrypted record is. Part of every record's associated data.
+public enum RecordKind: String, Sendable, Codable, CaseIterable {
+    /// The client's profile (name, date of birth, contact).
+    case profile
+    /// A session note, part of the designated record set.
+    case progress
+    /// A psychotherapy (process) note, 45 CFR 164.501: sealed to its author only.
+    case psychotherapy
+    /// A treatment agreement (relationship, safety or confidentiality), versioned.
+    case agreement
+}
+
+/// The kind of a note as the CLI names it.
+public enum NoteKind: String, Sendable, Codable, CaseIterable {
+    case progress, psychotherapy
+
+    var recordKind: RecordKind { self == .progress ? .progress : .psychotherapy }
+}

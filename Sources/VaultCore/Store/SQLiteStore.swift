@@ -1,0 +1,154 @@
+import Foundation
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The embedded store: one SQLite file in WAL mode, through GRDB's `DatabasePool`.
+///
+/// `synchronous=FULL` makes every commit durable before it returns (the access entry of an open
+/// is on disk before plaintext is released); `secure_delete=ON` overwrites deleted content
+/// (destroyed key wraps); a busy timeout lets a second process wait its turn.
+public final class SQLiteStore: VaultStore, @unchecked Sendable {
+    let pool: DatabasePool
+    public let path: String
+
+    /// How long a writer waits for another process before giving up with "busy" (exit 75).
+    public static let busyTimeout: TimeInterval = 10
+
+    private init(pool: DatabasePool, path: String) {
+        self.pool = pool
+        self.path = path
+    }
+
+    /// Creates a new, empty vault file (mode 0600). Fails if anything exists at `path`.
+    public static func create(path: String) throws -> SQLiteStore {
+        if FileManager.default.fileExists(atPath: path) {
+            throw VaultError(.cannotCreate, "\(path) already exists; choose another --vault path or remove it")
+        }
+        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw VaultError(.cannotCreate, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        Glibc.close(fd)
+        let store = try openPool(path: path)
+        try mapErrors {
+            try store.pool.barrierWriteWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+            }
+            try Schema.migrator.migrate(store.pool)
+        }
+        store.restrictSidecarModes()
+        return store
+    }
+
+    /// Opens an existing vault file after checking, without writing to it, that it is one.
+    /// - Throws: ``VaultError`` not found (66) when absent, bad data (65) when the file is not a
+    ///   Confidant vault or is corrupt.
+    public static func open(path: String) throws -> SQLiteStore {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
+            throw VaultError.notFound("no vault at \(path); create one with 'confidant init' or pass --vault PATH")
+        }
+        try checkHeader(path: path)
+        let store = try openPool(path: path)
+        try mapErrors {
+            try store.pool.read { db in
+                let quick = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
+                guard quick == "ok" else { throw VaultError.badData("\(path) is corrupt (\(quick)); restore it from a backup") }
+                let migrated = try Schema.migrator.hasCompletedMigrations(db)
+                guard migrated else {
+                    throw VaultError.badData("\(path) has an unknown schema version; it was not made by this version of confidant")
+                }
+            }
+        }
+        store.restrictSidecarModes()
+        return store
+    }
+
+    /// Reads the first 100 bytes: SQLite magic and Confidant's application id.
+    static func checkHeader(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw VaultError.notFound("cannot read \(path); check the path and its permissions")
+        }
+        defer { try? handle.close() }
+        let header = [UInt8]((try? handle.read(upToCount: 100)) ?? Data())
+        let magic = Array("SQLite format 3\0".utf8)
+        guard header.count == 100, Array(header[0..<16]) == magic else {
+            throw VaultError.badData("\(path) is not a Confidant vault (not an SQLite database)")
+        }
+        let appID = Int32(bitPattern: UInt32(header[68]) << 24 | UInt32(header[69]) << 16 | UInt32(header[70]) << 8 | UInt32(header[71]))
+        guard appID == Schema.applicationID else {
+            throw VaultError.badData("\(path) is an SQLite database but not a Confidant vault")
+        }
+    }
+
+    private static func openPool(path: String) throws -> SQLiteStore {
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeout)
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            let pool = try DatabasePool(path: path, configuration: config)
+            return SQLiteStore(pool: pool, path: path)
+        } catch let e as VaultError {
+            throw e
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    private func restrictSidecarModes() {
+        for suffix in ["", "-wal", "-shm"] { _ = chmod(path + suffix, 0o600) }
+    }
+
+    public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try Self.mapErrors { try pool.read { db in try body(SQLiteTransaction(db: db)) } }
+    }
+
+    public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try Self.mapErrors { try pool.write { db in try body(SQLiteTransaction(db: db)) } }
+    }
+
+    /// Copies the whole vault into a new file with SQLite's online backup (consistent while
+    /// other processes write).
+    public func backup(to destinationPath: String) throws {
+        let dest = try SQLiteStore.create(pathForBackup: destinationPath)
+        try Self.mapErrors { try pool.backup(to: dest.pool) }
+    }
+
+    private static func create(pathForBackup path: String) throws -> SQLiteStore {
+        if FileManager.default.fileExists(atPath: path) {
+            throw VaultError(.cannotCreate, "\(path) already exists; choose another output path")
+        }
+        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw VaultError(.cannotCreate, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        Glibc.close(fd)
+        return try openPool(path: path)
+    }
+
+    static func mapErrors<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as VaultError { throw e } catch { throw mapped(error) }
+    }
+
+    static func mapped(_ error: Error) -> Error {
+        guard let db = error as? DatabaseError else { return error }
+        switch db.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return VaultError(.busy, "the vault is busy (another confidant process is writing); try again")
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return VaultError.badData("the vault file is corrupt or not a vault; restore it from a backup")
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY, .SQLITE_AUTH:
+            return VaultError(.cannotCreate, "cannot open the vault file for writing (\(db.message ?? "permission denied"))")
+        case .SQLITE_CONSTRAINT:
+            return VaultError.badData("the vault refused an inconsistent change (\(db.message ?? "constraint"))")
+        case .SQLITE_FULL, .SQLITE_IOERR:
+            return VaultError.internalError("the disk refused the write (\(db.message ?? "I/O error")); nothing was changed")
+        default:
+            return VaultError.internalError("database error \(db.resultCode.rawValue): \(db.message ?? "")")
+        }
+    }
+}

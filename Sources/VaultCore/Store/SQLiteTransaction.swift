@@ -1,0 +1,215 @@
+import Foundation
+import GRDB
+
+/// ``StoreTransaction`` over one GRDB connection. Plain SQL: the schema is small and the
+/// statements are easier to audit for "no plaintext" than a record layer would be.
+struct SQLiteTransaction: StoreTransaction {
+    let db: Database
+
+    /// Reads a column, throwing (instead of trapping) when a tampered file holds the wrong type.
+    private func col<T: DatabaseValueConvertible>(_ row: Row, _ column: String) throws -> T {
+        do { return try row.decode(T.self, forColumn: column) } catch {
+            throw VaultError.badData("the vault file holds a malformed value in column '\(column)'; restore it from a backup")
+        }
+    }
+
+    private func bytes(_ row: Row, _ column: String) throws -> [UInt8] {
+        let d: Data? = try col(row, column)
+        return d.map { [UInt8]($0) } ?? []
+    }
+
+    // MARK: meta
+
+    func meta() throws -> VaultMetaRow? {
+        guard let r = try Row.fetchOne(db, sql: "SELECT * FROM vault WHERE id = 1") else { return nil }
+        return VaultMetaRow(vaultID: try bytes(r, "vault_id"), formatVersion: try col(r, "format_version"), practice: try col(r, "practice"),
+                            createdAt: try col(r, "created_at"), kdfOps: UInt64(clamping: try col(r, "kdf_ops") as Int64), kdfMem: try col(r, "kdf_mem"),
+                            recoveryPublicKey: try bytes(r, "recovery_pk"), rootSigningKey: try bytes(r, "root_sign_pk"),
+                            auditKeyID: try col(r, "audit_key_id"))
+    }
+
+    func insertMeta(_ m: VaultMetaRow) throws {
+        try db.execute(sql: """
+            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id)
+            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Data(m.vaultID), m.formatVersion, m.practice, m.createdAt, Int64(m.kdfOps), m.kdfMem,
+                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID])
+    }
+
+    // MARK: users
+
+    private func userRow(_ r: Row) throws -> UserRow {
+        UserRow(name: try col(r, "name"), roles: try col(r, "roles"), boxPublicKey: try bytes(r, "box_pk"), signPublicKey: try bytes(r, "sign_pk"),
+                enrolledBy: try col(r, "enrolled_by"), enrolledAt: try col(r, "enrolled_at"), certificate: try bytes(r, "certificate"),
+                salt: try bytes(r, "salt"), kdfOps: UInt64(clamping: try col(r, "kdf_ops") as Int64), kdfMem: try col(r, "kdf_mem"),
+                sealedSecrets: try bytes(r, "sealed_secrets"))
+    }
+
+    func user(named name: String) throws -> UserRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(userRow)
+    }
+
+    func users() throws -> [UserRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").map(userRow)
+    }
+
+    func insertUser(_ u: UserRow) throws {
+        try db.execute(sql: """
+            INSERT INTO users (name, roles, box_pk, sign_pk, enrolled_by, enrolled_at, certificate, salt, kdf_ops, kdf_mem, sealed_secrets)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [u.name, u.roles, Data(u.boxPublicKey), Data(u.signPublicKey), u.enrolledBy, u.enrolledAt,
+                             Data(u.certificate), Data(u.salt), Int64(u.kdfOps), u.kdfMem, Data(u.sealedSecrets)])
+    }
+
+    func updateUserSecrets(name: String, salt: [UInt8], kdfOps: UInt64, kdfMem: Int, sealedSecrets: [UInt8]) throws {
+        try db.execute(sql: "UPDATE users SET salt = ?, kdf_ops = ?, kdf_mem = ?, sealed_secrets = ? WHERE name = ?",
+                       arguments: [Data(salt), Int64(kdfOps), kdfMem, Data(sealedSecrets), name])
+    }
+
+    // MARK: clients and care teams
+
+    private func clientRow(_ r: Row) throws -> ClientRow {
+        ClientRow(id: try col(r, "id"), createdAt: try col(r, "created_at"), createdBy: try col(r, "created_by"), status: try col(r, "status"))
+    }
+
+    func client(id: String) throws -> ClientRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM clients WHERE id = ?", arguments: [id]).map(clientRow)
+    }
+
+    func clients() throws -> [ClientRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM clients ORDER BY created_at, id").map(clientRow)
+    }
+
+    func insertClient(_ c: ClientRow) throws {
+        try db.execute(sql: "INSERT INTO clients (id, created_at, created_by, status) VALUES (?, ?, ?, ?)",
+                       arguments: [c.id, c.createdAt, c.createdBy, c.status])
+    }
+
+    private func careRow(_ r: Row) throws -> CareTeamRow {
+        CareTeamRow(clientID: try col(r, "client_id"), user: try col(r, "user"), grantedBy: try col(r, "granted_by"), grantedAt: try col(r, "granted_at"), state: try col(r, "state"))
+    }
+
+    func careTeam(clientID: String) throws -> [CareTeamRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM care_team WHERE client_id = ? ORDER BY user", arguments: [clientID]).map(careRow)
+    }
+
+    func careTeams(user: String) throws -> [CareTeamRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM care_team WHERE user = ? ORDER BY client_id", arguments: [user]).map(careRow)
+    }
+
+    func upsertCareTeam(_ c: CareTeamRow) throws {
+        try db.execute(sql: """
+            INSERT INTO care_team (client_id, user, granted_by, granted_at, state) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (client_id, user) DO UPDATE SET granted_by = excluded.granted_by,
+              granted_at = excluded.granted_at, state = excluded.state
+            """, arguments: [c.clientID, c.user, c.grantedBy, c.grantedAt, c.state])
+    }
+
+    func deleteCareTeam(clientID: String, user: String) throws {
+        try db.execute(sql: "DELETE FROM care_team WHERE client_id = ? AND user = ?", arguments: [clientID, user])
+    }
+
+    // MARK: keys
+
+    private func keyRow(_ r: Row) throws -> DataKeyRow {
+        let scopeText: String = try col(r, "scope")
+        guard let scope = KeyScope(rawValue: scopeText) else { throw VaultError.badData("data key \(try col(r, "id") as Int64) has unknown scope '\(scopeText)'") }
+        return DataKeyRow(id: try col(r, "id"), clientID: try col(r, "client_id"), scope: scope, owner: try col(r, "owner"), version: try col(r, "version"),
+                          state: try col(r, "state"), createdAt: try col(r, "created_at"), publicKey: try bytes(r, "public_key"))
+    }
+
+    func insertDataKey(_ k: DataKeyRow) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO data_keys (client_id, scope, owner, version, state, created_at, public_key) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [k.clientID, k.scope.rawValue, k.owner, k.version, k.state, k.createdAt, Data(k.publicKey)])
+        return db.lastInsertedRowID
+    }
+
+    func dataKey(id: Int64) throws -> DataKeyRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM data_keys WHERE id = ?", arguments: [id]).map(keyRow)
+    }
+
+    func currentDataKey(clientID: String, scope: KeyScope, owner: String) throws -> DataKeyRow? {
+        try Row.fetchOne(db, sql: """
+            SELECT * FROM data_keys WHERE client_id = ? AND scope = ? AND owner = ? AND state = 'current'
+            ORDER BY version DESC LIMIT 1
+            """, arguments: [clientID, scope.rawValue, owner]).map(keyRow)
+    }
+
+    func dataKeys(clientID: String) throws -> [DataKeyRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM data_keys WHERE client_id = ? ORDER BY scope, owner, version", arguments: [clientID]).map(keyRow)
+    }
+
+    func insertWrap(_ w: KeyWrapRow) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO key_wraps (key_id, recipient, wrapped) VALUES (?, ?, ?)",
+                       arguments: [w.keyID, w.recipient, Data(w.wrapped)])
+    }
+
+    func wrap(keyID: Int64, recipient: String) throws -> KeyWrapRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM key_wraps WHERE key_id = ? AND recipient = ?", arguments: [keyID, recipient]).map {
+            KeyWrapRow(keyID: try col($0, "key_id"), recipient: try col($0, "recipient"), wrapped: try bytes($0, "wrapped"))
+        }
+    }
+
+    func deleteWraps(clientID: String, recipient: String) throws -> Int {
+        try db.execute(sql: """
+            DELETE FROM key_wraps WHERE recipient = ? AND key_id IN (SELECT id FROM data_keys WHERE client_id = ?)
+            """, arguments: [recipient, clientID])
+        return db.changesCount
+    }
+
+    // MARK: records
+
+    private func recordRow(_ r: Row) throws -> RecordRow {
+        let kindText: String = try col(r, "kind")
+        guard let kind = RecordKind(rawValue: kindText) else { throw VaultError.badData("record \(try col(r, "id") as String) has unknown kind '\(kindText)'") }
+        return RecordRow(id: try col(r, "id"), clientID: try col(r, "client_id"), kind: kind, subkind: try col(r, "subkind"), author: try col(r, "author"),
+                         keyID: try col(r, "key_id"), keyVersion: try col(r, "key_version"), formatVersion: try col(r, "format_version"),
+                         createdAt: try col(r, "created_at"), sequence: try col(r, "sequence"), ciphertext: try bytes(r, "ciphertext"))
+    }
+
+    func insertRecord(_ x: RecordRow) throws {
+        try db.execute(sql: """
+            INSERT INTO records (id, client_id, kind, subkind, author, key_id, key_version, format_version, created_at, sequence, ciphertext)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [x.id, x.clientID, x.kind.rawValue, x.subkind, x.author, x.keyID, x.keyVersion, x.formatVersion,
+                             x.createdAt, x.sequence, Data(x.ciphertext)])
+    }
+
+    func record(id: String) throws -> RecordRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM records WHERE id = ?", arguments: [id]).map(recordRow)
+    }
+
+    func records(clientID: String) throws -> [RecordRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM records WHERE client_id = ? ORDER BY created_at, rowid", arguments: [clientID]).map(recordRow)
+    }
+
+    func recordCount(clientID: String, subkind: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records WHERE client_id = ? AND subkind = ?", arguments: [clientID, subkind]) ?? 0
+    }
+
+    // MARK: access log
+
+    private func logRow(_ r: Row) throws -> LogRow {
+        LogRow(seq: try col(r, "seq"), time: try col(r, "time"), actor: try col(r, "actor"), roles: try col(r, "roles"), action: try col(r, "action"),
+               clientID: try col(r, "client_id"), recordID: try col(r, "record_id"), purpose: try col(r, "purpose"),
+               sealedReason: try bytes(r, "sealed_reason"), outcome: try col(r, "outcome"), detail: try col(r, "detail"),
+               entry: try bytes(r, "entry"), leafHash: try bytes(r, "leaf_hash"), signer: try col(r, "signer"), signature: try bytes(r, "signature"))
+    }
+
+    func appendLog(_ l: LogRow) throws {
+        try db.execute(sql: """
+            INSERT INTO access_log (seq, time, actor, roles, action, client_id, record_id, purpose, sealed_reason, outcome, detail, entry, leaf_hash, signer, signature)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [l.seq, l.time, l.actor, l.roles, l.action, l.clientID, l.recordID, l.purpose, Data(l.sealedReason),
+                             l.outcome, l.detail, Data(l.entry), Data(l.leafHash), l.signer, Data(l.signature)])
+    }
+
+    func lastLog() throws -> LogRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM access_log ORDER BY seq DESC LIMIT 1").map(logRow)
+    }
+
+    func logEntries(after seq: Int64, limit: Int) throws -> [LogRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]).map(logRow)
+    }
+}

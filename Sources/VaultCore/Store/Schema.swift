@@ -1,0 +1,58 @@
+import GRDB
+
+/// The vault file's schema, as GRDB migrations. The format version in `vault.format_version`
+/// and the SQLite `application_id` identify a Confidant vault.
+enum Schema {
+    /// SQLite `application_id` of a Confidant vault ("CNFD").
+    static let applicationID: Int32 = 0x434E_4644
+    /// Current record/entry format version (part of every record's associated data).
+    static let formatVersion = 1
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+            CREATE TABLE vault (
+              id INTEGER PRIMARY KEY CHECK (id = 1),
+              vault_id BLOB NOT NULL, format_version INTEGER NOT NULL, practice TEXT NOT NULL,
+              created_at INTEGER NOT NULL, kdf_ops INTEGER NOT NULL, kdf_mem INTEGER NOT NULL,
+              recovery_pk BLOB NOT NULL, root_sign_pk BLOB NOT NULL, audit_key_id INTEGER NOT NULL);
+            CREATE TABLE users (
+              name TEXT PRIMARY KEY, roles TEXT NOT NULL, box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,
+              enrolled_by TEXT NOT NULL, enrolled_at INTEGER NOT NULL, certificate BLOB NOT NULL,
+              salt BLOB NOT NULL, kdf_ops INTEGER NOT NULL, kdf_mem INTEGER NOT NULL,
+              sealed_secrets BLOB NOT NULL);
+            CREATE TABLE clients (
+              id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, created_by TEXT NOT NULL,
+              status TEXT NOT NULL);
+            CREATE TABLE care_team (
+              client_id TEXT NOT NULL REFERENCES clients(id), user TEXT NOT NULL REFERENCES users(name),
+              granted_by TEXT NOT NULL, granted_at INTEGER NOT NULL, state TEXT NOT NULL,
+              PRIMARY KEY (client_id, user));
+            CREATE TABLE data_keys (
+              id INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, scope TEXT NOT NULL,
+              owner TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL,
+              created_at INTEGER NOT NULL, public_key BLOB NOT NULL,
+              UNIQUE (client_id, scope, owner, version));
+            CREATE TABLE key_wraps (
+              key_id INTEGER NOT NULL REFERENCES data_keys(id), recipient TEXT NOT NULL,
+              wrapped BLOB NOT NULL, PRIMARY KEY (key_id, recipient));
+            CREATE TABLE records (
+              id TEXT PRIMARY KEY, client_id TEXT NOT NULL REFERENCES clients(id), kind TEXT NOT NULL,
+              subkind TEXT NOT NULL, author TEXT NOT NULL, key_id INTEGER NOT NULL,
+              key_version INTEGER NOT NULL, format_version INTEGER NOT NULL,
+              created_at INTEGER NOT NULL, sequence INTEGER NOT NULL, ciphertext BLOB NOT NULL);
+            CREATE INDEX records_by_client ON records (client_id, kind);
+            CREATE TABLE access_log (
+              seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL, roles TEXT NOT NULL,
+              action TEXT NOT NULL, client_id TEXT NOT NULL, record_id TEXT NOT NULL,
+              purpose TEXT NOT NULL, sealed_reason BLOB NOT NULL, outcome TEXT NOT NULL,
+              detail TEXT NOT NULL, entry BLOB NOT NULL, leaf_hash BLOB NOT NULL,
+              signer TEXT NOT NULL, signature BLOB NOT NULL);
+            CREATE INDEX access_log_by_client ON access_log (client_id, time);
+            CREATE INDEX access_log_by_actor ON access_log (actor, time);
+            """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// The vault's fixed settings, written once at `init`.
+public struct VaultMetaRow: Sendable, Equatable {
+    public var vaultID: [UInt8]
+    public var formatVersion: Int
+    public var practice: String
+    public var createdAt: Int64
+    public var kdfOps: UInt64
+    public var kdfMem: Int
+    /// X25519 public key of the offline recovery key.
+    public var recoveryPublicKey: [UInt8]
+    /// Ed25519 public key of the first admin: the root every user certificate chains to.
+    public var rootSigningKey: [UInt8]
+    /// Key id (in `data_keys`) of the audit key that seals free-text reasons for compliance.
+    public var auditKeyID: Int64
+}
+
+/// An enrolled user: public keys, certificate and passphrase-sealed secrets.
+public struct UserRow: Sendable, Equatable {
+    public var name: String
+    public var roles: String
+    public var boxPublicKey: [UInt8]
+    public var signPublicKey: [UInt8]
+    public var enrolledBy: String
+    public var enrolledAt: Int64
+    /// Ed25519 signature by `enrolledBy` over the certificate bytes (see `UserCertificate`).
+    public var certificate: [UInt8]
+    public var salt: [UInt8]
+    public var kdfOps: UInt64
+    public var kdfMem: Int
+    /// XChaCha20-Poly1305 of `boxSecret ‖ signSeed` under Argon2id(passphrase).
+    public var sealedSecrets: [UInt8]
+}
+
+public struct ClientRow: Sendable, Equatable {
+    public var id: String
+    public var createdAt: Int64
+    public var createdBy: String
+    public var status: String
+}
+
+public struct CareTeamRow: Sendable, Equatable {
+    public var clientID: String
+    public var user: String
+    public var grantedBy: String
+    public var grantedAt: Int64
+    /// `active`, or `pending` while no key holder has wrapped the client key to the user yet.
+    public var state: String
+}
+
+/// Which records a data key protects.
+public enum KeyScope: String, Sendable {
+    /// The client's care-team key: profile, progress notes, agreements.
+    case care
+    /// One author's psychotherapy-note key for one client.
+    case psychotherapy = "psy"
+    /// The vault's audit key: seals free-text reasons for compliance.
+    case audit
+}
+
+public struct DataKeyRow: Sendable, Equatable {
+    public var id: Int64
+    public var clientID: String
+    public var scope: KeyScope
+    public var owner: String
+    public var version: Int
+    /// `current`, `retired` or `destroyed`.
+    public var state: String
+    public var createdAt: Int64
+    /// For key pairs (the audit key) the public half; empty for symmetric data keys.
+    public var publicKey: [UInt8]
+}
+
+public struct KeyWrapRow: Sendable, Equatable {
+    public var keyID: Int64
+    /// `user:NAME` or `recovery`.
+    public var recipient: String
+    public var wrapped: [UInt8]
+}
+
+public struct RecordRow: Sendable, Equatable {
+    public var id: String
+    public var clientID: String
+    public var kind: RecordKind
+    /// Agreement kind for agreements, empty otherwise.
+    public var subkind: String
+    public var author: String
+    public var keyID: Int64
+    public var keyVersion: Int
+    public var formatVersion: Int
+    public var createdAt: Int64
+    /// Version number among records of the same client and subkind (agreements), else 1.
+    public var sequence: Int
+    public var ciphertext: [UInt8]
+}
+
+public struct LogRow: Sendable, Equatable {
+    public var seq: Int64
+    public var time: Int64
+    public var actor: String
+    public var roles: String
+    public var action: String
+    public var clientID: String
+    public var recordID: String
+    public var purpose: String
+    /// Free-text reason sealed to the audit key, or empty.
+    public var sealedReason: [UInt8]
+    public var outcome: String
+    public var detail: String
+    /// Canonical entry bytes (what is hashed and signed).
+    public var entry: [UInt8]
+    public var leafHash: [UInt8]
+    public var signer: String
+    public var signature: [UInt8]
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The narrow storage interface the vault's policy and crypto code is written against.
+///
+/// Everything it stores is already encrypted or is metadata the design allows in plaintext
+/// (opaque ids, user names, times, kinds). A second backend implements these two protocols.
+public protocol VaultStore: AnyObject, Sendable {
+    /// Runs `body` in a read-only snapshot.
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+    /// Runs `body` in one durable write transaction: all of it commits, or none.
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+}
+
+/// Typed access to stored rows inside one transaction.
+public protocol StoreTransaction {
+    func meta() throws -> VaultMetaRow?
+    func insertMeta(_ row: VaultMetaRow) throws
+
+    func user(named name: String) throws -> UserRow?
+    func users() throws -> [UserRow]
+    func insertUser(_ row: UserRow) throws
+    func updateUserSecrets(name: String, salt: [UInt8], kdfOps: UInt64, kdfMem: Int, sealedSecrets: [UInt8]) throws
+
+    func client(id: String) throws -> ClientRow?
+    func clients() throws -> [ClientRow]
+    func insertClient(_ row: ClientRow) throws
+
+    func careTeam(clientID: String) throws -> [CareTeamRow]
+    func careTeams(user: String) throws -> [CareTeamRow]
+    func upsertCareTeam(_ row: CareTeamRow) throws
+    func deleteCareTeam(clientID: String, user: String) throws
+
+    func insertDataKey(_ row: DataKeyRow) throws -> Int64
+    func dataKey(id: Int64) throws -> DataKeyRow?
+    func currentDataKey(clientID: String, scope: KeyScope, owner: String) throws -> DataKeyRow?
+    func dataKeys(clientID: String) throws -> [DataKeyRow]
+    func insertWrap(_ row: KeyWrapRow) throws
+    func wrap(keyID: Int64, recipient: String) throws -> KeyWrapRow?
+    func deleteWraps(clientID: String, recipient: String) throws -> Int
+
+    func insertRecord(_ row: RecordRow) throws
+    func record(id: String) throws -> RecordRow?
+    func records(clientID: String) throws -> [RecordRow]
+    func recordCount(clientID: String, subkind: String) throws -> Int
+
+    func appendLog(_ row: LogRow) throws
+    func lastLog() throws -> LogRow?
+    func logEntries(after seq: Int64, limit: Int) throws -> [LogRow]
+}
