@@ -140,6 +140,10 @@ struct SQLiteTransaction: StoreTransaction {
         try Row.fetchAll(db, sql: "SELECT * FROM data_keys WHERE client_id = ? ORDER BY scope, owner, version", arguments: [clientID]).map(keyRow)
     }
 
+    func setDataKeyState(id: Int64, state: String) throws {
+        try db.execute(sql: "UPDATE data_keys SET state = ? WHERE id = ?", arguments: [state, id])
+    }
+
     func insertWrap(_ w: KeyWrapRow) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO key_wraps (key_id, recipient, wrapped) VALUES (?, ?, ?)",
                        arguments: [w.keyID, w.recipient, Data(w.wrapped)])

@@ -34,6 +34,7 @@ public protocol StoreTransaction {
     func dataKey(id: Int64) throws -> DataKeyRow?
     func currentDataKey(clientID: String, scope: KeyScope, owner: String) throws -> DataKeyRow?
     func dataKeys(clientID: String) throws -> [DataKeyRow]
+    func setDataKeyState(id: Int64, state: String) throws
     func insertWrap(_ row: KeyWrapRow) throws
     func wrap(keyID: Int64, recipient: String) throws -> KeyWrapRow?
     func deleteWraps(clientID: String, recipient: String) throws -> Int

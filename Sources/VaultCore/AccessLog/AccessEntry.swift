@@ -1,0 +1,115 @@
+import Foundation
+import VaultCrypto
+
+/// What happened to an attempt.
+public enum Outcome: String, Sendable, Codable {
+    case success
+    /// Refused by policy: no grant, wrong role, wrong passphrase.
+    case denied
+    /// The client, record or user asked for does not exist.
+    case notFound = "not-found"
+    /// The data did not verify or decrypt (tampering or corruption).
+    case error
+}
+
+/// One access-log entry (SPEC §2): who did what to which record, when, why, and how it ended.
+///
+/// The entry is stored with its canonical bytes, their RFC 9162 leaf hash
+/// (`SHA-256(0x00 ‖ entry)`) and the actor's Ed25519 signature over the bytes, so that the
+/// tamper-evident log of the next layer can be built on exactly these bytes. The free-text
+/// reason is never stored in plaintext: it is sealed to the vault's audit key.
+public struct AccessEntry: Sendable, Equatable {
+    public var seq: Int64
+    /// Milliseconds since 1970-01-01 UTC.
+    public var time: Int64
+    public var actor: String
+    public var roles: String
+    public var action: String
+    public var clientID: String
+    public var recordID: String
+    public var purpose: String
+    public var sealedReason: [UInt8]
+    public var outcome: Outcome
+    /// A short machine code for refusals (e.g. `no-grant`); never free text.
+    public var detail: String
+
+    /// Canonical bytes, format version 1.
+    public func canonicalBytes() -> [UInt8] {
+        var e = CanonicalEncoder(label: "confidant/access-entry/v1")
+        e.append(seq)
+        e.append(time)
+        e.append(actor)
+        e.append(roles)
+        e.append(action)
+        e.append(clientID)
+        e.append(recordID)
+        e.append(purpose)
+        e.append(sealedReason)
+        e.append(outcome.rawValue)
+        e.append(detail)
+        return e.bytes
+    }
+
+    /// RFC 9162 leaf hash of the canonical bytes.
+    public static func leafHash(_ entry: [UInt8]) -> [UInt8] {
+        SHA256.hash(parts: [[0x00], entry])
+    }
+
+    init(row: LogRow) {
+        seq = row.seq
+        time = row.time
+        actor = row.actor
+        roles = row.roles
+        action = row.action
+        clientID = row.clientID
+        recordID = row.recordID
+        purpose = row.purpose
+        sealedReason = row.sealedReason
+        outcome = Outcome(rawValue: row.outcome) ?? .error
+        detail = row.detail
+    }
+
+    init(seq: Int64, time: Int64, actor: String, roles: String, action: String, clientID: String, recordID: String,
+         purpose: String, sealedReason: [UInt8], outcome: Outcome, detail: String) {
+        self.seq = seq; self.time = time; self.actor = actor; self.roles = roles; self.action = action
+        self.clientID = clientID; self.recordID = recordID; self.purpose = purpose
+        self.sealedReason = sealedReason; self.outcome = outcome; self.detail = detail
+    }
+}
+
+/// What a caller states about an access before it happens.
+struct AccessIntent {
+    var action: String
+    var clientID: String = ""
+    var recordID: String = ""
+    var purpose: Purpose?
+    var reason: String?
+}
+
+/// Appends entries inside the caller's transaction.
+enum AccessLogWriter {
+    /// Appends one entry, sealed reason and signature included.
+    /// - Parameters:
+    ///   - signer: the actor's signing key, or nil when the actor could not be authenticated
+    ///     (wrong passphrase, unknown user): such entries are unsigned and say so.
+    @discardableResult
+    static func append(_ tx: any StoreTransaction, meta: VaultMetaRow, auditPublicKey: [UInt8], time: Date,
+                       actor: String, roles: String, intent: AccessIntent, outcome: Outcome, detail: String,
+                       signer: Ed25519KeyPair?) throws -> AccessEntry {
+        let seq = (try tx.lastLog()?.seq ?? 0) + 1
+        var sealed: [UInt8] = []
+        if let reason = intent.reason, !reason.isEmpty {
+            sealed = try SealedBox.seal(Array(reason.utf8), to: auditPublicKey)
+        }
+        let entry = AccessEntry(seq: seq, time: Int64((time.timeIntervalSince1970 * 1000).rounded()), actor: actor, roles: roles,
+                                action: intent.action, clientID: intent.clientID, recordID: intent.recordID,
+                                purpose: intent.purpose?.rawValue ?? "", sealedReason: sealed, outcome: outcome, detail: detail)
+        let bytes = entry.canonicalBytes()
+        try tx.appendLog(LogRow(seq: seq, time: entry.time, actor: actor, roles: roles, action: entry.action,
+                                clientID: entry.clientID, recordID: entry.recordID, purpose: entry.purpose,
+                                sealedReason: sealed, outcome: outcome.rawValue, detail: detail, entry: bytes,
+                                leafHash: AccessEntry.leafHash(bytes), signer: signer == nil ? "" : actor,
+                                signature: signer?.sign(bytes) ?? []))
+        return entry
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Unambiguous byte encoding for anything that is signed, hashed or bound as associated data.
+///
+/// Every field is written as a 4-byte big-endian length followed by its bytes; integers are
+/// 8-byte big-endian. A domain-separation label starts every encoding, so bytes made for one
+/// purpose (a certificate) can never be mistaken for another (a log entry).
+struct CanonicalEncoder {
+    private(set) var bytes: [UInt8] = []
+
+    init(label: String) { append(label) }
+
+    mutating func append(_ field: [UInt8]) {
+        let n = UInt32(truncatingIfNeeded: field.count)
+        bytes += [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)]
+        bytes += field
+    }
+
+    mutating func append(_ field: String) { append(Array(field.utf8)) }
+
+    mutating func append(_ value: Int64) {
+        let u = UInt64(bitPattern: value)
+        append((0..<8).reversed().map { UInt8(truncatingIfNeeded: u >> (UInt64($0) * 8)) })
+    }
+
+    mutating func append(_ value: Int) { append(Int64(value)) }
+}
+
+/// The associated data bound into every record ciphertext (SPEC §3): vault id, client id,
+/// record id, record kind, key version and format version. Moving a ciphertext to another row,
+/// client, kind or key version makes it fail to open.
+public enum AssociatedData {
+    public static func forRecord(vaultID: [UInt8], clientID: String, recordID: String, kind: RecordKind,
+                                 keyVersion: Int, formatVersion: Int) -> [UInt8] {
+        var e = CanonicalEncoder(label: "confidant/record/v1")
+        e.append(vaultID)
+        e.append(clientID)
+        e.append(recordID)
+        e.append(kind.rawValue)
+        e.append(keyVersion)
+        e.append(formatVersion)
+        return e.bytes
+    }
+
+    /// Associated data for a user's passphrase-sealed secret keys.
+    static func forUserSecrets(vaultID: [UInt8], user: String) -> [UInt8] {
+        var e = CanonicalEncoder(label: "confidant/user-secrets/v1")
+        e.append(vaultID)
+        e.append(user)
+        return e.bytes
+    }
+}

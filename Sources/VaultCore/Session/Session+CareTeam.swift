@@ -1,0 +1,112 @@
+import Foundation
+import VaultCrypto
+
+/// The result of a grant or revoke.
+public struct CareTeamChange: Sendable, Codable, Equatable {
+    public var clientID: String
+    public var user: String
+    /// `active` (keys wrapped), `pending` (waiting for a key holder) or `revoked`.
+    public var state: String
+    /// After a revoke: the new current key version.
+    public var keyVersion: Int?
+}
+
+extension Session {
+    /// Puts `member` on the care team of `clientID`, wrapping every live care-key version to it.
+    ///
+    /// The actor must hold the client key: a care-team therapist does; an admin does after
+    /// ``useRecoveryKey(path:)``. An admin without it records a pending grant, completed the
+    /// next time a care-team member unlocks.
+    public func grant(clientID: String, to member: String) throws -> CareTeamChange {
+        try perform(AccessIntent(action: "careteam.grant", clientID: clientID, recordID: member)) { tx, _ in
+            try requireAny([.therapist, .admin], "granting care-team access")
+            _ = try existingClient(tx, clientID)
+            let onTeam = try isOnCareTeam(tx, clientID)
+            guard onTeam || roles.contains(.admin) else {
+                throw VaultError.notPermitted("only a care-team therapist of client \(clientID) or an admin can grant access")
+            }
+            guard let target = try tx.user(named: member) else { throw VaultError.notFound("no user '\(member)' in this vault") }
+            guard target.roles.split(separator: ",").contains("therapist") else {
+                throw VaultError.usage("user '\(member)' is not a therapist and cannot be on a care team")
+            }
+            if try tx.careTeam(clientID: clientID).contains(where: { $0.user == member && $0.state == "active" }) {
+                return CareTeamChange(clientID: clientID, user: member, state: "active")
+            }
+            let canWrap = onTeam || recovery != nil
+            if canWrap {
+                try wrapCareKeys(tx, clientID: clientID, to: target)
+            }
+            let state = canWrap ? "active" : "pending"
+            try tx.upsertCareTeam(CareTeamRow(clientID: clientID, user: member, grantedBy: user, grantedAt: nowMillis, state: state))
+            return CareTeamChange(clientID: clientID, user: member, state: state)
+        }
+    }
+
+    func wrapCareKeys(_ tx: any StoreTransaction, clientID: String, to target: UserRow) throws {
+        for key in try tx.dataKeys(clientID: clientID) where key.scope == .care && key.state != "destroyed" {
+            let secret = try unwrap(tx, key)
+            try tx.insertWrap(KeyWrapRow(keyID: key.id, recipient: "user:\(target.name)",
+                                         wrapped: try SealedBox.seal(secret: secret, to: target.boxPublicKey)))
+        }
+    }
+
+    /// Removes `member` from the care team: deletes every key of this client wrapped to it at
+    /// once and makes a new care-key version, wrapped to the remaining team and recovery, current
+    /// before anything new is written. Older records stay under their (now retired) version
+    /// until a rotation re-encrypts them.
+    public func revoke(clientID: String, from member: String) throws -> CareTeamChange {
+        try perform(AccessIntent(action: "careteam.revoke", clientID: clientID, recordID: member)) { tx, _ in
+            try requireAny([.therapist, .admin], "revoking care-team access")
+            _ = try existingClient(tx, clientID)
+            guard try isOnCareTeam(tx, clientID) || roles.contains(.admin) else {
+                throw VaultError.notPermitted("only a care-team therapist of client \(clientID) or an admin can revoke access")
+            }
+            let team = try tx.careTeam(clientID: clientID)
+            guard team.contains(where: { $0.user == member }) else {
+                throw VaultError.notFound("user '\(member)' is not on the care team of client \(clientID)")
+            }
+            let remaining = team.filter { $0.user != member && $0.state == "active" }.map(\.user)
+            guard !remaining.isEmpty else {
+                throw VaultError.usage("'\(member)' is the last care-team member of client \(clientID); grant another therapist first")
+            }
+            _ = try tx.deleteWraps(clientID: clientID, recipient: "user:\(member)")
+            try tx.deleteCareTeam(clientID: clientID, user: member)
+            let old = try currentCareKey(tx, clientID)
+            try tx.setDataKeyState(id: old.id, state: "retired")
+            let (key, _) = try createDataKey(tx, clientID: clientID, scope: .care, owner: "", version: old.version + 1, recipients: remaining)
+            return CareTeamChange(clientID: clientID, user: member, state: "revoked", keyVersion: key.version)
+        }
+    }
+
+    /// Completes grants that were waiting for a key holder, for every client whose key this
+    /// user holds. Called at unlock.
+    func fulfilPendingGrants() throws {
+        let pending = try vault.store.read { tx -> [CareTeamRow] in
+            var out: [CareTeamRow] = []
+            for mine in try tx.careTeams(user: user) where mine.state == "active" {
+                out += try tx.careTeam(clientID: mine.clientID).filter { $0.state == "pending" }
+            }
+            return out
+        }
+        for p in pending {
+            _ = try? perform(AccessIntent(action: "careteam.grant", clientID: p.clientID, recordID: p.user)) { tx, _ in
+                guard let target = try tx.user(named: p.user) else { throw VaultError.notFound("no user '\(p.user)'") }
+                try wrapCareKeys(tx, clientID: p.clientID, to: target)
+                try tx.upsertCareTeam(CareTeamRow(clientID: p.clientID, user: p.user, grantedBy: p.grantedBy, grantedAt: p.grantedAt, state: "active"))
+            }
+        }
+        // Compliance users enrolled by an admin who did not hold the audit key.
+        if roles.contains(.compliance) {
+            let missing = try vault.store.read { tx -> [UserRow] in
+                guard try tx.wrap(keyID: meta.auditKeyID, recipient: recipient) != nil else { return [] }
+                return try tx.users().filter { $0.roles.split(separator: ",").contains("compliance") }
+                    .filter { try tx.wrap(keyID: meta.auditKeyID, recipient: "user:\($0.name)") == nil }
+            }
+            for target in missing {
+                _ = try? perform(AccessIntent(action: "audit-key.grant", recordID: target.name)) { tx, _ in
+                    try wrapAuditKeyIfHeld(tx, to: target)
+                }
+            }
+        }
+    }
+}

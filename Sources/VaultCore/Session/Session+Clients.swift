@@ -1,0 +1,114 @@
+import Foundation
+import VaultCrypto
+
+/// A client as `client list` / `client show` report it.
+public struct ClientSummary: Sendable, Codable, Equatable {
+    public var id: String
+    /// Decrypted name, or nil when the caller holds no key for this client.
+    public var name: String?
+    public var dateOfBirth: String?
+    public var contact: String?
+    public var careTeam: [String]
+    public var pendingCareTeam: [String]
+    public var createdAt: String
+    public var progressNotes: Int?
+    public var agreements: Int?
+}
+
+extension Session {
+    /// Adds a client: a new opaque id, a data key (version 1) wrapped to the care team and to
+    /// recovery, and the profile encrypted under it.
+    /// - Parameters:
+    ///   - therapist: a second therapist to put on the care team (the actor is always on it).
+    /// - Throws: ``VaultError`` not permitted (77) unless the actor is a therapist.
+    public func addClient(profile: ClientProfile, therapist: String? = nil) throws -> ClientSummary {
+        try perform(AccessIntent(action: "client.add", purpose: .treat)) { tx, intent in
+            try require(.therapist, "adding a client")
+            let profile = try profile.validated()
+            var team = [user]
+            if let therapist, therapist != user {
+                guard let t = try tx.user(named: therapist) else { throw VaultError.notFound("no user '\(therapist)' in this vault") }
+                guard t.roles.split(separator: ",").contains("therapist") else {
+                    throw VaultError.usage("user '\(therapist)' is not a therapist and cannot be on a care team")
+                }
+                team.append(therapist)
+            }
+            let id = Self.newID(prefix: "c")
+            intent.value.clientID = id
+            let now = nowMillis
+            try tx.insertClient(ClientRow(id: id, createdAt: now, createdBy: user, status: "active"))
+            for member in team {
+                try tx.upsertCareTeam(CareTeamRow(clientID: id, user: member, grantedBy: user, grantedAt: now, state: "active"))
+            }
+            let (key, secret) = try createDataKey(tx, clientID: id, scope: .care, owner: "", version: 1, recipients: team)
+            let profileID = Self.newID(prefix: "p")
+            let plaintext = try JSONEncoder.sorted.encode(profile)
+            try tx.insertRecord(RecordRow(id: profileID, clientID: id, kind: .profile, subkind: "", author: user, keyID: key.id,
+                                          keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: now, sequence: 1,
+                                          ciphertext: try sealRecord(clientID: id, recordID: profileID, kind: .profile, key: key,
+                                                                     secret: secret, plaintext: [UInt8](plaintext))))
+            return ClientSummary(id: id, name: profile.name, dateOfBirth: profile.dateOfBirth, contact: profile.contact,
+                                 careTeam: team.sorted(), pendingCareTeam: [], createdAt: Timestamp.iso(now),
+                                 progressNotes: 0, agreements: 0)
+        }
+    }
+
+    /// Lists clients: therapists see the clients on their care teams with names; admins and
+    /// compliance see every id and its care team, without names.
+    public func listClients() throws -> [ClientSummary] {
+        try perform(AccessIntent(action: "client.list")) { tx, _ in
+            try requireAny([.therapist, .admin, .compliance], "listing clients")
+            var out: [ClientSummary] = []
+            for c in try tx.clients() where c.status == "active" {
+                let team = try tx.careTeam(clientID: c.id)
+                let mine = team.contains { $0.user == user && $0.state == "active" }
+                if roles.contains(.therapist) && !mine && !roles.contains(.admin) && !roles.contains(.compliance) { continue }
+                var s = ClientSummary(id: c.id, name: nil, careTeam: team.filter { $0.state == "active" }.map(\.user),
+                                      pendingCareTeam: team.filter { $0.state == "pending" }.map(\.user),
+                                      createdAt: Timestamp.iso(c.createdAt))
+                if mine && roles.contains(.therapist), let p = try? profile(tx, c.id) {
+                    s.name = p.name
+                    s.dateOfBirth = p.dateOfBirth
+                }
+                out.append(s)
+            }
+            return out
+        }
+    }
+
+    /// Shows one client's profile, care team and record counts (care-team therapists only).
+    public func showClient(id: String, purpose: Purpose = .treat) throws -> ClientSummary {
+        try perform(AccessIntent(action: "client.show", clientID: id, purpose: purpose)) { tx, _ in
+            try require(.therapist, "reading a client's profile")
+            let c = try existingClient(tx, id)
+            try requireCareTeam(tx, id)
+            let p = try profile(tx, id)
+            let team = try tx.careTeam(clientID: id)
+            let records = try tx.records(clientID: id)
+            return ClientSummary(id: id, name: p.name, dateOfBirth: p.dateOfBirth, contact: p.contact,
+                                 careTeam: team.filter { $0.state == "active" }.map(\.user),
+                                 pendingCareTeam: team.filter { $0.state == "pending" }.map(\.user),
+                                 createdAt: Timestamp.iso(c.createdAt),
+                                 progressNotes: records.filter { $0.kind == .progress }.count,
+                                 agreements: records.filter { $0.kind == .agreement }.count)
+        }
+    }
+
+    func profile(_ tx: any StoreTransaction, _ clientID: String) throws -> ClientProfile {
+        guard let rec = try tx.records(clientID: clientID).last(where: { $0.kind == .profile }) else {
+            throw VaultError.badData("client \(clientID) has no profile record; the vault was tampered with")
+        }
+        let bytes = try openRecord(tx, rec)
+        do { return try JSONDecoder().decode(ClientProfile.self, from: Data(bytes)) } catch {
+            throw VaultError.badData("the profile of client \(clientID) is malformed")
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import VaultCrypto
+
+/// A note's metadata (no content).
+public struct NoteSummary: Sendable, Codable, Equatable {
+    public var id: String
+    public var clientID: String
+    public var kind: String
+    public var author: String
+    public var createdAt: String
+    public var keyVersion: Int
+    public var bytes: Int
+}
+
+/// An opened note.
+public struct OpenedNote: Sendable, Equatable {
+    public var summary: NoteSummary
+    public var content: [UInt8]
+    /// The content as text (invalid UTF-8 replaced), for `--json`.
+    public var text: String { String(decoding: content, as: UTF8.self) }
+}
+
+extension Session {
+    /// Stores a note encrypted under the client's current care key (progress) or under the
+    /// author's psychotherapy-note key for this client, created on first use and wrapped only to
+    /// the author and recovery.
+    public func addNote(clientID: String, kind: NoteKind, content: [UInt8]) throws -> NoteSummary {
+        try perform(AccessIntent(action: "note.add", clientID: clientID, purpose: .treat)) { tx, intent in
+            try require(.therapist, "writing a note")
+            _ = try existingClient(tx, clientID)
+            try requireCareTeam(tx, clientID)
+            guard !content.isEmpty else { throw VaultError.usage("the note is empty; give --file or write it on standard input") }
+            let key: DataKeyRow
+            let secret: SecretBytes
+            switch kind {
+            case .progress:
+                key = try currentCareKey(tx, clientID)
+                secret = try unwrap(tx, key)
+            case .psychotherapy:
+                if let existing = try tx.currentDataKey(clientID: clientID, scope: .psychotherapy, owner: user) {
+                    key = existing
+                    secret = try unwrap(tx, existing)
+                } else {
+                    (key, secret) = try createDataKey(tx, clientID: clientID, scope: .psychotherapy, owner: user, version: 1, recipients: [user])
+                }
+            }
+            let id = Self.newID(prefix: "n")
+            intent.value.recordID = id
+            let now = nowMillis
+            let row = RecordRow(id: id, clientID: clientID, kind: kind.recordKind, subkind: "", author: user, keyID: key.id,
+                                keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: now, sequence: 1,
+                                ciphertext: try sealRecord(clientID: clientID, recordID: id, kind: kind.recordKind, key: key,
+                                                           secret: secret, plaintext: content))
+            try tx.insertRecord(row)
+            return noteSummary(row)
+        }
+    }
+
+    /// Lists a client's notes: progress notes, and psychotherapy notes of this author only.
+    public func listNotes(clientID: String) throws -> [NoteSummary] {
+        try perform(AccessIntent(action: "note.list", clientID: clientID, purpose: .treat)) { tx, _ in
+            try require(.therapist, "listing notes")
+            _ = try existingClient(tx, clientID)
+            try requireCareTeam(tx, clientID)
+            return try tx.records(clientID: clientID)
+                .filter { $0.kind == .progress || ($0.kind == .psychotherapy && $0.author == user) }
+                .map(noteSummary)
+        }
+    }
+
+    /// Opens a note. The access entry (with purpose and sealed reason) is committed durably
+    /// before the plaintext is returned; if it cannot be written, nothing is returned.
+    /// - Throws: ``VaultError`` not found (66), not permitted (77: no grant, another author's
+    ///   psychotherapy note), bad data (65: altered or moved ciphertext).
+    public func openNote(id: String, purpose: Purpose, reason: String? = nil) throws -> OpenedNote {
+        try perform(AccessIntent(action: "note.open", recordID: id, purpose: purpose, reason: reason)) { tx, intent in
+            guard let rec = try tx.record(id: id), rec.kind == .progress || rec.kind == .psychotherapy else {
+                throw VaultError.notFound("no note '\(id)' in this vault; 'confidant note list CLIENT' shows the ids")
+            }
+            intent.value.clientID = rec.clientID
+            try require(.therapist, "opening a note")
+            _ = try existingClient(tx, rec.clientID)
+            if rec.kind == .psychotherapy && rec.author != user {
+                throw VaultError.notPermitted("note \(id) is a psychotherapy note sealed to its author '\(rec.author)'; only the author can open it")
+            }
+            try requireCareTeam(tx, rec.clientID)
+            let content = try openRecord(tx, rec)
+            return OpenedNote(summary: noteSummary(rec), content: content)
+        }
+    }
+
+    func noteSummary(_ r: RecordRow) -> NoteSummary {
+        NoteSummary(id: r.id, clientID: r.clientID, kind: r.kind.rawValue, author: r.author, createdAt: Timestamp.iso(r.createdAt),
+                    keyVersion: r.keyVersion, bytes: max(0, r.ciphertext.count - XChaCha20Poly1305.overhead))
+    }
+}

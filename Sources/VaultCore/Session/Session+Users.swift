@@ -1,0 +1,76 @@
+import Foundation
+import VaultCrypto
+
+/// A user as `user list` shows it.
+public struct UserSummary: Sendable, Codable, Equatable {
+    public var name: String
+    public var roles: [String]
+    public var enrolledBy: String
+    public var enrolledAt: String
+    /// Fingerprint of the user's signing key (first 16 hex digits of its SHA-256).
+    public var fingerprint: String
+}
+
+extension Session {
+    /// Enrols a new user with its own key pairs, certified by this admin.
+    ///
+    /// A new compliance user also receives the audit key when this admin holds it (is itself
+    /// compliance, or loaded the recovery key); otherwise it gets it from the next compliance
+    /// user to unlock.
+    /// - Throws: ``VaultError`` not permitted (77) unless admin; usage (64) for a bad name or
+    ///   short passphrase; cannot create (73) when the name is taken.
+    public func addUser(name: String, roles newRoles: Set<Role>, initialPassphrase: SecretBytes) throws -> UserSummary {
+        try perform(AccessIntent(action: "user.add", recordID: name)) { tx, _ in
+            try require(.admin, "enrolling a user")
+            try UserName.validate(name)
+            guard initialPassphrase.count >= 8 else { throw VaultError.usage("the initial passphrase must have at least 8 characters") }
+            guard try tx.user(named: name) == nil else {
+                throw VaultError(.cannotCreate, "user '\(name)' already exists")
+            }
+            let identity = try UserIdentity.generate()
+            let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
+            let row = try identity.enrol(name: name, roles: newRoles, vaultID: meta.vaultID, enrolledBy: user,
+                                         enrollerKey: self.identity.signing, at: nowMillis, passphrase: initialPassphrase, limits: limits)
+            try tx.insertUser(row)
+            if newRoles.contains(.compliance) { try wrapAuditKeyIfHeld(tx, to: row) }
+            return summary(row)
+        }
+    }
+
+    func wrapAuditKeyIfHeld(_ tx: any StoreTransaction, to target: UserRow) throws {
+        guard let audit = try tx.dataKey(id: meta.auditKeyID) else { return }
+        guard let secret = try? unwrap(tx, audit) else { return }
+        try tx.insertWrap(KeyWrapRow(keyID: audit.id, recipient: "user:\(target.name)",
+                                     wrapped: try SealedBox.seal(secret: secret, to: target.boxPublicKey)))
+    }
+
+    /// Lists enrolled users (any role).
+    public func listUsers() throws -> [UserSummary] {
+        try perform(AccessIntent(action: "user.list")) { tx, _ in try tx.users().map(summary) }
+    }
+
+    /// Re-seals this user's secret keys under a new passphrase; the keys themselves stay.
+    public func changePassphrase(to newPassphrase: SecretBytes) throws {
+        try perform(AccessIntent(action: "user.passwd", recordID: user)) { tx, _ in
+            guard newPassphrase.count >= 8 else { throw VaultError.usage("the new passphrase must have at least 8 characters") }
+            let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
+            let (salt, sealed) = try identity.seal(vaultID: meta.vaultID, user: user, passphrase: newPassphrase, limits: limits)
+            try tx.updateUserSecrets(name: user, salt: salt, kdfOps: limits.opsLimit, kdfMem: limits.memLimit, sealedSecrets: sealed)
+        }
+    }
+
+    func summary(_ row: UserRow) -> UserSummary {
+        UserSummary(name: row.name, roles: row.roles.split(separator: ",").map(String.init), enrolledBy: row.enrolledBy,
+                    enrolledAt: Timestamp.iso(row.enrolledAt),
+                    fingerprint: String(Encoding.hex(SHA256.hash(row.signPublicKey)).prefix(16)))
+    }
+}
+
+/// Formatting of stored millisecond timestamps.
+public enum Timestamp {
+    public static func iso(_ ms: Int64) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import VaultCrypto
+
+/// A user who has unlocked the vault with its passphrase.
+///
+/// Every operation runs through ``perform(_:_:)``: the action and its access entry commit in one
+/// durable transaction, and a refused or failed attempt rolls back and appends only a denied
+/// entry. Role rules (SPEC §1) are checked here, in VaultCore, not in the CLI.
+public final class Session: @unchecked Sendable {
+    public let vault: Vault
+    public let user: String
+    public let roles: Set<Role>
+    let identity: UserIdentity
+    /// The recovery key pair, when an admin supplied `--recovery-key FILE`.
+    var recovery: X25519KeyPair?
+
+    init(vault: Vault, user: UserRow, identity: UserIdentity) {
+        self.vault = vault
+        self.user = user.name
+        self.roles = (try? Role.parseList(user.roles)) ?? []
+        self.identity = identity
+    }
+
+    var meta: VaultMetaRow { vault.meta }
+    var recipient: String { "user:\(user)" }
+
+    /// Loads the recovery key file so this session can unwrap any client key (admin jobs).
+    /// - Throws: ``VaultError`` not permitted (77) unless the user is an admin, or the file is
+    ///   not this vault's current recovery key.
+    public func useRecoveryKey(path: String) throws {
+        guard roles.contains(.admin) else {
+            vault.logUnauthenticated(actor: user, intent: AccessIntent(action: "recovery.use"), outcome: .denied, detail: "role")
+            throw VaultError.notPermitted("only an admin may use the recovery key")
+        }
+        recovery = try RecoveryKeyFile.read(path: path, vaultID: meta.vaultID, expectedPublicKey: meta.recoveryPublicKey)
+    }
+
+    // MARK: the one path every operation takes
+
+    final class IntentBox { var value: AccessIntent; init(_ v: AccessIntent) { value = v } }
+
+    /// Runs `body` and its access entry in one write transaction; on refusal logs a denied entry.
+    func perform<T>(_ intent: AccessIntent, _ body: (any StoreTransaction, IntentBox) throws -> T) throws -> T {
+        let box = IntentBox(intent)
+        do {
+            return try vault.store.write { tx in
+                let result = try body(tx, box)
+                try append(tx, box.value, .success, "")
+                return result
+            }
+        } catch let e as VaultError where e.kind != .busy {
+            let outcome: Outcome = switch e.kind {
+            case .notFound: .notFound
+            case .badData, .internal: .error
+            default: .denied
+            }
+            _ = try? vault.store.write { tx in try append(tx, box.value, outcome, e.kind.rawValue) }
+            throw e
+        } catch let e as CryptoError {
+            _ = try? vault.store.write { tx in try append(tx, box.value, .error, "crypto") }
+            throw VaultError.internalError("cryptographic operation failed (\(e))")
+        }
+    }
+
+    @discardableResult
+    func append(_ tx: any StoreTransaction, _ intent: AccessIntent, _ outcome: Outcome, _ detail: String) throws -> AccessEntry {
+        guard let audit = try tx.dataKey(id: meta.auditKeyID) else {
+            throw VaultError.badData("the vault's audit key is missing; the vault file was tampered with")
+        }
+        return try AccessLogWriter.append(tx, meta: meta, auditPublicKey: audit.publicKey, time: vault.now(), actor: user,
+                                          roles: Role.format(roles), intent: intent, outcome: outcome, detail: detail,
+                                          signer: identity.signing)
+    }
+
+    var nowMillis: Int64 { Int64((vault.now().timeIntervalSince1970 * 1000).rounded()) }
+
+    // MARK: policy helpers
+
+    func require(_ role: Role, _ what: String) throws {
+        guard roles.contains(role) else {
+            throw VaultError.notPermitted("\(what) needs the \(role.rawValue) role; user '\(user)' has \(Role.format(roles).isEmpty ? "none" : Role.format(roles))")
+        }
+    }
+
+    func requireAny(_ allowed: [Role], _ what: String) throws {
+        guard allowed.contains(where: roles.contains) else {
+            throw VaultError.notPermitted("\(what) needs one of the roles \(allowed.map(\.rawValue).joined(separator: ", ")); user '\(user)' has \(Role.format(roles))")
+        }
+    }
+
+    func existingClient(_ tx: any StoreTransaction, _ id: String) throws -> ClientRow {
+        guard let c = try tx.client(id: id), c.status == "active" else {
+            throw VaultError.notFound("no client '\(id)' in this vault; 'confidant client list' shows the ids")
+        }
+        return c
+    }
+
+    func isOnCareTeam(_ tx: any StoreTransaction, _ clientID: String) throws -> Bool {
+        try tx.careTeam(clientID: clientID).contains { $0.user == user && $0.state == "active" }
+    }
+
+    func requireCareTeam(_ tx: any StoreTransaction, _ clientID: String) throws {
+        guard try isOnCareTeam(tx, clientID) else {
+            throw VaultError.notPermitted("user '\(user)' is not on the care team of client \(clientID); a care-team therapist or an admin can grant access")
+        }
+    }
+
+    // MARK: keys
+
+    /// Unwraps a data key with this user's key (or the recovery key, when loaded).
+    func unwrap(_ tx: any StoreTransaction, _ key: DataKeyRow) throws -> SecretBytes {
+        guard key.state != "destroyed" else {
+            throw VaultError.badData("key version \(key.version) of client \(key.clientID) was destroyed")
+        }
+        if let w = try tx.wrap(keyID: key.id, recipient: recipient) {
+            do { return try SealedBox.openSecret(w.wrapped, keyPair: identity.box) } catch {
+                throw VaultError.badData("the wrapped key for user '\(user)' does not open; the vault was tampered with")
+            }
+        }
+        if let recovery, let w = try tx.wrap(keyID: key.id, recipient: "recovery") {
+            do { return try SealedBox.openSecret(w.wrapped, keyPair: recovery) } catch {
+                throw VaultError.badData("the recovery wrap of key \(key.id) does not open; the vault was tampered with")
+            }
+        }
+        throw VaultError.notPermitted("no key of client \(key.clientID) is wrapped to user '\(user)'")
+    }
+
+    func currentCareKey(_ tx: any StoreTransaction, _ clientID: String) throws -> DataKeyRow {
+        guard let k = try tx.currentDataKey(clientID: clientID, scope: .care, owner: "") else {
+            throw VaultError.badData("client \(clientID) has no current data key; the vault was tampered with")
+        }
+        return k
+    }
+
+    /// Creates a new data-key version wrapped to `recipients` (user names) and to recovery.
+    func createDataKey(_ tx: any StoreTransaction, clientID: String, scope: KeyScope, owner: String, version: Int,
+                       recipients: [String]) throws -> (DataKeyRow, SecretBytes) {
+        let secret = try XChaCha20Poly1305.generateKey()
+        var row = DataKeyRow(id: 0, clientID: clientID, scope: scope, owner: owner, version: version, state: "current",
+                             createdAt: nowMillis, publicKey: [])
+        row.id = try tx.insertDataKey(row)
+        try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "recovery", wrapped: try SealedBox.seal(secret: secret, to: meta.recoveryPublicKey)))
+        for name in Set(recipients) {
+            guard let u = try tx.user(named: name) else { throw VaultError.notFound("no user '\(name)' in this vault") }
+            try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "user:\(name)", wrapped: try SealedBox.seal(secret: secret, to: u.boxPublicKey)))
+        }
+        return (row, secret)
+    }
+
+    // MARK: records
+
+    func sealRecord(clientID: String, recordID: String, kind: RecordKind, key: DataKeyRow, secret: SecretBytes,
+                    plaintext: [UInt8]) throws -> [UInt8] {
+        let ad = AssociatedData.forRecord(vaultID: meta.vaultID, clientID: clientID, recordID: recordID, kind: kind,
+                                          keyVersion: key.version, formatVersion: Schema.formatVersion)
+        return try XChaCha20Poly1305.seal(plaintext, key: secret, associatedData: ad)
+    }
+
+    /// Decrypts a record after checking its row against the key it names.
+    /// - Throws: ``VaultError`` bad data (65) when the ciphertext was moved, altered or its row
+    ///   edited, since any of these changes the associated data or the tag.
+    func openRecord(_ tx: any StoreTransaction, _ record: RecordRow) throws -> [UInt8] {
+        guard let key = try tx.dataKey(id: record.keyID), key.clientID == record.clientID, key.version == record.keyVersion else {
+            throw VaultError.badData("record \(record.id) names a key that is not its client's; the vault was tampered with")
+        }
+        let secret = try unwrap(tx, key)
+        let ad = AssociatedData.forRecord(vaultID: meta.vaultID, clientID: record.clientID, recordID: record.id, kind: record.kind,
+                                          keyVersion: record.keyVersion, formatVersion: record.formatVersion)
+        do { return try XChaCha20Poly1305.open(record.ciphertext, key: secret, associatedData: ad) } catch {
+            throw VaultError.badData("record \(record.id) does not decrypt: it was altered or moved from another record; restore it from a backup")
+        }
+    }
+
+    static func newID(prefix: String) -> String { prefix + Encoding.base32(Random.bytes(8)) }
+}

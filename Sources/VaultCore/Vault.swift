@@ -1,0 +1,161 @@
+import Foundation
+import VaultCrypto
+
+/// Which Argon2id limits a vault uses for every passphrase (`init --kdf`).
+public enum KDFStrength: String, Sendable, CaseIterable {
+    case interactive, moderate, sensitive
+
+    public var limits: Argon2id.Limits {
+        switch self {
+        case .interactive: .interactive
+        case .moderate: .moderate
+        case .sensitive: .sensitive
+        }
+    }
+}
+
+/// What `init` reports.
+public struct InitResult: Sendable {
+    public var vaultID: String
+    /// The vault's root public key (Ed25519, base64): the first admin's signing key.
+    public var rootPublicKey: String
+    public var recoveryPublicKey: String
+    public var recoveryFile: String
+}
+
+/// An open vault file. Unlock it as a user to get a ``Session``.
+public final class Vault: @unchecked Sendable {
+    public let store: any VaultStore
+    public let meta: VaultMetaRow
+    /// The clock used for every timestamp; injectable for tests.
+    public let now: @Sendable () -> Date
+
+    init(store: any VaultStore, meta: VaultMetaRow, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.meta = meta
+        self.now = now
+    }
+
+    /// The vault id, hex.
+    public var vaultID: String { Encoding.hex(meta.vaultID) }
+    /// The practice name given at `init`.
+    public var practice: String { meta.practice }
+
+    /// Opens an existing vault.
+    /// - Throws: ``VaultError``: not found (66), bad data (65), busy (75).
+    public static func open(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws -> Vault {
+        let store = try SQLiteStore.open(path: path)
+        guard let meta = try store.read({ try $0.meta() }) else {
+            throw VaultError.badData("\(path) has no vault settings; it is not an initialised Confidant vault")
+        }
+        guard meta.formatVersion == Schema.formatVersion else {
+            throw VaultError.badData("\(path) uses vault format \(meta.formatVersion); this confidant reads format \(Schema.formatVersion)")
+        }
+        return Vault(store: store, meta: meta, now: now)
+    }
+
+    /// Creates a vault: its settings, the recovery key (secret written to `recoveryOut`), the
+    /// audit key, and the first admin, whose signing key becomes the root key.
+    /// - Throws: ``VaultError`` cannot create (73) when the vault or recovery file exists.
+    public static func create(path: String, practice: String, admin: String, roles: Set<Role>, passphrase: SecretBytes,
+                              kdf: KDFStrength, recoveryOut: String,
+                              now: @escaping @Sendable () -> Date = { Date() }) throws -> InitResult {
+        guard roles.contains(.admin) else { throw VaultError.usage("the first user must hold the admin role") }
+        try UserName.validate(admin)
+        guard !practice.trimmingCharacters(in: .whitespaces).isEmpty else { throw VaultError.usage("--practice must not be empty") }
+        guard passphrase.count >= 8 else { throw VaultError.usage("the passphrase must have at least 8 characters") }
+        if FileManager.default.fileExists(atPath: recoveryOut) {
+            throw VaultError(.cannotCreate, "recovery key file \(recoveryOut) already exists; choose a new path")
+        }
+        let vaultID = Random.bytes(16)
+        let recovery = try X25519KeyPair.generate()
+        let identity = try UserIdentity.generate()
+        let created = now()
+        let ms = Int64(created.timeIntervalSince1970 * 1000)
+        let store = try SQLiteStore.create(path: path)
+        do {
+            try RecoveryKeyFile.write(path: recoveryOut, vaultID: vaultID, keyPair: recovery)
+            let audit = try X25519KeyPair.generate()
+            try store.write { tx in
+                let auditKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .audit, owner: "", version: 1,
+                                                                 state: "current", createdAt: ms, publicKey: audit.publicKey))
+                let meta = VaultMetaRow(vaultID: vaultID, formatVersion: Schema.formatVersion, practice: practice, createdAt: ms,
+                                        kdfOps: kdf.limits.opsLimit, kdfMem: kdf.limits.memLimit,
+                                        recoveryPublicKey: recovery.publicKey, rootSigningKey: identity.signing.publicKey,
+                                        auditKeyID: auditKeyID)
+                try tx.insertMeta(meta)
+                let row = try identity.enrol(name: admin, roles: roles, vaultID: vaultID, enrolledBy: admin,
+                                             enrollerKey: identity.signing, at: ms, passphrase: passphrase, limits: kdf.limits)
+                try tx.insertUser(row)
+                try tx.insertWrap(KeyWrapRow(keyID: auditKeyID, recipient: "recovery",
+                                             wrapped: try SealedBox.seal(secret: audit.secretKey, to: recovery.publicKey)))
+                if roles.contains(.compliance) {
+                    try tx.insertWrap(KeyWrapRow(keyID: auditKeyID, recipient: "user:\(admin)",
+                                                 wrapped: try SealedBox.seal(secret: audit.secretKey, to: identity.box.publicKey)))
+                }
+                try AccessLogWriter.append(tx, meta: meta, auditPublicKey: audit.publicKey, time: created, actor: admin,
+                                           roles: Role.format(roles), intent: AccessIntent(action: "vault.init"),
+                                           outcome: .success, detail: "", signer: identity.signing)
+            }
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw error
+        }
+        return InitResult(vaultID: Encoding.hex(vaultID), rootPublicKey: Encoding.base64(identity.signing.publicKey),
+                          recoveryPublicKey: Encoding.base64(recovery.publicKey), recoveryFile: recoveryOut)
+    }
+
+    var auditPublicKey: [UInt8] {
+        get throws {
+            guard let k = try store.read({ try $0.dataKey(id: meta.auditKeyID) }) else {
+                throw VaultError.badData("the vault's audit key is missing; the vault file was tampered with")
+            }
+            return k.publicKey
+        }
+    }
+
+    /// Appends an entry for an attempt by someone who could not be authenticated (or a refusal
+    /// that happened before any work), in its own transaction.
+    func logUnauthenticated(actor: String, intent: AccessIntent, outcome: Outcome, detail: String) {
+        _ = try? store.write { tx in
+            try AccessLogWriter.append(tx, meta: meta, auditPublicKey: try auditPublicKey, time: now(), actor: actor, roles: "",
+                                       intent: intent, outcome: outcome, detail: detail, signer: nil)
+        }
+    }
+
+    /// Unlocks `user` with its passphrase: derives the Argon2id key, opens the sealed secret
+    /// keys and checks the user's certificate chain. A wrong passphrase is logged as denied.
+    /// - Throws: ``VaultError`` not permitted (77) for an unknown user or wrong passphrase, bad data
+    ///   (65) when the user's certificate does not verify.
+    public func unlock(user: String, passphrase: SecretBytes) throws -> Session {
+        let intent = AccessIntent(action: "session.unlock")
+        let users = try store.read { tx in (try tx.user(named: user), try tx.users()) }
+        guard let row = users.0 else {
+            logUnauthenticated(actor: user, intent: intent, outcome: .denied, detail: "unknown-user")
+            throw VaultError.notPermitted("user '\(user)' is not enrolled in this vault; check --as or CONFIDANT_USER")
+        }
+        let byName = Dictionary(users.1.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        try UserCertificate.verifyChain(of: row, meta: meta, lookup: { byName[$0] })
+        let identity: UserIdentity
+        do {
+            identity = try UserIdentity.unseal(row: row, vaultID: meta.vaultID, passphrase: passphrase)
+        } catch let e as VaultError where e.kind == .notPermitted {
+            logUnauthenticated(actor: user, intent: intent, outcome: .denied, detail: "wrong-passphrase")
+            throw e
+        }
+        guard identity.box.publicKey == row.boxPublicKey, identity.signing.publicKey == row.signPublicKey else {
+            throw VaultError.badData("the stored keys of user '\(user)' do not match its certificate; the vault was tampered with")
+        }
+        let session = Session(vault: self, user: row, identity: identity)
+        try session.fulfilPendingGrants()
+        return session
+    }
+}
+
+/// Rules for user names: short, printable, no separators used in key-wrap recipients.
+public enum UserName {
+    public static func validate(_ name: String) throws {
+        let ok = !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+        guard ok else { throw VaultError.usage("user name '\(name)' must be 1-64 letters, digits, '.', '_' or '-'") }
+    }
+}
