@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import VaultCore
+
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Enrol users, list them, change your passphrase.",
+                                                    subcommands: [Add.self, List.self, Passwd.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enrol a user (admin).")
+        @OptionGroup var globals: GlobalOptions
+        @Argument(help: "New user's name.") var name: String
+        @Option(help: "Roles: admin, therapist, compliance, client (comma-separated).") var role: String
+        @Option(help: "File holding the new user's first passphrase.") var initialPassphraseFile: String
+
+        func run() throws {
+            let roles = try Role.parseList(role)
+            let session = try globals.session()
+            let initial = try Passphrase.read(from: .file(initialPassphraseFile), prompt: "")
+            let u = try session.addUser(name: name, roles: roles, initialPassphrase: initial)
+            if globals.json { try Output.json(Created(id: u.name, value: u)) } else {
+                Output.line("Enrolled \(u.name) (\(u.roles.joined(separator: ","))), key fingerprint \(u.fingerprint).")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List enrolled users.")
+        @OptionGroup var globals: GlobalOptions
+        func run() throws {
+            let users = try globals.session().listUsers()
+            if globals.json { return try Output.json(users) }
+            Output.table(["USER", "ROLES", "ENROLLED BY", "ENROLLED", "FINGERPRINT"],
+                         users.map { [$0.name, $0.roles.joined(separator: ","), $0.enrolledBy, $0.enrolledAt, $0.fingerprint] })
+        }
+    }
+
+    struct Passwd: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change your own passphrase.")
+        @OptionGroup var globals: GlobalOptions
+        @Option(help: "Read the new passphrase from this file (otherwise asked twice on the terminal).") var newPassphraseFile: String?
+        func run() throws {
+            let session = try globals.session()
+            let new = try Passphrase.read(from: newPassphraseFile.map { .file($0) } ?? .terminal, prompt: "New passphrase: ", confirm: true)
+            try session.changePassphrase(to: new)
+            if globals.json { try Output.json(["user": session.user, "status": "changed"]) } else {
+                Output.line("Passphrase changed for \(session.user).")
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+struct Confidant: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "confidant",
+        abstract: "A confidential records vault for therapy practices.",
+        discussion: """
+        Global options (--vault, --as, --passphrase-file, --passphrase-fd, --json) may come before \
+        or after the command. Exit codes: 0 ok, 64 usage, 65 bad data, 66 not found, 73 cannot \
+        create, 75 busy, 77 not permitted, 70 internal error.
+        """,
+        subcommands: [InitCommand.self, UserCommand.self, ClientCommand.self, CareTeamCommand.self, NoteCommand.self,
+                      AgreementCommand.self, DemoCommand.self])
+}

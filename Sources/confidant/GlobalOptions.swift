@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import VaultCore
+import VaultCrypto
+
+/// Options every command takes (SPEC §4). Environment variables give defaults for paths and the
+/// user name; a passphrase itself is never read from argv or an environment value.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Vault file (env CONFIDANT_VAULT, default ./confidant.vault).")
+    var vault: String?
+
+    @Option(name: .customLong("as"), help: "Act as this user (env CONFIDANT_USER).")
+    var asUser: String?
+
+    @Option(name: .long, help: "Read the passphrase from this file (env CONFIDANT_PASSPHRASE_FILE).")
+    var passphraseFile: String?
+
+    @Option(name: .long, help: "Read the passphrase from this open file descriptor.")
+    var passphraseFD: Int32?
+
+    @Flag(name: .long, help: "Print one JSON object (or array) on stdout.")
+    var json = false
+
+    var vaultPath: String {
+        vault ?? ProcessInfo.processInfo.environment["CONFIDANT_VAULT"] ?? "./confidant.vault"
+    }
+
+    func userName() throws -> String {
+        guard let u = asUser ?? ProcessInfo.processInfo.environment["CONFIDANT_USER"], !u.isEmpty else {
+            throw VaultError(.usage, "say who you are with --as USER (or set CONFIDANT_USER)")
+        }
+        return u
+    }
+
+    var passphraseSource: PassphraseSource {
+        if let fd = passphraseFD { return .fd(fd) }
+        if let f = passphraseFile ?? ProcessInfo.processInfo.environment["CONFIDANT_PASSPHRASE_FILE"] { return .file(f) }
+        return .terminal
+    }
+
+    /// Opens the vault and unlocks it as the acting user.
+    func session() throws -> Session {
+        let vault = try Vault.open(path: vaultPath, now: TestClock.now)
+        let user = try userName()
+        let pass = try Passphrase.read(from: passphraseSource, prompt: "Passphrase for \(user): ")
+        return try vault.unlock(user: user, passphrase: pass)
+    }
+}
+
+/// The clock. `CONFIDANT_TEST_NOW` (ISO 8601) pins it for tests of time limits; it is a time,
+/// not a secret, and the vault logs whatever time it is given.
+enum TestClock {
+    static let now: @Sendable () -> Date = {
+        if let s = ProcessInfo.processInfo.environment["CONFIDANT_TEST_NOW"],
+           let d = ISO8601DateFormatter().date(from: s) { return { d } }
+        return { Date() }
+    }()
+}
