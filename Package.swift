@@ -28,10 +28,10 @@ let package = Package(
             name: "confidant",
             dependencies: ["VaultCore", "VaultCrypto", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultCrypto"], path: "Tests/VaultTestSupport"),
+        .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
-        .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultCrypto", "VaultTestSupport"]),
-        .testTarget(name: "confidantTests", dependencies: ["confidant", "VaultCore", "VaultTestSupport"]),
+        .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "confidantTests", dependencies: ["confidant", "VaultCore", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

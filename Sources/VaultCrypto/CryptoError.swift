@@ -17,4 +17,8 @@ public enum CryptoError: Error, Equatable, Sendable {
     case keyDerivationFailed
     /// Text that should have been Base64 or hex was not.
     case invalidEncoding
+    /// A public key that libsodium rejects (e.g. a low-order X25519 point).
+    case invalidKey
+    /// A length or range argument outside what the operation accepts.
+    case invalidLength
 }

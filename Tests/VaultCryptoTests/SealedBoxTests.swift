@@ -109,7 +109,7 @@ struct SealedBoxTests {
         }
         // The right secret key with a wrong public key also fails: the nonce binds both.
         let right = try vector.keyPair()
-        let mismatched = X25519KeyPair(publicKey: stranger.publicKey, secretKey: right.secretKey)
+        let mismatched = try X25519KeyPair(publicKey: stranger.publicKey, secretKey: right.secretKey)
         #expect(throws: CryptoError.authenticationFailed) {
             try SealedBox.open(vector.sealed.bytes, keyPair: mismatched)
         }
@@ -155,13 +155,9 @@ struct SealedBoxTests {
 
     @Test("sealing to a low-order public key is refused")
     func lowOrderPublicKey() throws {
-        // Known bug: Box/X25519KeyPair.swift discards crypto_box_seal's -1 (the shared secret
-        // with the all-zero point is zero), so seal returns an ephemeral key followed by zeros
-        // that nobody can open, instead of throwing.
-        withKnownIssue("SealedBox.seal ignores crypto_box_seal's return value") {
-            #expect(throws: CryptoError.self) {
-                try SealedBox.seal(Array("data key".utf8), to: [UInt8](repeating: 0, count: 32))
-            }
+        // The shared secret with the all-zero point is zero; libsodium refuses and so must we.
+        #expect(throws: CryptoError.invalidKey) {
+            try SealedBox.seal(Array("data key".utf8), to: [UInt8](repeating: 0, count: 32))
         }
     }
 }

@@ -51,19 +51,32 @@ public final class SQLiteStore: VaultStore, @unchecked Sendable {
             throw VaultError.notFound("no vault at \(path); create one with 'confidant init' or pass --vault PATH")
         }
         try checkHeader(path: path)
+        try checkReadOnly(path: path)
         let store = try openPool(path: path)
+        store.restrictSidecarModes()
+        return store
+    }
+
+    /// Checks, through a read-only connection that cannot change the file, that the database
+    /// is intact and carries Confidant's schema.
+    static func checkReadOnly(path: String) throws {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(busyTimeout)
         try mapErrors {
-            try store.pool.read { db in
-                let quick = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
-                guard quick == "ok" else { throw VaultError.badData("\(path) is corrupt (\(quick)); restore it from a backup") }
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            defer { try? queue.close() }
+            try queue.read { db in
+                let problems = try String.fetchAll(db, sql: "PRAGMA quick_check(1)")
+                guard problems == ["ok"] else {
+                    throw VaultError.badData("\(path) is corrupt (SQLite integrity check failed); restore it from a backup")
+                }
                 let migrated = try Schema.migrator.hasCompletedMigrations(db)
                 guard migrated else {
                     throw VaultError.badData("\(path) has an unknown schema version; it was not made by this version of confidant")
                 }
             }
         }
-        store.restrictSidecarModes()
-        return store
     }
 
     /// Reads the first 100 bytes: SQLite magic and Confidant's application id.

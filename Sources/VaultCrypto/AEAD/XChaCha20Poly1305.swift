@@ -35,7 +35,7 @@ public enum XChaCha20Poly1305 {
         return plaintext.withUnsafeBytes { m in
             var out = [UInt8](repeating: 0, count: nonceByteCount + m.count + tagByteCount)
             out.withUnsafeMutableBufferPointer { o in
-                let base = o.baseAddress!
+                guard let base = o.baseAddress else { return }
                 for i in 0..<nonceByteCount { base[i] = nonce[i] }
                 var clen: UInt64 = 0
                 key.withBytePointer { k in

@@ -19,7 +19,7 @@ public struct X25519KeyPair: Sendable {
         sk.withBytePointer { s in
             _ = crypto_box_keypair(&pk, s)
         }
-        return X25519KeyPair(publicKey: pk, secretKey: sk)
+        return X25519KeyPair(checkedPublicKey: pk, secretKey: sk)
     }
 
     /// Rebuilds the pair from a stored secret key (public key = X25519 base-point multiple).
@@ -36,8 +36,21 @@ public struct X25519KeyPair: Sendable {
         self.secretKey = secretKey
     }
 
-    public init(publicKey: [UInt8], secretKey: SecretBytes) {
+    /// Pairs a public and a secret key of the right sizes (they are not checked to match).
+    /// - Throws: ``CryptoError/wrongKeySize(expected:actual:)``.
+    public init(publicKey: [UInt8], secretKey: SecretBytes) throws {
+        guard publicKey.count == Self.publicKeyByteCount else {
+            throw CryptoError.wrongKeySize(expected: Self.publicKeyByteCount, actual: publicKey.count)
+        }
+        guard secretKey.count == Self.secretKeyByteCount else {
+            throw CryptoError.wrongKeySize(expected: Self.secretKeyByteCount, actual: secretKey.count)
+        }
         self.publicKey = publicKey
+        self.secretKey = secretKey
+    }
+
+    private init(checkedPublicKey: [UInt8], secretKey: SecretBytes) {
+        self.publicKey = checkedPublicKey
         self.secretKey = secretKey
     }
 }
@@ -54,9 +67,10 @@ public enum SealedBox {
         guard publicKey.count == X25519KeyPair.publicKeyByteCount else {
             throw CryptoError.wrongKeySize(expected: X25519KeyPair.publicKeyByteCount, actual: publicKey.count)
         }
-        return message.withUnsafeBytes { m in
+        return try message.withUnsafeBytes { m in
             var out = [UInt8](repeating: 0, count: m.count + overhead)
-            _ = crypto_box_seal(&out, m.bindMemory(to: UInt8.self).baseAddress, UInt64(m.count), publicKey)
+            let rc = crypto_box_seal(&out, m.bindMemory(to: UInt8.self).baseAddress, UInt64(m.count), publicKey)
+            guard rc == 0 else { throw CryptoError.invalidKey }
             return out
         }
     }
@@ -76,6 +90,9 @@ public enum SealedBox {
     /// - Throws: ``CryptoError/authenticationFailed`` when not sealed to this key pair or altered.
     public static func openSecret(_ sealed: some ContiguousBytes, keyPair: X25519KeyPair) throws -> SecretBytes {
         try Sodium.ensureInitialized()
+        guard keyPair.publicKey.count == X25519KeyPair.publicKeyByteCount, keyPair.secretKey.count == X25519KeyPair.secretKeyByteCount else {
+            throw CryptoError.wrongKeySize(expected: X25519KeyPair.secretKeyByteCount, actual: keyPair.secretKey.count)
+        }
         return try sealed.withUnsafeBytes { c in
             guard c.count >= overhead, let cb = c.bindMemory(to: UInt8.self).baseAddress else { throw CryptoError.truncatedInput }
             let out = try SecretBytes(zeroedCount: c.count - overhead)

@@ -39,19 +39,22 @@ public enum BLAKE2b {
     public static func hash(_ data: some ContiguousBytes, outputByteCount: Int = defaultByteCount, key: SecretBytes? = nil) throws -> [UInt8] {
         try Sodium.ensureInitialized()
         guard outputByteCount >= Int(crypto_generichash_bytes_min()), outputByteCount <= Int(crypto_generichash_bytes_max()) else {
-            throw CryptoError.wrongKeySize(expected: defaultByteCount, actual: outputByteCount)
+            throw CryptoError.invalidLength
+        }
+        if let key, key.count < Int(crypto_generichash_keybytes_min()) || key.count > Int(crypto_generichash_keybytes_max()) {
+            throw CryptoError.wrongKeySize(expected: Int(crypto_generichash_keybytes()), actual: key.count)
         }
         var out = [UInt8](repeating: 0, count: outputByteCount)
-        data.withUnsafeBytes { d in
+        let rc = data.withUnsafeBytes { d -> Int32 in
             if let key {
-                key.withUnsafeBytes { k in
-                    _ = crypto_generichash(&out, outputByteCount, d.bindMemory(to: UInt8.self).baseAddress, UInt64(d.count),
-                                           k.bindMemory(to: UInt8.self).baseAddress, k.count)
+                return key.withBytePointer { k in
+                    crypto_generichash(&out, outputByteCount, d.bindMemory(to: UInt8.self).baseAddress, UInt64(d.count), k, key.count)
                 }
             } else {
-                _ = crypto_generichash(&out, outputByteCount, d.bindMemory(to: UInt8.self).baseAddress, UInt64(d.count), nil, 0)
+                return crypto_generichash(&out, outputByteCount, d.bindMemory(to: UInt8.self).baseAddress, UInt64(d.count), nil, 0)
             }
         }
+        guard rc == 0 else { throw CryptoError.invalidLength }
         return out
     }
 }

@@ -15,6 +15,7 @@ public final class SecretBytes: @unchecked Sendable {
     /// - Throws: ``CryptoError/outOfSecureMemory``.
     public init(zeroedCount count: Int) throws {
         try Sodium.ensureInitialized()
+        guard count >= 0 else { throw CryptoError.invalidLength }
         // sodium_malloc(0) is allowed but yields a pointer we must not write; keep one byte.
         guard let p = sodium_malloc(max(count, 1)) else { throw CryptoError.outOfSecureMemory }
         sodium_memzero(p, max(count, 1))
@@ -57,7 +58,7 @@ public final class SecretBytes: @unchecked Sendable {
 
     /// A new secure buffer holding `range` of these bytes.
     public func slice(_ range: Range<Int>) throws -> SecretBytes {
-        precondition(range.lowerBound >= 0 && range.upperBound <= count, "slice out of bounds")
+        guard range.lowerBound >= 0, range.upperBound <= count else { throw CryptoError.invalidLength }
         let out = try SecretBytes(zeroedCount: range.count)
         out.withUnsafeMutableBytes { dst in
             if range.count > 0, let base = dst.baseAddress {

@@ -52,6 +52,7 @@ public enum Argon2id {
         try Sodium.ensureInitialized()
         guard salt.count == saltByteCount else { throw CryptoError.wrongKeySize(expected: saltByteCount, actual: salt.count) }
         guard limits.isAcceptable else { throw CryptoError.keyDerivationFailed }
+        guard outputByteCount >= 16 else { throw CryptoError.invalidLength }
         let out = try SecretBytes(zeroedCount: outputByteCount)
         let rc = out.withBytePointer { o in
             passphrase.withBytePointer { p in

@@ -1,0 +1,57 @@
+import Foundation
+
+/// A vault made through the CLI with the INTERACTIVE KDF, plus users with passphrase files.
+///
+/// Users: `admin` (admin), `rivera` and `chen` (therapists), `morgan` (compliance).
+public final class TestPractice: @unchecked Sendable {
+    public let dir: TempDir
+    public let vault: String
+    public let recoveryKey: String
+
+    public init(extraUsers: [(String, String)] = []) throws {
+        dir = try TempDir()
+        vault = dir.file("practice.vault")
+        recoveryKey = dir.file("recovery.key")
+        try dir.write("pass-admin", "admin passphrase 1\n")
+        let r = try CLI.run(["init", "--vault", vault, "--practice", "Test Practice", "--admin", "admin",
+                             "--recovery-out", recoveryKey, "--kdf", "interactive", "--passphrase-file", dir.file("pass-admin")])
+        guard r.exitCode == 0 else { throw TestFailure("init failed: \(r.exitCode) \(r.stderr)") }
+        for (name, role) in [("rivera", "therapist"), ("chen", "therapist"), ("morgan", "compliance")] + extraUsers {
+            try dir.write("pass-\(name)", "\(name) passphrase 1\n")
+            let u = try CLI.run(["user", "add", name, "--role", role, "--initial-passphrase-file", dir.file("pass-\(name)")] + auth("admin"))
+            guard u.exitCode == 0 else { throw TestFailure("user add \(name) failed: \(u.exitCode) \(u.stderr)") }
+        }
+    }
+
+    /// `--vault V --as USER --passphrase-file F`.
+    public func auth(_ user: String) -> [String] {
+        ["--vault", vault, "--as", user, "--passphrase-file", dir.file("pass-\(user)")]
+    }
+
+    /// Runs a command as `user`.
+    @discardableResult
+    public func run(_ user: String, _ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> CLIResult {
+        try CLI.run(args + auth(user), cwd: dir.path, stdin: stdin, env: env)
+    }
+
+    /// Runs a command that must succeed and returns its trimmed stdout.
+    public func ok(_ user: String, _ args: [String], stdin: Data? = nil) throws -> String {
+        let r = try run(user, args, stdin: stdin)
+        guard r.exitCode == 0 else { throw TestFailure("\(args.joined(separator: " ")) as \(user) exited \(r.exitCode): \(r.stderr)") }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Adds a client as rivera and returns its id.
+    public func addClient(name: String = "Test Client") throws -> String {
+        try ok("rivera", ["client", "add", "--name", name])
+    }
+
+    public func addNote(_ client: String, _ text: String, kind: String = "progress", as user: String = "rivera") throws -> String {
+        try ok(user, ["note", "add", client, "--kind", kind], stdin: Data(text.utf8))
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
