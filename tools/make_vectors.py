@@ -306,6 +306,8 @@ def write(out_dir: str, name: str, doc: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(ROOT, "Keys", "vectors"))
+    parser.add_argument("--check", action="store_true",
+                        help="regenerate in memory and fail unless the committed files match byte for byte")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -324,6 +326,17 @@ def main() -> None:
         "argon2id.json": argon2id_vectors(),
         "sealedbox.json": sealedbox_vectors(previous_sealed),
     }
+    if args.check:
+        bad = []
+        for name, doc in docs.items():
+            text = json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
+            with open(os.path.join(args.out, name), encoding="ascii") as f:
+                if f.read() != text:
+                    bad.append(name)
+        if bad:
+            sys.exit("vectors differ from PyNaCl/hashlib output: " + ", ".join(bad))
+        print(f"vectors: {len(docs)} files reproduce with PyNaCl and hashlib")
+        return
     for name, doc in docs.items():
         write(args.out, name, doc)
 

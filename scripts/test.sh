@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test of Confidant: installs what is missing, builds, runs the Swift suites
+# (unit and end-to-end through the real binary) and the Python interop checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh --python
+
+echo "== interop: known-answer vectors regenerate with PyNaCl and hashlib"
+python3 tools/make_vectors.py --check
+
+echo "== swift test (unit and end to end)"
+swift build --build-tests
+swift test --skip-build
