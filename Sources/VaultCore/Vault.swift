@@ -21,6 +21,8 @@ public struct InitResult: Sendable {
     public var rootPublicKey: String
     public var recoveryPublicKey: String
     public var recoveryFile: String
+    /// The log key (Ed25519, base64) that signs checkpoints.
+    public var logPublicKey: String
 }
 
 /// An open vault file. Unlock it as a user to get a ``Session``.
@@ -70,6 +72,7 @@ public final class Vault: @unchecked Sendable {
         let vaultID = Random.bytes(16)
         let recovery = try X25519KeyPair.generate()
         let identity = try UserIdentity.generate()
+        let logKey = try Ed25519KeyPair.generate()
         let created = now()
         let ms = Int64(created.timeIntervalSince1970 * 1000)
         let store = try SQLiteStore.create(path: path)
@@ -79,10 +82,16 @@ public final class Vault: @unchecked Sendable {
             try store.write { tx in
                 let auditKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .audit, owner: "", version: 1,
                                                                  state: "current", createdAt: ms, publicKey: audit.publicKey))
+                let logKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .log, owner: "", version: 1,
+                                                               state: "current", createdAt: ms, publicKey: logKey.publicKey))
+                let logSeed = try logKey.seed()
+                for (recipient, pk) in [("recovery", recovery.publicKey), ("user:\(admin)", identity.box.publicKey)] {
+                    try tx.insertWrap(KeyWrapRow(keyID: logKeyID, recipient: recipient, wrapped: try SealedBox.seal(secret: logSeed, to: pk)))
+                }
                 let meta = VaultMetaRow(vaultID: vaultID, formatVersion: Schema.formatVersion, practice: practice, createdAt: ms,
                                         kdfOps: kdf.limits.opsLimit, kdfMem: kdf.limits.memLimit,
                                         recoveryPublicKey: recovery.publicKey, rootSigningKey: identity.signing.publicKey,
-                                        auditKeyID: auditKeyID)
+                                        auditKeyID: auditKeyID, logKeyID: logKeyID)
                 try tx.insertMeta(meta)
                 let row = try identity.enrol(name: admin, roles: roles, vaultID: vaultID, enrolledBy: admin,
                                              enrollerKey: identity.signing, at: ms, passphrase: passphrase, limits: kdf.limits)
@@ -102,7 +111,8 @@ public final class Vault: @unchecked Sendable {
             throw error
         }
         return InitResult(vaultID: Encoding.hex(vaultID), rootPublicKey: Encoding.base64(identity.signing.publicKey),
-                          recoveryPublicKey: Encoding.base64(recovery.publicKey), recoveryFile: recoveryOut)
+                          recoveryPublicKey: Encoding.base64(recovery.publicKey), recoveryFile: recoveryOut,
+                          logPublicKey: Encoding.base64(logKey.publicKey))
     }
 
     var auditPublicKey: [UInt8] {

@@ -30,8 +30,10 @@ public struct AccessEntry: Sendable, Equatable {
     public var purpose: String
     public var sealedReason: [UInt8]
     public var outcome: Outcome
-    /// A short machine code for refusals (e.g. `no-grant`); never free text.
+    /// A short machine code for refusals (e.g. `notPermitted`); never free text.
     public var detail: String
+    /// Review flags, sorted and comma-separated (`outside-care-team`, `break-glass`, ...).
+    public var flags: String
 
     /// Canonical bytes, format version 1.
     public func canonicalBytes() -> [UInt8] {
@@ -47,6 +49,7 @@ public struct AccessEntry: Sendable, Equatable {
         e.append(sealedReason)
         e.append(outcome.rawValue)
         e.append(detail)
+        e.append(flags)
         return e.bytes
     }
 
@@ -67,13 +70,14 @@ public struct AccessEntry: Sendable, Equatable {
         sealedReason = row.sealedReason
         outcome = Outcome(rawValue: row.outcome) ?? .error
         detail = row.detail
+        flags = row.flags
     }
 
     init(seq: Int64, time: Int64, actor: String, roles: String, action: String, clientID: String, recordID: String,
-         purpose: String, sealedReason: [UInt8], outcome: Outcome, detail: String) {
+         purpose: String, sealedReason: [UInt8], outcome: Outcome, detail: String, flags: String = "") {
         self.seq = seq; self.time = time; self.actor = actor; self.roles = roles; self.action = action
         self.clientID = clientID; self.recordID = recordID; self.purpose = purpose
-        self.sealedReason = sealedReason; self.outcome = outcome; self.detail = detail
+        self.sealedReason = sealedReason; self.outcome = outcome; self.detail = detail; self.flags = flags
     }
 }
 
@@ -84,6 +88,7 @@ struct AccessIntent {
     var recordID: String = ""
     var purpose: Purpose?
     var reason: String?
+    var flags: Set<String> = []
 }
 
 /// Appends entries inside the caller's transaction.
@@ -96,19 +101,28 @@ enum AccessLogWriter {
     static func append(_ tx: any StoreTransaction, meta: VaultMetaRow, auditPublicKey: [UInt8], time: Date,
                        actor: String, roles: String, intent: AccessIntent, outcome: Outcome, detail: String,
                        signer: Ed25519KeyPair?) throws -> AccessEntry {
+        let head = try tx.latestTreeHead()
         let seq = (try tx.lastLog()?.seq ?? 0) + 1
+        var frontier = try head.map { try MerkleFrontier(size: Int($0.size), encoded: $0.frontier) } ?? MerkleFrontier()
+        guard Int64(frontier.size) == seq - 1 else {
+            throw VaultError.badData("the access log and its tree head disagree (\(frontier.size) vs \(seq - 1) entries); run 'confidant log verify'")
+        }
         var sealed: [UInt8] = []
         if let reason = intent.reason, !reason.isEmpty {
             sealed = try SealedBox.seal(Array(reason.utf8), to: auditPublicKey)
         }
         let entry = AccessEntry(seq: seq, time: Int64((time.timeIntervalSince1970 * 1000).rounded()), actor: actor, roles: roles,
                                 action: intent.action, clientID: intent.clientID, recordID: intent.recordID,
-                                purpose: intent.purpose?.rawValue ?? "", sealedReason: sealed, outcome: outcome, detail: detail)
+                                purpose: intent.purpose?.rawValue ?? "", sealedReason: sealed, outcome: outcome, detail: detail,
+                                flags: intent.flags.sorted().joined(separator: ","))
         let bytes = entry.canonicalBytes()
+        let leaf = AccessEntry.leafHash(bytes)
+        frontier.append(leafHash: leaf)
+        try tx.insertTreeHead(TreeHeadRow(size: seq, root: frontier.root, frontier: frontier.encoded(), time: entry.time))
         try tx.appendLog(LogRow(seq: seq, time: entry.time, actor: actor, roles: roles, action: entry.action,
                                 clientID: entry.clientID, recordID: entry.recordID, purpose: entry.purpose,
-                                sealedReason: sealed, outcome: outcome.rawValue, detail: detail, entry: bytes,
-                                leafHash: AccessEntry.leafHash(bytes), signer: signer == nil ? "" : actor,
+                                sealedReason: sealed, outcome: outcome.rawValue, detail: detail, flags: entry.flags, entry: bytes,
+                                leafHash: leaf, signer: signer == nil ? "" : actor,
                                 signature: signer?.sign(bytes) ?? []))
         return entry
     }

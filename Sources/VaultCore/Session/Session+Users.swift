@@ -33,14 +33,20 @@ extension Session {
                                          enrollerKey: self.identity.signing, at: nowMillis, passphrase: initialPassphrase, limits: limits)
             try tx.insertUser(row)
             if newRoles.contains(.compliance) { try wrapAuditKeyIfHeld(tx, to: row) }
+            if newRoles.contains(.compliance) || newRoles.contains(.admin) { try wrapVaultKeyIfHeld(tx, meta.logKeyID, to: row) }
             return summary(row)
         }
     }
 
     func wrapAuditKeyIfHeld(_ tx: any StoreTransaction, to target: UserRow) throws {
-        guard let audit = try tx.dataKey(id: meta.auditKeyID) else { return }
-        guard let secret = try? unwrap(tx, audit) else { return }
-        try tx.insertWrap(KeyWrapRow(keyID: audit.id, recipient: "user:\(target.name)",
+        try wrapVaultKeyIfHeld(tx, meta.auditKeyID, to: target)
+    }
+
+    /// Wraps a vault-wide key (audit or log key) to `target` when this session can unwrap it.
+    func wrapVaultKeyIfHeld(_ tx: any StoreTransaction, _ keyID: Int64, to target: UserRow) throws {
+        guard let key = try tx.dataKey(id: keyID) else { return }
+        guard let secret = try? unwrap(tx, key) else { return }
+        try tx.insertWrap(KeyWrapRow(keyID: key.id, recipient: "user:\(target.name)",
                                      wrapped: try SealedBox.seal(secret: secret, to: target.boxPublicKey)))
     }
 

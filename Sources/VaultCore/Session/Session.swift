@@ -45,6 +45,10 @@ public final class Session: @unchecked Sendable {
         do {
             return try vault.store.write { tx in
                 let result = try body(tx, box)
+                let clientID = box.value.clientID
+                if !clientID.isEmpty, try tx.client(id: clientID) != nil, try !isOnCareTeam(tx, clientID) {
+                    box.value.flags.insert("outside-care-team")
+                }
                 try append(tx, box.value, .success, "")
                 return result
             }

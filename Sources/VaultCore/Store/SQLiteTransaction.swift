@@ -25,15 +25,15 @@ struct SQLiteTransaction: StoreTransaction {
         return VaultMetaRow(vaultID: try bytes(r, "vault_id"), formatVersion: try col(r, "format_version"), practice: try col(r, "practice"),
                             createdAt: try col(r, "created_at"), kdfOps: UInt64(clamping: try col(r, "kdf_ops") as Int64), kdfMem: try col(r, "kdf_mem"),
                             recoveryPublicKey: try bytes(r, "recovery_pk"), rootSigningKey: try bytes(r, "root_sign_pk"),
-                            auditKeyID: try col(r, "audit_key_id"))
+                            auditKeyID: try col(r, "audit_key_id"), logKeyID: try col(r, "log_key_id"))
     }
 
     func insertMeta(_ m: VaultMetaRow) throws {
         try db.execute(sql: """
-            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id)
-            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id, log_key_id)
+            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [Data(m.vaultID), m.formatVersion, m.practice, m.createdAt, Int64(m.kdfOps), m.kdfMem,
-                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID])
+                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID, m.logKeyID])
     }
 
     // MARK: users
@@ -198,15 +198,16 @@ struct SQLiteTransaction: StoreTransaction {
         LogRow(seq: try col(r, "seq"), time: try col(r, "time"), actor: try col(r, "actor"), roles: try col(r, "roles"), action: try col(r, "action"),
                clientID: try col(r, "client_id"), recordID: try col(r, "record_id"), purpose: try col(r, "purpose"),
                sealedReason: try bytes(r, "sealed_reason"), outcome: try col(r, "outcome"), detail: try col(r, "detail"),
+               flags: try col(r, "flags"),
                entry: try bytes(r, "entry"), leafHash: try bytes(r, "leaf_hash"), signer: try col(r, "signer"), signature: try bytes(r, "signature"))
     }
 
     func appendLog(_ l: LogRow) throws {
         try db.execute(sql: """
-            INSERT INTO access_log (seq, time, actor, roles, action, client_id, record_id, purpose, sealed_reason, outcome, detail, entry, leaf_hash, signer, signature)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO access_log (seq, time, actor, roles, action, client_id, record_id, purpose, sealed_reason, outcome, detail, flags, entry, leaf_hash, signer, signature)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [l.seq, l.time, l.actor, l.roles, l.action, l.clientID, l.recordID, l.purpose, Data(l.sealedReason),
-                             l.outcome, l.detail, Data(l.entry), Data(l.leafHash), l.signer, Data(l.signature)])
+                             l.outcome, l.detail, l.flags, Data(l.entry), Data(l.leafHash), l.signer, Data(l.signature)])
     }
 
     func lastLog() throws -> LogRow? {
@@ -215,5 +216,66 @@ struct SQLiteTransaction: StoreTransaction {
 
     func logEntries(after seq: Int64, limit: Int) throws -> [LogRow] {
         try Row.fetchAll(db, sql: "SELECT * FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit]).map(logRow)
+    }
+
+    func logEntries(matching f: LogFilter) throws -> [LogRow] {
+        var clauses: [String] = []
+        var args: [any DatabaseValueConvertible] = []
+        func add(_ clause: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            clauses.append(clause); args.append(value)
+        }
+        add("client_id = ?", f.clientID)
+        add("actor = ?", f.actor)
+        add("action = ?", f.action)
+        add("purpose = ?", f.purpose)
+        add("outcome = ?", f.outcome)
+        add("time >= ?", f.since)
+        add("time < ?", f.until)
+        add("seq > ?", f.afterSeq)
+        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        return try Row.fetchAll(db, sql: "SELECT * FROM access_log \(whereSQL) ORDER BY seq", arguments: StatementArguments(args)).map(logRow)
+    }
+
+    func logCount() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM access_log") ?? 0
+    }
+
+    // MARK: tree heads
+
+    private func headRow(_ r: Row) throws -> TreeHeadRow {
+        TreeHeadRow(size: try col(r, "size"), root: try bytes(r, "root"), frontier: try bytes(r, "frontier"), time: try col(r, "time"))
+    }
+
+    func insertTreeHead(_ h: TreeHeadRow) throws {
+        try db.execute(sql: "INSERT INTO tree_heads (size, root, frontier, time) VALUES (?, ?, ?, ?)",
+                       arguments: [h.size, Data(h.root), Data(h.frontier), h.time])
+    }
+
+    func latestTreeHead() throws -> TreeHeadRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM tree_heads ORDER BY size DESC LIMIT 1").map(headRow)
+    }
+
+    func treeHeads(from size: Int64, limit: Int) throws -> [TreeHeadRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM tree_heads WHERE size >= ? ORDER BY size LIMIT ?", arguments: [size, limit]).map(headRow)
+    }
+
+    func treeHeadCount(above size: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tree_heads WHERE size > ?", arguments: [size]) ?? 0
+    }
+
+    // MARK: settings
+
+    func setting(_ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key])
+    }
+
+    func setSetting(_ key: String, _ value: String) throws {
+        try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                       arguments: [key, value])
+    }
+
+    func settings() throws -> [(String, String)] {
+        try Row.fetchAll(db, sql: "SELECT key, value FROM settings ORDER BY key").map { (try col($0, "key") as String, try col($0, "value") as String) }
     }
 }

@@ -16,7 +16,8 @@ enum Schema {
               id INTEGER PRIMARY KEY CHECK (id = 1),
               vault_id BLOB NOT NULL, format_version INTEGER NOT NULL, practice TEXT NOT NULL,
               created_at INTEGER NOT NULL, kdf_ops INTEGER NOT NULL, kdf_mem INTEGER NOT NULL,
-              recovery_pk BLOB NOT NULL, root_sign_pk BLOB NOT NULL, audit_key_id INTEGER NOT NULL);
+              recovery_pk BLOB NOT NULL, root_sign_pk BLOB NOT NULL, audit_key_id INTEGER NOT NULL,
+              log_key_id INTEGER NOT NULL);
             CREATE TABLE users (
               name TEXT PRIMARY KEY, roles TEXT NOT NULL, box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,
               enrolled_by TEXT NOT NULL, enrolled_at INTEGER NOT NULL, certificate BLOB NOT NULL,
@@ -47,10 +48,13 @@ enum Schema {
               seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL, roles TEXT NOT NULL,
               action TEXT NOT NULL, client_id TEXT NOT NULL, record_id TEXT NOT NULL,
               purpose TEXT NOT NULL, sealed_reason BLOB NOT NULL, outcome TEXT NOT NULL,
-              detail TEXT NOT NULL, entry BLOB NOT NULL, leaf_hash BLOB NOT NULL,
+              detail TEXT NOT NULL, flags TEXT NOT NULL, entry BLOB NOT NULL, leaf_hash BLOB NOT NULL,
               signer TEXT NOT NULL, signature BLOB NOT NULL);
             CREATE INDEX access_log_by_client ON access_log (client_id, time);
             CREATE INDEX access_log_by_actor ON access_log (actor, time);
+            CREATE TABLE tree_heads (
+              size INTEGER PRIMARY KEY, root BLOB NOT NULL, frontier BLOB NOT NULL, time INTEGER NOT NULL);
+            CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """)
         }
         return m

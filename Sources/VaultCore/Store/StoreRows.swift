@@ -14,6 +14,17 @@ public struct VaultMetaRow: Sendable, Equatable {
     public var rootSigningKey: [UInt8]
     /// Key id (in `data_keys`) of the audit key that seals free-text reasons for compliance.
     public var auditKeyID: Int64
+    /// Key id (in `data_keys`) of the Ed25519 log key that signs checkpoints.
+    public var logKeyID: Int64
+}
+
+/// The Merkle tree head stored after each appended entry.
+public struct TreeHeadRow: Sendable, Equatable {
+    public var size: Int64
+    public var root: [UInt8]
+    /// ``MerkleFrontier`` encoding, so the next append needs no earlier entry.
+    public var frontier: [UInt8]
+    public var time: Int64
 }
 
 /// An enrolled user: public keys, certificate and passphrase-sealed secrets.
@@ -57,6 +68,8 @@ public enum KeyScope: String, Sendable {
     case psychotherapy = "psy"
     /// The vault's audit key: seals free-text reasons for compliance.
     case audit
+    /// The log key (Ed25519): signs checkpoints of the access log.
+    case log
 }
 
 public struct DataKeyRow: Sendable, Equatable {
@@ -108,9 +121,29 @@ public struct LogRow: Sendable, Equatable {
     public var sealedReason: [UInt8]
     public var outcome: String
     public var detail: String
+    /// Sorted, comma-separated review flags (e.g. `outside-care-team`).
+    public var flags: String
     /// Canonical entry bytes (what is hashed and signed).
     public var entry: [UInt8]
     public var leafHash: [UInt8]
     public var signer: String
     public var signature: [UInt8]
+}
+
+/// Which access-log entries `log show` wants; nil fields do not filter. Times in milliseconds.
+public struct LogFilter: Sendable, Equatable {
+    public var clientID: String?
+    public var actor: String?
+    public var action: String?
+    public var purpose: String?
+    public var outcome: String?
+    public var since: Int64?
+    public var until: Int64?
+    public var afterSeq: Int64?
+
+    public init(clientID: String? = nil, actor: String? = nil, action: String? = nil, purpose: String? = nil,
+                outcome: String? = nil, since: Int64? = nil, until: Int64? = nil, afterSeq: Int64? = nil) {
+        self.clientID = clientID; self.actor = actor; self.action = action; self.purpose = purpose
+        self.outcome = outcome; self.since = since; self.until = until; self.afterSeq = afterSeq
+    }
 }

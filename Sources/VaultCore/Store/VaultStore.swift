@@ -47,4 +47,15 @@ public protocol StoreTransaction {
     func appendLog(_ row: LogRow) throws
     func lastLog() throws -> LogRow?
     func logEntries(after seq: Int64, limit: Int) throws -> [LogRow]
+    func logEntries(matching filter: LogFilter) throws -> [LogRow]
+    func logCount() throws -> Int64
+
+    func insertTreeHead(_ row: TreeHeadRow) throws
+    func latestTreeHead() throws -> TreeHeadRow?
+    func treeHeads(from size: Int64, limit: Int) throws -> [TreeHeadRow]
+    func treeHeadCount(above size: Int64) throws -> Int
+
+    func setting(_ key: String) throws -> String?
+    func setSetting(_ key: String, _ value: String) throws
+    func settings() throws -> [(String, String)]
 }

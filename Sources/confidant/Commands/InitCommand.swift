@@ -22,13 +22,14 @@ struct InitCommand: ParsableCommand {
                                  kdf: strength, recoveryOut: recoveryOut, now: TestClock.now)
         if globals.json {
             try Output.json(InitJSON(id: r.vaultID, rootPublicKey: r.rootPublicKey, recoveryPublicKey: r.recoveryPublicKey,
-                                     recoveryFile: r.recoveryFile, vault: globals.vaultPath))
+                                     recoveryFile: r.recoveryFile, vault: globals.vaultPath, logPublicKey: r.logPublicKey))
         } else {
             Output.line("Created vault \(globals.vaultPath) for \(practice) (id \(r.vaultID)).")
             Output.line("Root public key: \(r.rootPublicKey)")
+            Output.line("Log public key:  \(r.logPublicKey) (signs checkpoints)")
             Output.line("Recovery key written to \(r.recoveryFile): move it offline now; it can open every record.")
         }
     }
 
-    struct InitJSON: Encodable { var id, rootPublicKey, recoveryPublicKey, recoveryFile, vault: String }
+    struct InitJSON: Encodable { var id, rootPublicKey, recoveryPublicKey, recoveryFile, vault, logPublicKey: String }
 }

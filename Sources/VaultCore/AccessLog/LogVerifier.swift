@@ -1,0 +1,125 @@
+import Foundation
+import VaultCrypto
+
+/// What `log verify` established.
+public struct LogVerification: Sendable, Codable, Equatable {
+    public var size: Int
+    /// Root hash (base64) of the RFC 9162 tree over every entry.
+    public var root: String
+    public var signedEntries: Int
+    public var unsignedEntries: Int
+    /// The checkpoint size the log was proven to extend, when one was given.
+    public var checkpointSize: Int?
+    public var checkpointTime: String?
+}
+
+/// Recomputes and checks the whole access log.
+///
+/// For each entry in sequence order: the sequence number is the next one (nothing removed or
+/// inserted); the stored canonical bytes equal the bytes rebuilt from the queryable columns (no
+/// column edited on its own); the leaf hash is SHA-256(0x00 ‖ bytes); the signature verifies
+/// under the actor's enrolled key (not re-signed by someone else); the tree head stored after
+/// the entry equals the recomputed root. With a checkpoint: the log is at least as long and the
+/// checkpoint's tree is a prefix, proven with an RFC 9162 consistency proof.
+enum LogVerifier {
+    static let batch = 8192
+
+    static func verify(_ store: any VaultStore, meta: VaultMetaRow, checkpoint: Checkpoint?) throws -> LogVerification {
+        let users = try store.read { tx in try tx.users() }
+        let keys = Dictionary(users.map { ($0.name, $0.signPublicKey) }, uniquingKeysWith: { a, _ in a })
+        var frontier = MerkleFrontier()
+        var leaves: [[UInt8]] = []
+        var expected: Int64 = 1
+        var signed = 0, unsigned = 0
+        var checkpointRoot: [UInt8]?
+        while true {
+            let (rows, heads) = try store.read { tx in
+                (try tx.logEntries(after: expected - 1, limit: batch), try tx.treeHeads(from: expected, limit: batch))
+            }
+            if rows.isEmpty { break }
+            let headBySize = Dictionary(heads.map { ($0.size, $0.root) }, uniquingKeysWith: { a, _ in a })
+            // Signatures are the expensive part: check a batch on every core.
+            let sigOK = verifySignatures(rows, keys: keys)
+            for (i, row) in rows.enumerated() {
+                guard row.seq == expected else {
+                    throw VaultError.badData(row.seq > expected
+                        ? "entry \(expected) is missing: the log jumps from \(expected - 1) to \(row.seq) (entries were removed)"
+                        : "entry \(row.seq) is out of order (expected \(expected))")
+                }
+                let rebuilt = AccessEntry(row: row).canonicalBytes()
+                guard rebuilt == row.entry, Outcome(rawValue: row.outcome) != nil else {
+                    throw VaultError.badData("entry \(row.seq) was modified: its fields no longer match its signed bytes")
+                }
+                let leaf = AccessEntry.leafHash(row.entry)
+                guard leaf == row.leafHash else { throw VaultError.badData("entry \(row.seq) has a wrong leaf hash") }
+                if row.signer.isEmpty {
+                    guard row.signature.isEmpty, row.outcome == Outcome.denied.rawValue, row.action == "session.unlock" else {
+                        throw VaultError.badData("entry \(row.seq) is unsigned but is not a refused unlock (only those may be unsigned)")
+                    }
+                    unsigned += 1
+                } else {
+                    guard row.signer == row.actor else {
+                        throw VaultError.badData("entry \(row.seq) by '\(row.actor)' was signed by '\(row.signer)'")
+                    }
+                    guard sigOK[i] else {
+                        throw VaultError.badData("entry \(row.seq): signature does not verify with the key of '\(row.actor)' (modified or re-signed)")
+                    }
+                    signed += 1
+                }
+                frontier.append(leafHash: leaf)
+                leaves.append(leaf)
+                if let stored = headBySize[row.seq], stored != frontier.root {
+                    throw VaultError.badData("entry \(row.seq): the stored tree head differs from the recomputed root")
+                }
+                if let checkpoint, checkpoint.size == Int(row.seq) { checkpointRoot = frontier.root }
+                expected += 1
+            }
+        }
+        let size = Int(expected - 1)
+        let extraHeads = try store.read { try $0.treeHeadCount(above: Int64(size)) }
+        if extraHeads > 0 {
+            throw VaultError.badData("entry \(size + 1) is missing: tree heads exist for \(extraHeads) entries after the last one (the log was truncated)")
+        }
+        var result = LogVerification(size: size, root: Encoding.base64(frontier.root), signedEntries: signed, unsignedEntries: unsigned)
+        if let checkpoint {
+            guard checkpoint.size <= size else {
+                throw VaultError.badData("entry \(size + 1) is missing: the log has \(size) entries but the checkpoint of \(checkpoint.time) pinned \(checkpoint.size) (truncated)")
+            }
+            if checkpoint.size == 0 {
+                guard checkpoint.root == MerkleTree.emptyRoot else { throw VaultError.badData("the checkpoint's empty-tree root is wrong") }
+            } else {
+                guard checkpointRoot == checkpoint.root else {
+                    throw VaultError.badData("entries 1-\(checkpoint.size) no longer hash to the checkpoint's root: the log was rewritten before \(checkpoint.time)")
+                }
+            }
+            let proof = MerkleTree.consistencyProof(oldSize: checkpoint.size, leaves: leaves[...])
+            guard MerkleTree.verifyConsistency(oldSize: checkpoint.size, newSize: size, oldRoot: checkpoint.root,
+                                               newRoot: frontier.root, proof: proof) || checkpoint.size == 0 else {
+                throw VaultError.badData("the consistency proof from the checkpoint to the current log does not verify")
+            }
+            result.checkpointSize = checkpoint.size
+            result.checkpointTime = checkpoint.time
+        }
+        return result
+    }
+
+    /// Ed25519 verification of a batch, split across the machine's cores.
+    static func verifySignatures(_ rows: [LogRow], keys: [String: [UInt8]]) -> [Bool] {
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: rows.count)
+        defer { results.deallocate() }
+        results.initialize(repeating: false)
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let chunk = (rows.count + workers - 1) / workers
+        nonisolated(unsafe) let out = results
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = w * chunk, hi = min(rows.count, lo + chunk)
+            guard lo < hi else { return }
+            for i in lo..<hi {
+                let r = rows[i]
+                guard !r.signer.isEmpty, let pk = keys[r.signer] else { continue }
+                out[i] = Ed25519.isValid(signature: r.signature, message: r.entry, publicKey: pk)
+            }
+        }
+        return Array(results)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Practice-configurable settings, stored in the vault (`confidant settings set KEY VALUE`).
+public enum SettingKey: String, CaseIterable, Sendable {
+    /// Working hours, `HH:MM-HH:MM`, outside which accesses are flagged for review.
+    case workingHours = "review.working-hours"
+    /// The practice's offset from UTC in minutes, for working hours.
+    case utcOffsetMinutes = "review.utc-offset-minutes"
+    /// More than this many record opens by one actor within the window is "bulk access".
+    case bulkThreshold = "review.bulk-threshold"
+    /// The bulk-access window in minutes.
+    case bulkWindowMinutes = "review.bulk-window-minutes"
+
+    public var defaultValue: String {
+        switch self {
+        case .workingHours: "07:00-20:00"
+        case .utcOffsetMinutes: "0"
+        case .bulkThreshold: "50"
+        case .bulkWindowMinutes: "60"
+        }
+    }
+
+    /// Checks a value for this key. - Throws: ``VaultError`` usage (64) saying what is expected.
+    public func validate(_ value: String) throws {
+        switch self {
+        case .workingHours:
+            guard ReviewSettings.parseHours(value) != nil else {
+                throw VaultError.usage("\(rawValue) must look like 07:00-20:00")
+            }
+        case .utcOffsetMinutes:
+            guard let n = Int(value), (-14 * 60...14 * 60).contains(n) else {
+                throw VaultError.usage("\(rawValue) must be minutes between -840 and 840")
+            }
+        case .bulkThreshold, .bulkWindowMinutes:
+            guard let n = Int(value), n >= 1 else { throw VaultError.usage("\(rawValue) must be a whole number of at least 1") }
+        }
+    }
+}
+
+/// The review rules' parameters, read from settings with defaults.
+public struct ReviewSettings: Sendable, Equatable {
+    public var workStartMinute: Int
+    public var workEndMinute: Int
+    public var utcOffsetMinutes: Int
+    public var bulkThreshold: Int
+    public var bulkWindowMinutes: Int
+
+    static func parseHours(_ s: String) -> (Int, Int)? {
+        let parts = s.split(separator: "-")
+        guard parts.count == 2 else { return nil }
+        func minute(_ t: Substring) -> Int? {
+            let hm = t.split(separator: ":")
+            guard hm.count == 2, let h = Int(hm[0]), let m = Int(hm[1]), (0...24).contains(h), (0..<60).contains(m), h * 60 + m <= 1440 else { return nil }
+            return h * 60 + m
+        }
+        guard let a = minute(parts[0]), let b = minute(parts[1]), a < b else { return nil }
+        return (a, b)
+    }
+
+    static func load(_ tx: any StoreTransaction) throws -> ReviewSettings {
+        func value(_ k: SettingKey) throws -> String { try tx.setting(k.rawValue) ?? k.defaultValue }
+        let hours = parseHours(try value(.workingHours)) ?? (7 * 60, 20 * 60)
+        return ReviewSettings(workStartMinute: hours.0, workEndMinute: hours.1,
+                              utcOffsetMinutes: Int(try value(.utcOffsetMinutes)) ?? 0,
+                              bulkThreshold: Int(try value(.bulkThreshold)) ?? 50,
+                              bulkWindowMinutes: Int(try value(.bulkWindowMinutes)) ?? 60)
+    }
+
+    func isOutsideWorkingHours(_ ms: Int64) -> Bool {
+        let localMinutes = ((ms / 60_000 + Int64(utcOffsetMinutes)) % 1440 + 1440) % 1440
+        return localMinutes < workStartMinute || localMinutes >= workEndMinute
+    }
+}
