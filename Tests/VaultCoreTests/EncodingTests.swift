@@ -44,7 +44,7 @@ struct CanonicalEncodingTests {
         var expected = CanonicalEncoder(label: "confidant/access-entry/v1")
         expected.append(Int64(1)); expected.append(Int64(1_700_000_000_000))
         for s in ["rivera", "therapist", "note.open", "c1", "n1", "TREAT"] { expected.append(s) }
-        expected.append([UInt8]()); expected.append("success"); expected.append("")
+        expected.append([UInt8]()); expected.append("success"); expected.append(""); expected.append("")
         #expect(bytes == expected.bytes)
         #expect(AccessEntry.leafHash(bytes) == SHA256.hash([0x00] + bytes))
         var denied = e
