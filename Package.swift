@@ -28,6 +28,7 @@ let package = Package(
             name: "confidant",
             dependencies: ["VaultCore", "VaultCrypto", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultCrypto"], path: "Benchmarks"),
         .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -82,23 +82,29 @@ public struct AccessEntry: Sendable, Equatable {
 }
 
 /// What a caller states about an access before it happens.
-struct AccessIntent {
-    var action: String
-    var clientID: String = ""
-    var recordID: String = ""
-    var purpose: Purpose?
-    var reason: String?
-    var flags: Set<String> = []
+package struct AccessIntent {
+    package var action: String
+    package var clientID: String = ""
+    package var recordID: String = ""
+    package var purpose: Purpose?
+    package var reason: String?
+    package var flags: Set<String> = []
+
+    package init(action: String, clientID: String = "", recordID: String = "", purpose: Purpose? = nil, reason: String? = nil,
+                 flags: Set<String> = []) {
+        self.action = action; self.clientID = clientID; self.recordID = recordID
+        self.purpose = purpose; self.reason = reason; self.flags = flags
+    }
 }
 
 /// Appends entries inside the caller's transaction.
-enum AccessLogWriter {
+package enum AccessLogWriter {
     /// Appends one entry, sealed reason and signature included.
     /// - Parameters:
     ///   - signer: the actor's signing key, or nil when the actor could not be authenticated
     ///     (wrong passphrase, unknown user): such entries are unsigned and say so.
     @discardableResult
-    static func append(_ tx: any StoreTransaction, meta: VaultMetaRow, auditPublicKey: [UInt8], time: Date,
+    package static func append(_ tx: any StoreTransaction, meta: VaultMetaRow, auditPublicKey: [UInt8], time: Date,
                        actor: String, roles: String, intent: AccessIntent, outcome: Outcome, detail: String,
                        signer: Ed25519KeyPair?) throws -> AccessEntry {
         let head = try tx.latestTreeHead()

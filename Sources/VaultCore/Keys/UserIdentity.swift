@@ -2,9 +2,9 @@ import Foundation
 import VaultCrypto
 
 /// A user's two key pairs, unlocked: X25519 for unwrapping data keys, Ed25519 for signing.
-struct UserIdentity {
-    let box: X25519KeyPair
-    let signing: Ed25519KeyPair
+package struct UserIdentity {
+    package let box: X25519KeyPair
+    package let signing: Ed25519KeyPair
 
     static func generate() throws -> UserIdentity {
         UserIdentity(box: try X25519KeyPair.generate(), signing: try Ed25519KeyPair.generate())

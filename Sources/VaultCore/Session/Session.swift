@@ -10,7 +10,7 @@ public final class Session: @unchecked Sendable {
     public let vault: Vault
     public let user: String
     public let roles: Set<Role>
-    let identity: UserIdentity
+    package let identity: UserIdentity
     /// The recovery key pair, when an admin supplied `--recovery-key FILE`.
     var recovery: X25519KeyPair?
 
@@ -67,7 +67,7 @@ public final class Session: @unchecked Sendable {
     }
 
     @discardableResult
-    func append(_ tx: any StoreTransaction, _ intent: AccessIntent, _ outcome: Outcome, _ detail: String) throws -> AccessEntry {
+    package func append(_ tx: any StoreTransaction, _ intent: AccessIntent, _ outcome: Outcome, _ detail: String) throws -> AccessEntry {
         guard let audit = try tx.dataKey(id: meta.auditKeyID) else {
             throw VaultError.badData("the vault's audit key is missing; the vault file was tampered with")
         }

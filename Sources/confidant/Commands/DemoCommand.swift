@@ -45,7 +45,9 @@ struct DemoCommand: ParsableCommand {
         let vault = try Vault.open(path: vaultPath)
         let admin = try vault.unlock(user: "avery", passphrase: adminPass)
 
-        say("\n-- admin: enrol two therapists and a compliance officer")
+        say("\n-- admin: enrol two therapists and a compliance officer (with the recovery key, so the")
+        say("   compliance officer can read the sealed reasons in the log from the start)")
+        try admin.useRecoveryKey(path: folder + "/recovery.key")
         for (name, roles) in [("dr-rivera", Set<Role>([.therapist])), ("dr-chen", [.therapist]), ("morgan", [.compliance])] {
             let u = try admin.addUser(name: name, roles: roles, initialPassphrase: try passphrase(for: name))
             say("   enrolled \(u.name) (\(u.roles.joined(separator: ","))), fingerprint \(u.fingerprint)")
@@ -107,6 +109,16 @@ struct DemoCommand: ParsableCommand {
             say("   refused (exit \(e.exitCode)): \(e.message)")
         }
 
+        say("\n-- compliance officer morgan: verify the tamper-evident log, pin a checkpoint, review")
+        let verified = try morgan.verifyLog()
+        say("   log verified: \(verified.size) entries, Merkle root \(verified.root)")
+        let cp = try morgan.checkpoint()
+        try OutputFile.write(Data(cp.text.utf8), to: folder + "/checkpoint.txt")
+        say("   signed checkpoint of \(cp.size) entries written to \(folder)/checkpoint.txt (keep it outside the vault)")
+        let opens = try morgan.showLog(filter: LogFilter(action: "note.open"))
+        for e in opens { say("   \(e.time)  \(e.actor)  \(e.action) \(e.record)  \(e.purpose)  \(e.outcome)\(e.reason.map { "  reason: \($0)" } ?? "")") }
+        for item in try morgan.reviewItems() where item.rule != "after-hours" { say("   review item \(item.id): \(item.why) by \(item.actor)") }
+
         if json {
             try Output.json(["folder": folder, "vault": vaultPath, "client": client.id, "progressNote": progress.id, "psychotherapyNote": psych.id])
             return
@@ -118,6 +130,8 @@ struct DemoCommand: ParsableCommand {
            confidant --as dr-rivera --passphrase-file \(passDir)/dr-rivera client list
            confidant --as dr-rivera --passphrase-file \(passDir)/dr-rivera note open \(progress.id) --purpose TREAT
            confidant --as dr-chen --passphrase-file \(passDir)/dr-chen note open \(psych.id) --purpose TREAT   # refused, exit 77
+           confidant --as morgan --passphrase-file \(passDir)/morgan log review
+           confidant --as morgan --passphrase-file \(passDir)/morgan log verify --checkpoint \(folder)/checkpoint.txt
         (The passphrase files exist only because this is a demo; real passphrases are typed.)
         """)
     }

@@ -1,0 +1,129 @@
+// Confidant benchmarks: each figure beside the raw libsodium primitive it is built on, measured
+// in the same run, and the ratio between them. Run in release mode:
+//
+//     swift run -c release confidant-bench [--out DIR] [--entries N]
+//
+// Prints a Markdown table and writes DIR/benchmarks.md and DIR/benchmarks.json (default DIR:
+// bench-out). Timings are wall-clock on this machine; the ratios are what carry over.
+import Foundation
+import VaultCore
+import VaultCrypto
+
+struct Row: Codable { var name: String; var confidant: Double; var raw: Double; var unit: String; var ratio: Double; var note: String }
+var rows: [Row] = []
+
+func clockSeconds(_ body: () throws -> Void) rethrows -> Double {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+}
+
+@MainActor func record(_ name: String, _ confidant: Double, _ raw: Double, _ unit: String, _ note: String = "") {
+    rows.append(Row(name: name, confidant: confidant, raw: raw, unit: unit, ratio: raw > 0 ? confidant / raw : 0, note: note))
+    print(name.padding(toLength: 50, withPad: " ", startingAt: 0) + String(format: "%12.1f %12.1f  ", confidant, raw)
+          + unit.padding(toLength: 10, withPad: " ", startingAt: 0) + (raw > 0 ? String(format: "%6.2f", confidant / raw) : "     -"))
+}
+
+var outDir = "bench-out"
+var entries = 100_000
+var args = Array(CommandLine.arguments.dropFirst())
+while !args.isEmpty {
+    let a = args.removeFirst()
+    if a == "--out", !args.isEmpty { outDir = args.removeFirst() }
+    else if a == "--entries", !args.isEmpty, let n = Int(args.removeFirst()) { entries = n }
+}
+let cores = ProcessInfo.processInfo.activeProcessorCount
+print("confidant-bench: libsodium \(Sodium.versionString), \(cores) cores, \(entries) log entries")
+print("measure".padding(toLength: 50, withPad: " ", startingAt: 0) + "   confidant          raw  unit        ratio")
+
+let dir = FileManager.default.temporaryDirectory.appendingPathComponent("confidant-bench-\(UUID().uuidString)").path
+try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: dir) }
+
+// A vault with one therapist (also compliance, so it can verify) and one client.
+let pass = try SecretBytes(copying: Array("benchmark passphrase".utf8))
+let path = dir + "/bench.vault"
+_ = try Vault.create(path: path, practice: "Bench", admin: "ada", roles: [.admin, .therapist, .compliance], passphrase: pass,
+                     kdf: .interactive, recoveryOut: dir + "/recovery.key")
+var vault = try Vault.open(path: path)
+let session = try vault.unlock(user: "ada", passphrase: pass)
+let client = try session.addClient(profile: ClientProfile(name: "Bench Client"))
+
+// 1. Note store and open vs raw XChaCha20-Poly1305 on the same sizes.
+let key = try XChaCha20Poly1305.generateKey()
+for (label, size, count) in [("2 KiB", 2048, 400), ("64 KiB", 65536, 200), ("1 MiB", 1 << 20, 40)] {
+    let content = Random.bytes(size)
+    var ids: [String] = []
+    let store = try clockSeconds { for _ in 0..<count { ids.append(try session.addNote(clientID: client.id, kind: .progress, content: content).id) } }
+    let open = try clockSeconds { for id in ids { _ = try session.openNote(id: id, purpose: .treat) } }
+    var sealed: [UInt8] = []
+    let rawSeal = try clockSeconds { for _ in 0..<count { sealed = try XChaCha20Poly1305.seal(content, key: key) } }
+    let rawOpen = try clockSeconds { for _ in 0..<count { _ = try XChaCha20Poly1305.open(sealed, key: key) } }
+    let mb = Double(size * count) / 1e6
+    record("note store \(label) (durable, with access entry)", mb / store, mb / rawSeal, "MB/s")
+    record("note open \(label) (durable access entry first)", mb / open, mb / rawOpen, "MB/s")
+}
+
+// 2. Single-open latency, vault unlocked, small note.
+let small = try session.addNote(clientID: client.id, kind: .progress, content: Array(repeating: 0x61, count: 2048))
+var lat: [Double] = []
+for _ in 0..<300 { lat.append(try clockSeconds { _ = try session.openNote(id: small.id, purpose: .treat) } * 1000) }
+lat.sort()
+let sealedSmall = try XChaCha20Poly1305.seal(Array(repeating: UInt8(0x61), count: 2048), key: key)
+var rawLat: [Double] = []
+for _ in 0..<300 { rawLat.append(try clockSeconds { _ = try XChaCha20Poly1305.open(sealedSmall, key: key) } * 1000) }
+rawLat.sort()
+record("single note open p50 (ms)", lat[lat.count / 2], rawLat[rawLat.count / 2], "ms", "raw = AEAD open alone; the rest is the fsync'd entry")
+record("single note open p99 (ms)", lat[lat.count * 99 / 100], rawLat[rawLat.count * 99 / 100], "ms")
+
+// 3. Access-log append rate and log verify on N entries vs raw Ed25519.
+let existing = try vault.store.read { try $0.logCount() }
+let toAdd = max(0, entries - Int(existing))
+let appendTime = try clockSeconds {
+    var left = toAdd
+    while left > 0 {
+        let n = min(10_000, left)
+        try vault.store.write { tx in
+            for i in 0..<n {
+                try session.append(tx, AccessIntent(action: "note.open", clientID: client.id, recordID: "n\(i)", purpose: .treat), .success, "")
+            }
+        }
+        left -= n
+    }
+}
+let message = Array(repeating: UInt8(7), count: 180)
+let signer = try Ed25519KeyPair.generate()
+let rawSignTime = clockSeconds { for _ in 0..<20_000 { _ = signer.sign(message) } }
+record("log append (sign + hash + tree head), entries/s", Double(toAdd) / appendTime, 20_000 / rawSignTime, "entries/s", "batched 10,000 per transaction")
+
+let sig = signer.sign(message)
+let rawVerify1 = clockSeconds { for _ in 0..<20_000 { _ = Ed25519.isValid(signature: sig, message: message, publicKey: signer.publicKey) } }
+let perCore = 20_000 / rawVerify1
+let rawVerifyAll = clockSeconds {
+    DispatchQueue.concurrentPerform(iterations: cores) { _ in
+        for _ in 0..<(20_000 / cores) { _ = Ed25519.isValid(signature: sig, message: message, publicKey: signer.publicKey) }
+    }
+}
+let allCores = Double(20_000 / cores * cores) / rawVerifyAll
+var verified = 0
+let verifyTime = try clockSeconds { verified = try session.verifyLog().size }
+record("log verify, entries/s (all cores)", Double(verified) / verifyTime, allCores, "entries/s", "raw = Ed25519 verify on all \(cores) cores")
+record("log verify per core, entries/s", Double(verified) / verifyTime / Double(cores), perCore, "entries/s", "raw = Ed25519 verify, one core")
+
+// 4. Vault open time with the log above.
+var openTimes: [Double] = []
+for _ in 0..<5 { openTimes.append(try clockSeconds { vault = try Vault.open(path: path) } * 1000) }
+openTimes.sort()
+record("vault open with \(verified) entries (ms, median)", openTimes[2], 0, "ms", "includes SQLite quick_check of the whole file")
+
+// Output.
+try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+var md = "| measure | confidant | raw libsodium | unit | ratio | note |\n|---|---:|---:|---|---:|---|\n"
+for r in rows {
+    md += "| \(r.name) | \(String(format: "%.1f", r.confidant)) | \(r.raw > 0 ? String(format: "%.1f", r.raw) : "-") | \(r.unit) | \(r.raw > 0 ? String(format: "%.2f", r.ratio) : "-") | \(r.note) |\n"
+}
+try md.write(toFile: outDir + "/benchmarks.md", atomically: true, encoding: .utf8)
+let enc = JSONEncoder()
+enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+try enc.encode(rows).write(to: URL(fileURLWithPath: outDir + "/benchmarks.json"))
+print("\nwrote \(outDir)/benchmarks.md and \(outDir)/benchmarks.json")
