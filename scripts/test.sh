@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Runs every test of Confidant: installs what is missing, builds, runs the Swift suites
-# (unit and end-to-end through the real binary) and the Python interop checks.
+# (unit and end-to-end through the real binary) and the interop checks against independent
+# implementations (PyNaCl, hashlib, fhir.resources, pexpect on a real terminal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh --python
 
 echo "== interop: known-answer vectors regenerate with PyNaCl and hashlib"
 python3 tools/make_vectors.py --check
+python3 tools/rfc9162_vectors.py --check
 
 echo "== swift test (unit and end to end)"
 swift build --build-tests
 swift test --skip-build
+
+echo "== interop: Python checks against the built binary"
+CONFIDANT_BIN="$PWD/.build/debug/confidant" python3 -m pytest -q -c tests/python/pytest.ini tests/python

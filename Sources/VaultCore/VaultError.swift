@@ -21,6 +21,19 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
         case notPermitted
         /// A bug or an environment failure (exit 70).
         case `internal`
+
+        /// The code recorded in an access entry's `detail` for a refusal of this kind.
+        public var logCode: String {
+            switch self {
+            case .usage: "usage"
+            case .badData: "bad-data"
+            case .notFound: "not-found"
+            case .cannotCreate: "cannot-create"
+            case .busy: "busy"
+            case .notPermitted: "not-permitted"
+            case .internal: "internal"
+            }
+        }
     }
 
     public var kind: Kind

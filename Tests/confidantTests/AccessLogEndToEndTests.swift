@@ -251,3 +251,23 @@ struct AccessLogEndToEndTests {
         #expect(flagged.first?["action"] as? String == "careteam.grant")
     }
 }
+
+@Suite("access log outputs")
+struct AccessLogOutputTests {
+    @Test("an output file that cannot be created fails with 73 before anything is logged as success")
+    func outputRefusedFirst() throws {
+        let p = try TestPractice()
+        try p.dir.write("exists", "keep me")
+        let before = try VaultFile.logRows(p.vault).count
+        for args in [["log", "checkpoint", "--out", p.dir.file("exists")], ["log", "export", "--format", "fhir", "--out", p.dir.file("exists")],
+                     ["log", "checkpoint", "--out", p.dir.file("no/such/dir/cp")]] {
+            let r = try p.run("morgan", args)
+            #expect(r.exitCode == 73, "\(args)")
+            #expect(r.stderr.hasPrefix("confidant: error: cannot create "))
+        }
+        #expect(try String(contentsOfFile: p.dir.file("exists"), encoding: .utf8) == "keep me")
+        // No log.checkpoint or log.export entry was written: the output was refused before the session opened.
+        let rows = try VaultFile.logRows(p.vault)
+        #expect(rows.count == before)
+    }
+}

@@ -15,7 +15,7 @@ public enum FHIRAuditExport {
     public static func bundle(_ rows: [LogRow], vaultID: String, practice: String, generated: Date) -> [String: Any] {
         [
             "resourceType": "Bundle",
-            "id": "confidant-log-\(vaultID.prefix(16))",
+            "id": "confidant-log-\(vaultID.prefix(16))-\(Int64(generated.timeIntervalSince1970 * 1000))",
             "type": "collection",
             "timestamp": Timestamp.iso(Int64(generated.timeIntervalSince1970 * 1000)),
             "entry": rows.map { ["fullUrl": "urn:confidant:\(vaultID):log:\($0.seq)", "resource": auditEvent($0, vaultID: vaultID, practice: practice)] },
@@ -88,9 +88,12 @@ public enum FHIRAuditExport {
             ])
         }
         if !r.recordID.isEmpty {
+            // user.* and careteam.* entries name a user, not a record.
+            let namesUser = r.action.hasPrefix("user.") || r.action.hasPrefix("careteam.")
             entities.append([
-                "what": ["identifier": ["system": "urn:confidant:record", "value": r.recordID]],
-                "type": coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
+                "what": ["identifier": ["system": namesUser ? "urn:confidant:user" : "urn:confidant:record", "value": r.recordID]],
+                "type": namesUser ? coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person")
+                                  : coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
             ])
         }
         if !entities.isEmpty { e["entity"] = entities }

@@ -43,7 +43,7 @@ extension Session {
             _ = try? vault.store.write { tx in try append(tx, intent, .success, "") }
             return result
         } catch let e as VaultError {
-            _ = try? vault.store.write { tx in try append(tx, intent, e.kind == .badData ? .error : .denied, e.kind.rawValue) }
+            _ = try? vault.store.write { tx in try append(tx, intent, e.kind == .badData ? .error : .denied, e.kind.logCode) }
             throw e
         }
     }

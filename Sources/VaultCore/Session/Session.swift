@@ -58,7 +58,7 @@ public final class Session: @unchecked Sendable {
             case .badData, .internal: .error
             default: .denied
             }
-            _ = try? vault.store.write { tx in try append(tx, box.value, outcome, e.kind.rawValue) }
+            _ = try? vault.store.write { tx in try append(tx, box.value, outcome, e.kind.logCode) }
             throw e
         } catch let e as CryptoError {
             _ = try? vault.store.write { tx in try append(tx, box.value, .error, "crypto") }

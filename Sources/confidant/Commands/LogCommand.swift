@@ -18,10 +18,38 @@ enum TimeArgument {
 
 /// Writes a new file with mode 0600, refusing to overwrite.
 enum OutputFile {
-    static func write(_ data: Data, to path: String) throws {
+    /// Creates `path` (which must not exist) before any work is done, so a command whose output
+    /// cannot be created fails with 73 before it touches the vault; the file is removed again if
+    /// `produce` fails.
+    static func produce(_ path: String, _ produce: () throws -> Data) throws {
+        let fd = try create(path)
+        do {
+            let data = try produce()
+            try write(data, fd: fd, path: path)
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+    }
+
+    static func create(_ path: String) throws -> Int32 {
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw VaultError(.cannotCreate, "cannot create \(path): \(String(cString: strerror(errno))) (it must not exist yet)") }
+        guard fd >= 0 else {
+            let why = errno == EEXIST ? "it already exists; choose a new file name" : String(cString: strerror(errno))
+            throw VaultError(.cannotCreate, "cannot create \(path): \(why)")
+        }
+        return fd
+    }
+
+    static func write(_ data: Data, to path: String) throws {
+        let fd = try create(path)
         defer { close(fd) }
+        try write(data, fd: fd, path: path)
+    }
+
+    static func write(_ data: Data, fd: Int32, path: String) throws {
         let ok = data.withUnsafeBytes { raw -> Bool in
             var done = 0
             while done < raw.count {
@@ -93,8 +121,13 @@ struct LogCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Option(help: "File to write (must not exist).") var out: String
         func run() throws {
-            let c = try globals.session().checkpoint()
-            try OutputFile.write(Data(c.text.utf8), to: out)
+            var made: (text: String, size: Int, root: String)?
+            try OutputFile.produce(out) {
+                let c = try globals.session().checkpoint()
+                made = c
+                return Data(c.text.utf8)
+            }
+            guard let c = made else { return }
             if globals.json { return try Output.json(["file": out, "size": String(c.size), "root": c.root]) }
             Output.line("Checkpoint of \(c.size) entries written to \(out). Keep a copy outside the vault (print it, or store it with compliance records).")
         }
@@ -133,8 +166,10 @@ struct LogCommand: ParsableCommand {
         @Option(help: "Write to this file (default: standard output).") var out: String?
         func run() throws {
             guard format == "fhir" else { throw VaultError(.usage, "--format must be fhir") }
-            let data = try globals.session().exportLogFHIR(filter: try filter.filter())
-            if let out { try OutputFile.write(data, to: out) } else {
+            if let out {
+                try OutputFile.produce(out) { try globals.session().exportLogFHIR(filter: try filter.filter()) }
+            } else {
+                let data = try globals.session().exportLogFHIR(filter: try filter.filter())
                 FileHandle.standardOutput.write(data)
                 FileHandle.standardOutput.write(Data("\n".utf8))
             }
