@@ -53,6 +53,13 @@ public final class Vault: @unchecked Sendable {
         guard meta.formatVersion == Schema.formatVersion else {
             throw VaultError.badData("\(path) uses vault format \(meta.formatVersion); this confidant reads format \(Schema.formatVersion)")
         }
+        let (audit, log) = try store.read { tx in (try tx.dataKey(id: meta.auditKeyID), try tx.dataKey(id: meta.logKeyID)) }
+        guard let audit, let log, audit.scope == .audit, log.scope == .log,
+              Ed25519.isValid(signature: meta.signature,
+                              message: SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey),
+                              publicKey: meta.rootSigningKey) else {
+            throw VaultError.badData("\(path): the vault settings are not signed by its root key; the file was tampered with")
+        }
         return Vault(store: store, meta: meta, now: now)
     }
 
@@ -76,8 +83,10 @@ public final class Vault: @unchecked Sendable {
         let created = now()
         let ms = Int64(created.timeIntervalSince1970 * 1000)
         let store = try SQLiteStore.create(path: path)
+        var wroteRecovery = false
         do {
             try RecoveryKeyFile.write(path: recoveryOut, vaultID: vaultID, keyPair: recovery)
+            wroteRecovery = true
             let audit = try X25519KeyPair.generate()
             try store.write { tx in
                 let auditKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .audit, owner: "", version: 1,
@@ -88,10 +97,12 @@ public final class Vault: @unchecked Sendable {
                 for (recipient, pk) in [("recovery", recovery.publicKey), ("user:\(admin)", identity.box.publicKey)] {
                     try tx.insertWrap(KeyWrapRow(keyID: logKeyID, recipient: recipient, wrapped: try SealedBox.seal(secret: logSeed, to: pk)))
                 }
-                let meta = VaultMetaRow(vaultID: vaultID, formatVersion: Schema.formatVersion, practice: practice, createdAt: ms,
+                var meta = VaultMetaRow(vaultID: vaultID, formatVersion: Schema.formatVersion, practice: practice, createdAt: ms,
                                         kdfOps: kdf.limits.opsLimit, kdfMem: kdf.limits.memLimit,
                                         recoveryPublicKey: recovery.publicKey, rootSigningKey: identity.signing.publicKey,
-                                        auditKeyID: auditKeyID, logKeyID: logKeyID)
+                                        auditKeyID: auditKeyID, logKeyID: logKeyID, signature: [])
+                meta.signature = identity.signing.sign(SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey,
+                                                                                      logPublicKey: logKey.publicKey))
                 try tx.insertMeta(meta)
                 let row = try identity.enrol(name: admin, roles: roles, vaultID: vaultID, enrolledBy: admin,
                                              enrollerKey: identity.signing, at: ms, passphrase: passphrase, limits: kdf.limits)
@@ -108,6 +119,7 @@ public final class Vault: @unchecked Sendable {
             }
         } catch {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            if wroteRecovery { try? FileManager.default.removeItem(atPath: recoveryOut) }
             throw error
         }
         return InitResult(vaultID: Encoding.hex(vaultID), rootPublicKey: Encoding.base64(identity.signing.publicKey),
@@ -156,9 +168,7 @@ public final class Vault: @unchecked Sendable {
         guard identity.box.publicKey == row.boxPublicKey, identity.signing.publicKey == row.signPublicKey else {
             throw VaultError.badData("the stored keys of user '\(user)' do not match its certificate; the vault was tampered with")
         }
-        let session = Session(vault: self, user: row, identity: identity)
-        try session.fulfilPendingGrants()
-        return session
+        return Session(vault: self, user: row, identity: identity)
     }
 }
 

@@ -43,7 +43,9 @@ struct GlobalOptions: ParsableArguments {
         let vault = try Vault.open(path: vaultPath, now: TestClock.now)
         let user = try userName()
         let pass = try Passphrase.read(from: passphraseSource, prompt: "Passphrase for \(user): ")
-        return try vault.unlock(user: user, passphrase: pass)
+        let session = try vault.unlock(user: user, passphrase: pass)
+        OpenSessions.opened.append(session)
+        return session
     }
 }
 
@@ -55,4 +57,9 @@ enum TestClock {
            let d = ISO8601DateFormatter().date(from: s) { return { d } }
         return { Date() }
     }()
+}
+
+/// Sessions this process unlocked, so `main` can finish pending work after a command succeeds.
+enum OpenSessions {
+    nonisolated(unsafe) static var opened: [Session] = []
 }

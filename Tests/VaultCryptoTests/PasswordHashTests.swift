@@ -68,8 +68,10 @@ struct PasswordHashTests {
         #expect(!Argon2id.Limits(opsLimit: 1, memLimit: 67_108_864).isAcceptable)
         #expect(!Argon2id.Limits(opsLimit: 2, memLimit: 67_108_863).isAcceptable)
         #expect(!Argon2id.Limits(opsLimit: 0, memLimit: 0).isAcceptable)
-        #expect(Argon2id.Limits(opsLimit: 2, memLimit: 4 << 30).isAcceptable)
-        #expect(!Argon2id.Limits(opsLimit: 2, memLimit: (4 << 30) + 1).isAcceptable)
+        // Ceiling: SENSITIVE memory, twice SENSITIVE passes (a tampered row cannot hang an unlock).
+        #expect(Argon2id.Limits(opsLimit: 8, memLimit: 1 << 30).isAcceptable)
+        #expect(!Argon2id.Limits(opsLimit: 2, memLimit: (1 << 30) + 1).isAcceptable)
+        #expect(!Argon2id.Limits(opsLimit: 9, memLimit: 67_108_864).isAcceptable)
         #expect(!Argon2id.Limits(opsLimit: UInt64.max, memLimit: 67_108_864).isAcceptable)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import VaultCrypto
 import Testing
 import VaultTestSupport
 
@@ -82,5 +83,84 @@ struct ConfidentialityEndToEndTests {
         let r = try p.run("chen", ["user", "list"])
         #expect(r.exitCode == 65)
         #expect(r.stderr.contains("certificate of user 'chen'"))
+    }
+}
+
+/// What a database writer (no keys) can no longer do.
+@Suite("database writer")
+struct DatabaseWriterTests {
+    @Test("a swapped recovery, audit or log key is refused at open (65)", arguments: ["recovery_pk", "audit", "log"])
+    func swappedVaultKey(_ which: String) throws {
+        let p = try TestPractice()
+        let fake = Data(try X25519KeyPair.generate().publicKey)
+        try VaultFile.withDatabase(p.vault) { db in
+            switch which {
+            case "recovery_pk": try db.execute(sql: "UPDATE vault SET recovery_pk = ?", arguments: [fake])
+            case "audit": try db.execute(sql: "UPDATE data_keys SET public_key = ? WHERE scope = 'audit'", arguments: [fake])
+            default: try db.execute(sql: "UPDATE data_keys SET public_key = ? WHERE scope = 'log'", arguments: [fake])
+            }
+        }
+        let r = try p.run("rivera", ["client", "list"])
+        #expect(r.exitCode == 65)
+        #expect(r.stderr.contains("not signed by its root key"))
+    }
+
+    @Test("a forged pending grant is never completed")
+    func forgedPendingGrant() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        let note = try p.addNote(client, "private")
+        try VaultFile.withDatabase(p.vault) { db in
+            try db.execute(sql: "INSERT INTO care_team (client_id, user, granted_by, granted_at, state, signature) VALUES (?, 'chen', 'admin', 1, 'pending', X'00')",
+                           arguments: [client])
+        }
+        _ = try p.ok("rivera", ["client", "list"])  // a key holder works with the vault
+        #expect(try p.run("chen", ["note", "open", note, "--purpose", "TREAT"]).exitCode == 77)
+        let state = try VaultFile.withDatabase(p.vault) { db in
+            try String.fetchOne(db, sql: "SELECT state FROM care_team WHERE client_id = ? AND user = 'chen'", arguments: [client])
+        }
+        #expect(state == "pending")
+    }
+
+    @Test("a user whose public key was swapped receives no key", arguments: ["box_pk", "roles"])
+    func uncertifiedRecipient(_ column: String) throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        let fake = Data(try X25519KeyPair.generate().publicKey)
+        try VaultFile.withDatabase(p.vault) { db in
+            if column == "box_pk" {
+                try db.execute(sql: "UPDATE users SET box_pk = ? WHERE name = 'chen'", arguments: [fake])
+            } else {
+                try db.execute(sql: "UPDATE users SET roles = 'therapist' WHERE name = 'morgan'")
+            }
+        }
+        let target = column == "box_pk" ? "chen" : "morgan"
+        let r = try p.run("rivera", ["careteam", "grant", client, target])
+        #expect(r.exitCode == 65)
+        #expect(r.stderr.contains("certificate of user '\(target)'"))
+        let wraps = try VaultFile.withDatabase(p.vault) { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_wraps WHERE recipient = ? AND key_id IN (SELECT id FROM data_keys WHERE client_id = ?)",
+                             arguments: ["user:\(target)", client])
+        }
+        #expect(wraps == 0)
+    }
+
+    @Test("editing a note's author or an agreement's kind or version is detected (65)", arguments: ["author", "subkind", "sequence", "created_at"])
+    func rowMetadata(_ column: String) throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        try p.dir.write("c.json", #"{"reviewedOn": "2026-11-02", "exceptionsExplained": ["harm-to-self"]}"#)
+        let a = try p.ok("rivera", ["agreement", "add", client, "--kind", "confidentiality", "--file", p.dir.file("c.json")])
+        let value: any DatabaseValueConvertible = switch column {
+        case "author": "chen"
+        case "subkind": "safety"
+        default: 7
+        }
+        try VaultFile.withDatabase(p.vault) { db in
+            try db.execute(sql: "UPDATE records SET \(column) = ? WHERE id = ?", arguments: [value, a])
+        }
+        let r = try p.run("rivera", ["agreement", "show", a, "--purpose", "TREAT"])
+        #expect(r.exitCode == 65)
+        #expect(r.stdout.isEmpty)
     }
 }

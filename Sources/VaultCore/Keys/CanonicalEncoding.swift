@@ -32,6 +32,15 @@ struct CanonicalEncoder {
 public enum AssociatedData {
     public static func forRecord(vaultID: [UInt8], clientID: String, recordID: String, kind: RecordKind,
                                  keyVersion: Int, formatVersion: Int) -> [UInt8] {
+        forRecord(vaultID: vaultID, clientID: clientID, recordID: recordID, kind: kind, keyVersion: keyVersion,
+                  formatVersion: formatVersion, subkind: "", author: "", createdAt: 0, sequence: 1)
+    }
+
+    /// The full binding: SPEC §3's fields plus the row metadata shown to users (agreement kind,
+    /// author, time written, agreement version), so none of it can be edited undetected.
+    public static func forRecord(vaultID: [UInt8], clientID: String, recordID: String, kind: RecordKind,
+                                 keyVersion: Int, formatVersion: Int, subkind: String, author: String,
+                                 createdAt: Int64, sequence: Int) -> [UInt8] {
         var e = CanonicalEncoder(label: "confidant/record/v1")
         e.append(vaultID)
         e.append(clientID)
@@ -39,7 +48,17 @@ public enum AssociatedData {
         e.append(kind.rawValue)
         e.append(keyVersion)
         e.append(formatVersion)
+        e.append(subkind)
+        e.append(author)
+        e.append(createdAt)
+        e.append(sequence)
         return e.bytes
+    }
+
+    static func forRecord(vaultID: [UInt8], row: RecordRow) -> [UInt8] {
+        forRecord(vaultID: vaultID, clientID: row.clientID, recordID: row.id, kind: row.kind, keyVersion: row.keyVersion,
+                  formatVersion: row.formatVersion, subkind: row.subkind, author: row.author, createdAt: row.createdAt,
+                  sequence: row.sequence)
     }
 
     /// Associated data for a user's passphrase-sealed secret keys.

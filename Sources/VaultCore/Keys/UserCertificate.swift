@@ -41,6 +41,7 @@ public struct UserCertificate: Sendable, Equatable {
     /// Verifies a user's certificate chain up to the vault root.
     /// - Throws: ``VaultError`` (bad data) naming the user whose certificate does not verify.
     static func verifyChain(of user: UserRow, meta: VaultMetaRow, lookup: (String) throws -> UserRow?) throws {
+        // A chain longer than the user table is a loop; `seen` catches it.
         var current = user
         var seen = Set<String>()
         while true {

@@ -28,11 +28,10 @@ extension Session {
             intent.value.recordID = id
             let version = try tx.recordCount(clientID: clientID, subkind: kind.rawValue) + 1
             let now = nowMillis
-            try tx.insertRecord(RecordRow(id: id, clientID: clientID, kind: .agreement, subkind: kind.rawValue, author: user,
-                                          keyID: key.id, keyVersion: key.version, formatVersion: Schema.formatVersion,
-                                          createdAt: now, sequence: version,
-                                          ciphertext: try sealRecord(clientID: clientID, recordID: id, kind: .agreement, key: key,
-                                                                     secret: secret, plaintext: [UInt8](try body.canonicalJSON()))))
+            try tx.insertRecord(try sealed(RecordRow(id: id, clientID: clientID, kind: .agreement, subkind: kind.rawValue, author: user,
+                                                     keyID: key.id, keyVersion: key.version, formatVersion: Schema.formatVersion,
+                                                     createdAt: now, sequence: version, ciphertext: []),
+                                           secret: secret, plaintext: [UInt8](try body.canonicalJSON())))
             return AgreementRecord(id: id, clientID: clientID, kind: kind.rawValue, version: version, author: user,
                                    createdAt: Timestamp.iso(now), body: body)
         }

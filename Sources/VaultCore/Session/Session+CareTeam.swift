@@ -25,7 +25,7 @@ extension Session {
             guard onTeam || roles.contains(.admin) else {
                 throw VaultError.notPermitted("only a care-team therapist of client \(clientID) or an admin can grant access")
             }
-            guard let target = try tx.user(named: member) else { throw VaultError.notFound("no user '\(member)' in this vault") }
+            let target = try certifiedUser(tx, member)
             guard target.roles.split(separator: ",").contains("therapist") else {
                 throw VaultError.usage("user '\(member)' is not a therapist and cannot be on a care team")
             }
@@ -36,9 +36,10 @@ extension Session {
             if canWrap {
                 try wrapCareKeys(tx, clientID: clientID, to: target)
             }
-            let state = canWrap ? "active" : "pending"
-            try tx.upsertCareTeam(CareTeamRow(clientID: clientID, user: member, grantedBy: user, grantedAt: nowMillis, state: state))
-            return CareTeamChange(clientID: clientID, user: member, state: state)
+            var row = CareTeamRow(clientID: clientID, user: member, grantedBy: user, grantedAt: nowMillis, state: canWrap ? "active" : "pending")
+            if !canWrap { row.signature = identity.signing.sign(SignedStatements.pendingGrant(vaultID: meta.vaultID, row)) }
+            try tx.upsertCareTeam(row)
+            return CareTeamChange(clientID: clientID, user: member, state: row.state)
         }
     }
 
@@ -78,9 +79,11 @@ extension Session {
         }
     }
 
-    /// Completes grants that were waiting for a key holder, for every client whose key this
-    /// user holds. Called at unlock.
-    func fulfilPendingGrants() throws {
+    /// Completes work that waits for a key holder: care-team grants an admin made without the
+    /// client key (only those whose admin signature and certificates verify), and hand-overs of
+    /// the audit and log keys to compliance officers and admins enrolled by someone who did not
+    /// hold them. The CLI calls this after a command succeeds, never after a refusal.
+    public func completePendingWork() throws {
         let pending = try vault.store.read { tx -> [CareTeamRow] in
             var out: [CareTeamRow] = []
             for mine in try tx.careTeams(user: user) where mine.state == "active" {
@@ -90,21 +93,33 @@ extension Session {
         }
         for p in pending {
             _ = try? perform(AccessIntent(action: "careteam.grant", clientID: p.clientID, recordID: p.user)) { tx, _ in
-                guard let target = try tx.user(named: p.user) else { throw VaultError.notFound("no user '\(p.user)'") }
+                let grantor = try certifiedUser(tx, p.grantedBy)
+                guard grantor.roles.split(separator: ",").contains("admin"),
+                      Ed25519.isValid(signature: p.signature, message: SignedStatements.pendingGrant(vaultID: meta.vaultID, p),
+                                      publicKey: grantor.signPublicKey) else {
+                    throw VaultError.badData("the pending grant of client \(p.clientID) to '\(p.user)' is not signed by an admin; the vault was tampered with")
+                }
+                let target = try certifiedUser(tx, p.user)
+                guard target.roles.split(separator: ",").contains("therapist") else {
+                    throw VaultError.badData("pending grant to '\(p.user)', who is not a therapist")
+                }
                 try wrapCareKeys(tx, clientID: p.clientID, to: target)
-                try tx.upsertCareTeam(CareTeamRow(clientID: p.clientID, user: p.user, grantedBy: p.grantedBy, grantedAt: p.grantedAt, state: "active"))
+                var done = p
+                done.state = "active"
+                try tx.upsertCareTeam(done)
             }
         }
-        // Compliance users enrolled by an admin who did not hold the audit key.
-        if roles.contains(.compliance) {
+        // Vault keys for users enrolled by an admin who did not hold them.
+        for (keyID, wantedRole, action) in [(meta.auditKeyID, ["compliance"], "audit-key.grant"),
+                                            (meta.logKeyID, ["compliance", "admin"], "log-key.grant")] {
             let missing = try vault.store.read { tx -> [UserRow] in
-                guard try tx.wrap(keyID: meta.auditKeyID, recipient: recipient) != nil else { return [] }
-                return try tx.users().filter { $0.roles.split(separator: ",").contains("compliance") }
-                    .filter { try tx.wrap(keyID: meta.auditKeyID, recipient: "user:\($0.name)") == nil }
+                guard try tx.wrap(keyID: keyID, recipient: recipient) != nil else { return [] }
+                return try tx.users().filter { u in u.roles.split(separator: ",").contains { wantedRole.contains(String($0)) } }
+                    .filter { try tx.wrap(keyID: keyID, recipient: "user:\($0.name)") == nil }
             }
             for target in missing {
-                _ = try? perform(AccessIntent(action: "audit-key.grant", recordID: target.name)) { tx, _ in
-                    try wrapAuditKeyIfHeld(tx, to: target)
+                _ = try? perform(AccessIntent(action: action, recordID: target.name)) { tx, _ in
+                    try wrapVaultKeyIfHeld(tx, keyID, to: target)
                 }
             }
         }

@@ -27,7 +27,7 @@ extension Session {
             let profile = try profile.validated()
             var team = [user]
             if let therapist, therapist != user {
-                guard let t = try tx.user(named: therapist) else { throw VaultError.notFound("no user '\(therapist)' in this vault") }
+                let t = try certifiedUser(tx, therapist)
                 guard t.roles.split(separator: ",").contains("therapist") else {
                     throw VaultError.usage("user '\(therapist)' is not a therapist and cannot be on a care team")
                 }
@@ -43,10 +43,10 @@ extension Session {
             let (key, secret) = try createDataKey(tx, clientID: id, scope: .care, owner: "", version: 1, recipients: team)
             let profileID = Self.newID(prefix: "p")
             let plaintext = try JSONEncoder.sorted.encode(profile)
-            try tx.insertRecord(RecordRow(id: profileID, clientID: id, kind: .profile, subkind: "", author: user, keyID: key.id,
-                                          keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: now, sequence: 1,
-                                          ciphertext: try sealRecord(clientID: id, recordID: profileID, kind: .profile, key: key,
-                                                                     secret: secret, plaintext: [UInt8](plaintext))))
+            try tx.insertRecord(try sealed(RecordRow(id: profileID, clientID: id, kind: .profile, subkind: "", author: user, keyID: key.id,
+                                                     keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: now,
+                                                     sequence: 1, ciphertext: []),
+                                           secret: secret, plaintext: [UInt8](plaintext)))
             return ClientSummary(id: id, name: profile.name, dateOfBirth: profile.dateOfBirth, contact: profile.contact,
                                  careTeam: team.sorted(), pendingCareTeam: [], createdAt: Timestamp.iso(now),
                                  progressNotes: 0, agreements: 0)

@@ -37,20 +37,23 @@ extension Session {
                 key = try currentCareKey(tx, clientID)
                 secret = try unwrap(tx, key)
             case .psychotherapy:
-                if let existing = try tx.currentDataKey(clientID: clientID, scope: .psychotherapy, owner: user) {
+                let existing = try tx.currentDataKey(clientID: clientID, scope: .psychotherapy, owner: user)
+                if let existing, try tx.wrap(keyID: existing.id, recipient: recipient) != nil {
                     key = existing
                     secret = try unwrap(tx, existing)
                 } else {
-                    (key, secret) = try createDataKey(tx, clientID: clientID, scope: .psychotherapy, owner: user, version: 1, recipients: [user])
+                    // First note, or the author's wraps were removed by a revoke: a new version.
+                    (key, secret) = try createDataKey(tx, clientID: clientID, scope: .psychotherapy, owner: user,
+                                                      version: (existing?.version ?? 0) + 1, recipients: [user])
                 }
             }
             let id = Self.newID(prefix: "n")
             intent.value.recordID = id
             let now = nowMillis
-            let row = RecordRow(id: id, clientID: clientID, kind: kind.recordKind, subkind: "", author: user, keyID: key.id,
-                                keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: now, sequence: 1,
-                                ciphertext: try sealRecord(clientID: clientID, recordID: id, kind: kind.recordKind, key: key,
-                                                           secret: secret, plaintext: content))
+            let row = try sealed(RecordRow(id: id, clientID: clientID, kind: kind.recordKind, subkind: "", author: user, keyID: key.id,
+                                           keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: now, sequence: 1,
+                                           ciphertext: []),
+                                 secret: secret, plaintext: content)
             try tx.insertRecord(row)
             return noteSummary(row)
         }
@@ -80,10 +83,10 @@ extension Session {
             intent.value.clientID = rec.clientID
             try require(.therapist, "opening a note")
             _ = try existingClient(tx, rec.clientID)
-            if rec.kind == .psychotherapy && rec.author != user {
-                throw VaultError.notPermitted("note \(id) is a psychotherapy note sealed to its author '\(rec.author)'; only the author can open it")
-            }
             try requireCareTeam(tx, rec.clientID)
+            if rec.kind == .psychotherapy && rec.author != user {
+                throw VaultError.notPermitted("note \(id) is a psychotherapy note sealed to its author; only the author can open it")
+            }
             let content = try openRecord(tx, rec)
             return OpenedNote(summary: noteSummary(rec), content: content)
         }

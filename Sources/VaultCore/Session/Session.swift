@@ -92,6 +92,14 @@ public final class Session: @unchecked Sendable {
         }
     }
 
+    /// A user whose certificate chain verifies up to the vault root: the only kind of user any
+    /// key is ever wrapped to, so a row forged by a database writer receives nothing.
+    func certifiedUser(_ tx: any StoreTransaction, _ name: String) throws -> UserRow {
+        guard let u = try tx.user(named: name) else { throw VaultError.notFound("no user '\(name)' in this vault") }
+        try UserCertificate.verifyChain(of: u, meta: meta, lookup: { try tx.user(named: $0) })
+        return u
+    }
+
     func existingClient(_ tx: any StoreTransaction, _ id: String) throws -> ClientRow {
         guard let c = try tx.client(id: id), c.status == "active" else {
             throw VaultError.notFound("no client '\(id)' in this vault; 'confidant client list' shows the ids")
@@ -145,7 +153,7 @@ public final class Session: @unchecked Sendable {
         row.id = try tx.insertDataKey(row)
         try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "recovery", wrapped: try SealedBox.seal(secret: secret, to: meta.recoveryPublicKey)))
         for name in Set(recipients) {
-            guard let u = try tx.user(named: name) else { throw VaultError.notFound("no user '\(name)' in this vault") }
+            let u = try certifiedUser(tx, name)
             try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "user:\(name)", wrapped: try SealedBox.seal(secret: secret, to: u.boxPublicKey)))
         }
         return (row, secret)
@@ -153,11 +161,11 @@ public final class Session: @unchecked Sendable {
 
     // MARK: records
 
-    func sealRecord(clientID: String, recordID: String, kind: RecordKind, key: DataKeyRow, secret: SecretBytes,
-                    plaintext: [UInt8]) throws -> [UInt8] {
-        let ad = AssociatedData.forRecord(vaultID: meta.vaultID, clientID: clientID, recordID: recordID, kind: kind,
-                                          keyVersion: key.version, formatVersion: Schema.formatVersion)
-        return try XChaCha20Poly1305.seal(plaintext, key: secret, associatedData: ad)
+    /// `row` with its ciphertext: `plaintext` sealed under `secret`, bound to the row's fields.
+    func sealed(_ row: RecordRow, secret: SecretBytes, plaintext: [UInt8]) throws -> RecordRow {
+        var out = row
+        out.ciphertext = try XChaCha20Poly1305.seal(plaintext, key: secret, associatedData: AssociatedData.forRecord(vaultID: meta.vaultID, row: row))
+        return out
     }
 
     /// Decrypts a record after checking its row against the key it names.
@@ -168,8 +176,7 @@ public final class Session: @unchecked Sendable {
             throw VaultError.badData("record \(record.id) names a key that is not its client's; the vault was tampered with")
         }
         let secret = try unwrap(tx, key)
-        let ad = AssociatedData.forRecord(vaultID: meta.vaultID, clientID: record.clientID, recordID: record.id, kind: record.kind,
-                                          keyVersion: record.keyVersion, formatVersion: record.formatVersion)
+        let ad = AssociatedData.forRecord(vaultID: meta.vaultID, row: record)
         do { return try XChaCha20Poly1305.open(record.ciphertext, key: secret, associatedData: ad) } catch {
             throw VaultError.badData("record \(record.id) does not decrypt: it was altered or moved from another record; restore it from a backup")
         }

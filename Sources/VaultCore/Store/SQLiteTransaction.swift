@@ -25,15 +25,16 @@ struct SQLiteTransaction: StoreTransaction {
         return VaultMetaRow(vaultID: try bytes(r, "vault_id"), formatVersion: try col(r, "format_version"), practice: try col(r, "practice"),
                             createdAt: try col(r, "created_at"), kdfOps: UInt64(clamping: try col(r, "kdf_ops") as Int64), kdfMem: try col(r, "kdf_mem"),
                             recoveryPublicKey: try bytes(r, "recovery_pk"), rootSigningKey: try bytes(r, "root_sign_pk"),
-                            auditKeyID: try col(r, "audit_key_id"), logKeyID: try col(r, "log_key_id"))
+                            auditKeyID: try col(r, "audit_key_id"), logKeyID: try col(r, "log_key_id"),
+                            signature: try bytes(r, "signature"))
     }
 
     func insertMeta(_ m: VaultMetaRow) throws {
         try db.execute(sql: """
-            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id, log_key_id)
-            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id, log_key_id, signature)
+            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [Data(m.vaultID), m.formatVersion, m.practice, m.createdAt, Int64(m.kdfOps), m.kdfMem,
-                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID, m.logKeyID])
+                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID, m.logKeyID, Data(m.signature)])
     }
 
     // MARK: users
@@ -86,7 +87,8 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     private func careRow(_ r: Row) throws -> CareTeamRow {
-        CareTeamRow(clientID: try col(r, "client_id"), user: try col(r, "user"), grantedBy: try col(r, "granted_by"), grantedAt: try col(r, "granted_at"), state: try col(r, "state"))
+        CareTeamRow(clientID: try col(r, "client_id"), user: try col(r, "user"), grantedBy: try col(r, "granted_by"), grantedAt: try col(r, "granted_at"),
+                    state: try col(r, "state"), signature: try bytes(r, "signature"))
     }
 
     func careTeam(clientID: String) throws -> [CareTeamRow] {
@@ -99,10 +101,10 @@ struct SQLiteTransaction: StoreTransaction {
 
     func upsertCareTeam(_ c: CareTeamRow) throws {
         try db.execute(sql: """
-            INSERT INTO care_team (client_id, user, granted_by, granted_at, state) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO care_team (client_id, user, granted_by, granted_at, state, signature) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (client_id, user) DO UPDATE SET granted_by = excluded.granted_by,
-              granted_at = excluded.granted_at, state = excluded.state
-            """, arguments: [c.clientID, c.user, c.grantedBy, c.grantedAt, c.state])
+              granted_at = excluded.granted_at, state = excluded.state, signature = excluded.signature
+            """, arguments: [c.clientID, c.user, c.grantedBy, c.grantedAt, c.state, Data(c.signature)])
     }
 
     func deleteCareTeam(clientID: String, user: String) throws {
@@ -131,7 +133,7 @@ struct SQLiteTransaction: StoreTransaction {
 
     func currentDataKey(clientID: String, scope: KeyScope, owner: String) throws -> DataKeyRow? {
         try Row.fetchOne(db, sql: """
-            SELECT * FROM data_keys WHERE client_id = ? AND scope = ? AND owner = ? AND state = 'current'
+            SELECT * FROM data_keys WHERE client_id = ? AND scope = ? AND owner = ? AND state != 'destroyed'
             ORDER BY version DESC LIMIT 1
             """, arguments: [clientID, scope.rawValue, owner]).map(keyRow)
     }

@@ -17,7 +17,7 @@ enum Schema {
               vault_id BLOB NOT NULL, format_version INTEGER NOT NULL, practice TEXT NOT NULL,
               created_at INTEGER NOT NULL, kdf_ops INTEGER NOT NULL, kdf_mem INTEGER NOT NULL,
               recovery_pk BLOB NOT NULL, root_sign_pk BLOB NOT NULL, audit_key_id INTEGER NOT NULL,
-              log_key_id INTEGER NOT NULL);
+              log_key_id INTEGER NOT NULL, signature BLOB NOT NULL);
             CREATE TABLE users (
               name TEXT PRIMARY KEY, roles TEXT NOT NULL, box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,
               enrolled_by TEXT NOT NULL, enrolled_at INTEGER NOT NULL, certificate BLOB NOT NULL,
@@ -28,7 +28,7 @@ enum Schema {
               status TEXT NOT NULL);
             CREATE TABLE care_team (
               client_id TEXT NOT NULL REFERENCES clients(id), user TEXT NOT NULL REFERENCES users(name),
-              granted_by TEXT NOT NULL, granted_at INTEGER NOT NULL, state TEXT NOT NULL,
+              granted_by TEXT NOT NULL, granted_at INTEGER NOT NULL, state TEXT NOT NULL, signature BLOB NOT NULL,
               PRIMARY KEY (client_id, user));
             CREATE TABLE data_keys (
               id INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, scope TEXT NOT NULL,

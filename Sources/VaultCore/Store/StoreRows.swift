@@ -16,6 +16,8 @@ public struct VaultMetaRow: Sendable, Equatable {
     public var auditKeyID: Int64
     /// Key id (in `data_keys`) of the Ed25519 log key that signs checkpoints.
     public var logKeyID: Int64
+    /// The root key's signature over these settings and the audit and log public keys.
+    public var signature: [UInt8]
 }
 
 /// The Merkle tree head stored after each appended entry.
@@ -58,6 +60,8 @@ public struct CareTeamRow: Sendable, Equatable {
     public var grantedAt: Int64
     /// `active`, or `pending` while no key holder has wrapped the client key to the user yet.
     public var state: String
+    /// For a pending grant: the granting admin's signature (see `PendingGrant`); else empty.
+    public var signature: [UInt8] = []
 }
 
 /// Which records a data key protects.

@@ -32,13 +32,13 @@ public enum Argon2id {
             Limits(opsLimit: UInt64(crypto_pwhash_opslimit_sensitive()), memLimit: crypto_pwhash_memlimit_sensitive())
         }
 
-        /// True when within what libsodium accepts for Argon2id and no lower than INTERACTIVE,
-        /// so a tampered record cannot weaken the derivation below the floor.
+        /// True when between INTERACTIVE and twice SENSITIVE: a tampered record can neither
+        /// weaken the derivation below the floor nor make an unlock hang or exhaust memory.
         public var isAcceptable: Bool {
             opsLimit >= UInt64(crypto_pwhash_opslimit_interactive()) &&
-            opsLimit <= UInt64(crypto_pwhash_opslimit_max()) &&
+            opsLimit <= 2 * UInt64(crypto_pwhash_opslimit_sensitive()) &&
             memLimit >= crypto_pwhash_memlimit_interactive() &&
-            memLimit <= 4 << 30
+            memLimit <= crypto_pwhash_memlimit_sensitive()
         }
     }
 

@@ -1,0 +1,36 @@
+import Foundation
+import VaultCrypto
+
+/// Statements signed so that a database writer cannot change them unnoticed.
+enum SignedStatements {
+    /// The vault's settings and its audit and log public keys, signed by the root key at `init`.
+    /// Checked at every open: a swapped recovery, audit or log key is refused.
+    static func vaultSettings(_ m: VaultMetaRow, auditPublicKey: [UInt8], logPublicKey: [UInt8]) -> [UInt8] {
+        var e = CanonicalEncoder(label: "confidant/vault-settings/v1")
+        e.append(m.vaultID)
+        e.append(m.formatVersion)
+        e.append(m.practice)
+        e.append(m.createdAt)
+        e.append(Int64(bitPattern: m.kdfOps))
+        e.append(m.kdfMem)
+        e.append(m.recoveryPublicKey)
+        e.append(m.rootSigningKey)
+        e.append(m.auditKeyID)
+        e.append(auditPublicKey)
+        e.append(m.logKeyID)
+        e.append(logPublicKey)
+        return e.bytes
+    }
+
+    /// A pending care-team grant, signed by the admin who made it. Only a verified one is
+    /// completed when a key holder next works with the vault.
+    static func pendingGrant(vaultID: [UInt8], _ g: CareTeamRow) -> [UInt8] {
+        var e = CanonicalEncoder(label: "confidant/pending-grant/v1")
+        e.append(vaultID)
+        e.append(g.clientID)
+        e.append(g.user)
+        e.append(g.grantedBy)
+        e.append(g.grantedAt)
+        return e.bytes
+    }
+}
