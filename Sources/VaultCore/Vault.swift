@@ -53,10 +53,13 @@ public final class Vault: @unchecked Sendable {
         guard meta.formatVersion == Schema.formatVersion else {
             throw VaultError.badData("\(path) uses vault format \(meta.formatVersion); this confidant reads format \(Schema.formatVersion)")
         }
-        let (audit, log) = try store.read { tx in (try tx.dataKey(id: meta.auditKeyID), try tx.dataKey(id: meta.logKeyID)) }
-        guard let audit, let log, audit.scope == .audit, log.scope == .log,
+        let (audit, log, breakGlass) = try store.read { tx in
+            (try tx.dataKey(id: meta.auditKeyID), try tx.dataKey(id: meta.logKeyID), try tx.dataKey(id: meta.breakGlassKeyID))
+        }
+        guard let audit, let log, let breakGlass, audit.scope == .audit, log.scope == .log, breakGlass.scope == .breakGlass,
               Ed25519.isValid(signature: meta.signature,
-                              message: SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey),
+                              message: SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey,
+                                                                      breakGlassPublicKey: breakGlass.publicKey),
                               publicKey: meta.rootSigningKey) else {
             throw VaultError.badData("\(path): the vault settings are not signed by its root key; the file was tampered with")
         }
@@ -93,16 +96,22 @@ public final class Vault: @unchecked Sendable {
                                                                  state: "current", createdAt: ms, publicKey: audit.publicKey))
                 let logKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .log, owner: "", version: 1,
                                                                state: "current", createdAt: ms, publicKey: logKey.publicKey))
+                let breakGlass = try X25519KeyPair.generate()
+                let breakGlassKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .breakGlass, owner: "", version: 1,
+                                                                      state: "current", createdAt: ms, publicKey: breakGlass.publicKey))
                 let logSeed = try logKey.seed()
                 for (recipient, pk) in [("recovery", recovery.publicKey), ("user:\(admin)", identity.box.publicKey)] {
                     try tx.insertWrap(KeyWrapRow(keyID: logKeyID, recipient: recipient, wrapped: try SealedBox.seal(secret: logSeed, to: pk)))
+                    try tx.insertWrap(KeyWrapRow(keyID: breakGlassKeyID, recipient: recipient,
+                                                 wrapped: try SealedBox.seal(secret: breakGlass.secretKey, to: pk)))
                 }
                 var meta = VaultMetaRow(vaultID: vaultID, formatVersion: Schema.formatVersion, practice: practice, createdAt: ms,
                                         kdfOps: kdf.limits.opsLimit, kdfMem: kdf.limits.memLimit,
                                         recoveryPublicKey: recovery.publicKey, rootSigningKey: identity.signing.publicKey,
-                                        auditKeyID: auditKeyID, logKeyID: logKeyID, signature: [])
+                                        auditKeyID: auditKeyID, logKeyID: logKeyID, breakGlassKeyID: breakGlassKeyID, signature: [])
                 meta.signature = identity.signing.sign(SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey,
-                                                                                      logPublicKey: logKey.publicKey))
+                                                                                      logPublicKey: logKey.publicKey,
+                                                                                      breakGlassPublicKey: breakGlass.publicKey))
                 try tx.insertMeta(meta)
                 let row = try identity.enrol(name: admin, roles: roles, vaultID: vaultID, enrolledBy: admin,
                                              enrollerKey: identity.signing, at: ms, passphrase: passphrase, limits: kdf.limits)

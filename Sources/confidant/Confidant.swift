@@ -10,5 +10,6 @@ struct Confidant: ParsableCommand {
         create, 75 busy, 77 not permitted, 70 internal error.
         """,
         subcommands: [InitCommand.self, UserCommand.self, ClientCommand.self, CareTeamCommand.self, NoteCommand.self,
-                      AgreementCommand.self, LogCommand.self, SettingsCommand.self, DemoCommand.self])
+                      AgreementCommand.self, DiscloseCommand.self, AuthorizationCommand.self, DisclosuresCommand.self,
+                      ExceptionsCommand.self, LogCommand.self, SettingsCommand.self, DemoCommand.self])
 }

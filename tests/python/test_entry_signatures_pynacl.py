@@ -128,7 +128,7 @@ def test_user_certificates_chain_to_the_root_key(practice):
     try:
         vault_id, root_pk = con.execute("SELECT vault_id, root_sign_pk FROM vault").fetchone()
         rows = con.execute("SELECT name, roles, box_pk, sign_pk, enrolled_by, enrolled_at, "
-                           "certificate FROM users").fetchall()
+                           "certificate, client_id FROM users").fetchall()
     finally:
         con.close()
     assert bytes(root_pk) == practice.root_public_key
@@ -143,9 +143,9 @@ def test_user_certificates_chain_to_the_root_key(practice):
             out += struct.pack(">I", len(f)) + f
         return out
 
-    for name, roles, box_pk, sign_pk, enrolled_by, enrolled_at, cert in rows:
+    for name, roles, box_pk, sign_pk, enrolled_by, enrolled_at, cert, client_id in rows:
         message = enc("confidant/user-certificate/v1", vault_id, name, roles, box_pk, sign_pk,
-                      enrolled_by, enrolled_at)
+                      enrolled_by, enrolled_at, client_id)
         signer_pk = bytes(by_name[enrolled_by][3])
         nacl.signing.VerifyKey(signer_pk).verify(message, bytes(cert))
         assert enrolled_by == ADMIN

@@ -89,6 +89,8 @@ package struct AccessIntent {
     package var purpose: Purpose?
     package var reason: String?
     package var flags: Set<String> = []
+    /// The `detail` recorded on success (e.g. a disclosure's content hash); empty by default.
+    package var successDetail: String = ""
 
     package init(action: String, clientID: String = "", recordID: String = "", purpose: Purpose? = nil, reason: String? = nil,
                  flags: Set<String> = []) {

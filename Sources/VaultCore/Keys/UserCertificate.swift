@@ -15,6 +15,7 @@ public struct UserCertificate: Sendable, Equatable {
     public var signPublicKey: [UInt8]
     public var enrolledBy: String
     public var enrolledAt: Int64
+    public var clientID: String
 
     func bytes() -> [UInt8] {
         var e = CanonicalEncoder(label: "confidant/user-certificate/v1")
@@ -25,6 +26,7 @@ public struct UserCertificate: Sendable, Equatable {
         e.append(signPublicKey)
         e.append(enrolledBy)
         e.append(enrolledAt)
+        e.append(clientID)
         return e.bytes
     }
 
@@ -36,6 +38,7 @@ public struct UserCertificate: Sendable, Equatable {
         signPublicKey = row.signPublicKey
         enrolledBy = row.enrolledBy
         enrolledAt = row.enrolledAt
+        clientID = row.clientID
     }
 
     /// Verifies a user's certificate chain up to the vault root.

@@ -45,11 +45,11 @@ package struct UserIdentity {
 
     /// Builds the stored row for a new user: certificate signed by `enrollerKey`.
     func enrol(name: String, roles: Set<Role>, vaultID: [UInt8], enrolledBy: String, enrollerKey: Ed25519KeyPair,
-               at ms: Int64, passphrase: SecretBytes, limits: Argon2id.Limits) throws -> UserRow {
+               at ms: Int64, passphrase: SecretBytes, limits: Argon2id.Limits, clientID: String = "") throws -> UserRow {
         let (salt, sealed) = try seal(vaultID: vaultID, user: name, passphrase: passphrase, limits: limits)
         var row = UserRow(name: name, roles: Role.format(roles), boxPublicKey: box.publicKey, signPublicKey: signing.publicKey,
                           enrolledBy: enrolledBy, enrolledAt: ms, certificate: [], salt: salt,
-                          kdfOps: limits.opsLimit, kdfMem: limits.memLimit, sealedSecrets: sealed)
+                          kdfOps: limits.opsLimit, kdfMem: limits.memLimit, sealedSecrets: sealed, clientID: clientID)
         row.certificate = enrollerKey.sign(UserCertificate(vaultID: vaultID, row: row).bytes())
         return row
     }

@@ -8,6 +8,10 @@ public enum RecordKind: String, Sendable, Codable, CaseIterable {
     case psychotherapy
     /// A treatment agreement (relationship, safety or confidentiality), versioned.
     case agreement
+    /// A client's signed authorization to disclose (45 CFR 164.508).
+    case authorization
+    /// A release of records to a third party (45 CFR 164.528).
+    case disclosure
 }
 
 /// The kind of a note as the CLI names it.

@@ -10,6 +10,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case bulkThreshold = "review.bulk-threshold"
     /// The bulk-access window in minutes.
     case bulkWindowMinutes = "review.bulk-window-minutes"
+    /// How long one break-glass declaration opens a client's records to its therapist, in hours.
+    case breakGlassHours = "breakglass.hours"
 
     public var defaultValue: String {
         switch self {
@@ -17,6 +19,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .utcOffsetMinutes: "0"
         case .bulkThreshold: "50"
         case .bulkWindowMinutes: "60"
+        case .breakGlassHours: "24"
         }
     }
 
@@ -31,7 +34,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
             guard let n = Int(value), (-14 * 60...14 * 60).contains(n) else {
                 throw VaultError.usage("\(rawValue) must be minutes between -840 and 840")
             }
-        case .bulkThreshold, .bulkWindowMinutes:
+        case .bulkThreshold, .bulkWindowMinutes, .breakGlassHours:
             guard let n = Int(value), n >= 1 else { throw VaultError.usage("\(rawValue) must be a whole number of at least 1") }
         }
     }

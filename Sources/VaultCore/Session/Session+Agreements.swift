@@ -11,6 +11,32 @@ public struct AgreementRecord: Sendable, Codable, Equatable {
     public var author: String
     public var createdAt: String
     public var body: AgreementBody?
+    /// Client signatures over this version's hash (shown by `agreement show`).
+    public var acknowledgements: [Acknowledgement]?
+}
+
+/// A client's acknowledgement of an agreement version, and whether it still holds.
+public struct Acknowledgement: Sendable, Codable, Equatable {
+    public var user: String
+    public var time: String
+    /// SHA-256 (hex) of the agreement text the client signed.
+    public var agreementHash: String
+    /// The signature verifies under the client user's certified key.
+    public var signatureValid: Bool
+    /// The signed hash is the hash of the agreement as stored now.
+    public var matchesAgreement: Bool
+}
+
+extension SignedStatements {
+    static func acknowledgement(vaultID: [UInt8], recordID: String, hash: [UInt8], time: Int64, user: String) -> [UInt8] {
+        var e = CanonicalEncoder(label: "confidant/agreement-ack/v1")
+        e.append(vaultID)
+        e.append(recordID)
+        e.append(hash)
+        e.append(time)
+        e.append(user)
+        return e.bytes
+    }
 }
 
 extension Session {
@@ -21,7 +47,7 @@ extension Session {
             try require(.therapist, "adding an agreement")
             _ = try existingClient(tx, clientID)
             try requireCareTeam(tx, clientID)
-            let body = try AgreementBody.parse(json, kind: kind)
+            let body = try AgreementBody.parse(json, kind: kind, knownExceptions: try exceptionCatalogue(tx).map(\.code))
             let key = try currentCareKey(tx, clientID)
             let secret = try unwrap(tx, key)
             let id = Self.newID(prefix: "a")
@@ -57,7 +83,43 @@ extension Session {
             try require(.therapist, "reading an agreement")
             _ = try existingClient(tx, rec.clientID)
             try requireCareTeam(tx, rec.clientID)
-            return try agreement(tx, rec)
+            var a = try agreement(tx, rec)
+            a.acknowledgements = try acknowledgements(tx, rec)
+            return a
+        }
+    }
+
+    /// The client signs the agreement's hash with its own key (client users only, own agreements).
+    public func acknowledgeAgreement(id: String) throws -> Acknowledgement {
+        try perform(AccessIntent(action: "agreement.acknowledge", recordID: id, purpose: .patientRequest)) { tx, intent in
+            guard let rec = try tx.record(id: id), rec.kind == .agreement else {
+                throw VaultError.notFound("no agreement '\(id)' in this vault")
+            }
+            intent.value.clientID = rec.clientID
+            try require(.client, "acknowledging an agreement")
+            guard let me = try tx.user(named: user), me.clientID == rec.clientID else {
+                throw VaultError.notPermitted("agreement \(id) is not one of your own agreements")
+            }
+            let hash = SHA256.hash(try openRecord(tx, rec))
+            let now = nowMillis
+            let sig = identity.signing.sign(SignedStatements.acknowledgement(vaultID: meta.vaultID, recordID: id, hash: hash, time: now, user: user))
+            try tx.upsertAcknowledgement(AcknowledgementRow(recordID: id, user: user, time: now, bodyHash: hash, signature: sig))
+            return Acknowledgement(user: user, time: Timestamp.iso(now), agreementHash: Encoding.hex(hash), signatureValid: true, matchesAgreement: true)
+        }
+    }
+
+    func acknowledgements(_ tx: any StoreTransaction, _ rec: RecordRow) throws -> [Acknowledgement] {
+        let current = SHA256.hash(try openRecord(tx, rec))
+        return try tx.acknowledgements(recordID: rec.id).map { a in
+            let signer = try? certifiedUser(tx, a.user)
+            let valid = signer.map {
+                $0.clientID == rec.clientID &&
+                Ed25519.isValid(signature: a.signature, message: SignedStatements.acknowledgement(vaultID: meta.vaultID, recordID: rec.id,
+                                                                                             hash: a.bodyHash, time: a.time, user: a.user),
+                                publicKey: $0.signPublicKey)
+            } ?? false
+            return Acknowledgement(user: a.user, time: Timestamp.iso(a.time), agreementHash: Encoding.hex(a.bodyHash),
+                                   signatureValid: valid, matchesAgreement: a.bodyHash == current)
         }
     }
 

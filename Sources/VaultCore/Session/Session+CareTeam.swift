@@ -74,7 +74,9 @@ extension Session {
             try tx.deleteCareTeam(clientID: clientID, user: member)
             let old = try currentCareKey(tx, clientID)
             try tx.setDataKeyState(id: old.id, state: "retired")
-            let (key, _) = try createDataKey(tx, clientID: clientID, scope: .care, owner: "", version: old.version + 1, recipients: remaining)
+            let clientUsers = try tx.users().filter { $0.clientID == clientID }.map(\.name)
+            let (key, _) = try createDataKey(tx, clientID: clientID, scope: .care, owner: "", version: old.version + 1,
+                                             recipients: remaining + clientUsers)
             return CareTeamChange(clientID: clientID, user: member, state: "revoked", keyVersion: key.version)
         }
     }
@@ -111,7 +113,8 @@ extension Session {
         }
         // Vault keys for users enrolled by an admin who did not hold them.
         for (keyID, wantedRole, action) in [(meta.auditKeyID, ["compliance"], "audit-key.grant"),
-                                            (meta.logKeyID, ["compliance", "admin"], "log-key.grant")] {
+                                            (meta.logKeyID, ["compliance", "admin"], "log-key.grant"),
+                                            (meta.breakGlassKeyID, ["therapist", "admin"], "breakglass-key.grant")] {
             let missing = try vault.store.read { tx -> [UserRow] in
                 guard try tx.wrap(keyID: keyID, recipient: recipient) != nil else { return [] }
                 return try tx.users().filter { u in u.roles.split(separator: ",").contains { wantedRole.contains(String($0)) } }

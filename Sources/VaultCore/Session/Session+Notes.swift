@@ -75,7 +75,12 @@ extension Session {
     /// before the plaintext is returned; if it cannot be written, nothing is returned.
     /// - Throws: ``VaultError`` not found (66), not permitted (77: no grant, another author's
     ///   psychotherapy note), bad data (65: altered or moved ciphertext).
-    public func openNote(id: String, purpose: Purpose, reason: String? = nil) throws -> OpenedNote {
+    ///
+    /// With `breakGlass`, a therapist outside the care team declares an emergency (purpose
+    /// ETREAT, a reason required): the declaration is logged and flagged, and for the configured
+    /// window (`breakglass.hours`, default 24) that therapist may open the client's progress
+    /// notes with purpose ETREAT. Psychotherapy notes are never reachable this way.
+    public func openNote(id: String, purpose: Purpose, reason: String? = nil, breakGlass: Bool = false) throws -> OpenedNote {
         try perform(AccessIntent(action: "note.open", recordID: id, purpose: purpose, reason: reason)) { tx, intent in
             guard let rec = try tx.record(id: id), rec.kind == .progress || rec.kind == .psychotherapy else {
                 throw VaultError.notFound("no note '\(id)' in this vault; 'confidant note list CLIENT' shows the ids")
@@ -83,13 +88,43 @@ extension Session {
             intent.value.clientID = rec.clientID
             try require(.therapist, "opening a note")
             _ = try existingClient(tx, rec.clientID)
-            try requireCareTeam(tx, rec.clientID)
+            var viaBreakGlass = false
+            if try !isOnCareTeam(tx, rec.clientID) {
+                let windowOpen = try breakGlassActive(tx, clientID: rec.clientID)
+                guard breakGlass || windowOpen else {
+                    try requireCareTeam(tx, rec.clientID)
+                    return OpenedNote(summary: noteSummary(rec), content: [])
+                }
+                guard purpose == .emergencyTreat else {
+                    throw VaultError.usage("break-glass access needs --purpose ETREAT")
+                }
+                guard rec.kind != .psychotherapy else {
+                    throw VaultError.notPermitted("psychotherapy notes are never reachable by break-glass")
+                }
+                if breakGlass {
+                    guard let reason, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                        throw VaultError.usage("--break-glass needs --reason saying what the emergency is")
+                    }
+                    try append(tx, AccessIntent(action: "breakglass.start", clientID: rec.clientID, purpose: .emergencyTreat,
+                                                reason: reason, flags: ["break-glass"]), .success, "")
+                }
+                intent.value.flags.insert("break-glass")
+                viaBreakGlass = true
+            }
             if rec.kind == .psychotherapy && rec.author != user {
                 throw VaultError.notPermitted("note \(id) is a psychotherapy note sealed to its author; only the author can open it")
             }
-            let content = try openRecord(tx, rec)
+            let content = try openRecord(tx, rec, viaBreakGlass: viaBreakGlass)
             return OpenedNote(summary: noteSummary(rec), content: content)
         }
+    }
+
+    /// True while a break-glass declaration by this user for this client is within its window.
+    func breakGlassActive(_ tx: any StoreTransaction, clientID: String) throws -> Bool {
+        let hours = Int64(try tx.setting(SettingKey.breakGlassHours.rawValue) ?? SettingKey.breakGlassHours.defaultValue) ?? 24
+        let since = nowMillis - hours * 3_600_000
+        return try !tx.logEntries(matching: LogFilter(clientID: clientID, actor: user, action: "breakglass.start",
+                                                      outcome: Outcome.success.rawValue, since: since)).isEmpty
     }
 
     func noteSummary(_ r: RecordRow) -> NoteSummary {

@@ -19,10 +19,24 @@ extension Session {
     /// user to unlock.
     /// - Throws: ``VaultError`` not permitted (77) unless admin; usage (64) for a bad name or
     ///   short passphrase; cannot create (73) when the name is taken.
-    public func addUser(name: String, roles newRoles: Set<Role>, initialPassphrase: SecretBytes) throws -> UserSummary {
-        try perform(AccessIntent(action: "user.add", recordID: name)) { tx, _ in
+    ///   A client user (role `client`) names its client and receives that client's care keys, so
+    ///   it can read and acknowledge its own agreements; the admin needs the recovery key for it.
+    public func addUser(name: String, roles newRoles: Set<Role>, initialPassphrase: SecretBytes, clientID: String? = nil) throws -> UserSummary {
+        try perform(AccessIntent(action: "user.add", clientID: clientID ?? "", recordID: name)) { tx, _ in
             try require(.admin, "enrolling a user")
             try UserName.validate(name)
+            guard newRoles.contains(.client) == (clientID != nil) else {
+                throw VaultError.usage("a user with the client role needs --client ID, and only such a user")
+            }
+            guard !newRoles.contains(.client) || newRoles == [.client] else {
+                throw VaultError.usage("the client role cannot be combined with staff roles")
+            }
+            if let clientID {
+                _ = try existingClient(tx, clientID)
+                guard recovery != nil else {
+                    throw VaultError.usage("enrolling a client user needs --recovery-key FILE (to give it its own records' key)")
+                }
+            }
             guard initialPassphrase.count >= 8 else { throw VaultError.usage("the initial passphrase must have at least 8 characters") }
             guard try tx.user(named: name) == nil else {
                 throw VaultError(.cannotCreate, "user '\(name)' already exists")
@@ -30,10 +44,13 @@ extension Session {
             let identity = try UserIdentity.generate()
             let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
             let row = try identity.enrol(name: name, roles: newRoles, vaultID: meta.vaultID, enrolledBy: user,
-                                         enrollerKey: self.identity.signing, at: nowMillis, passphrase: initialPassphrase, limits: limits)
+                                         enrollerKey: self.identity.signing, at: nowMillis, passphrase: initialPassphrase, limits: limits,
+                                         clientID: clientID ?? "")
             try tx.insertUser(row)
+            if let clientID { try wrapCareKeys(tx, clientID: clientID, to: row) }
             if newRoles.contains(.compliance) { try wrapAuditKeyIfHeld(tx, to: row) }
             if newRoles.contains(.compliance) || newRoles.contains(.admin) { try wrapVaultKeyIfHeld(tx, meta.logKeyID, to: row) }
+            if newRoles.contains(.therapist) || newRoles.contains(.admin) { try wrapVaultKeyIfHeld(tx, meta.breakGlassKeyID, to: row) }
             return summary(row)
         }
     }

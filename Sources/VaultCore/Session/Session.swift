@@ -49,7 +49,7 @@ public final class Session: @unchecked Sendable {
                 if !clientID.isEmpty, try tx.client(id: clientID) != nil, try !isOnCareTeam(tx, clientID) {
                     box.value.flags.insert("outside-care-team")
                 }
-                try append(tx, box.value, .success, "")
+                try append(tx, box.value, .success, box.value.successDetail)
                 return result
             }
         } catch let e as VaultError where e.kind != .busy {
@@ -120,9 +120,16 @@ public final class Session: @unchecked Sendable {
     // MARK: keys
 
     /// Unwraps a data key with this user's key (or the recovery key, when loaded).
-    func unwrap(_ tx: any StoreTransaction, _ key: DataKeyRow) throws -> SecretBytes {
+    func unwrap(_ tx: any StoreTransaction, _ key: DataKeyRow, viaBreakGlass: Bool = false) throws -> SecretBytes {
         guard key.state != "destroyed" else {
             throw VaultError.badData("key version \(key.version) of client \(key.clientID) was destroyed")
+        }
+        if viaBreakGlass, key.scope == .care, let w = try tx.wrap(keyID: key.id, recipient: "breakglass") {
+            guard let bgKey = try tx.dataKey(id: meta.breakGlassKeyID) else { throw VaultError.badData("the break-glass key is missing") }
+            let bgSecret = try unwrap(tx, bgKey)
+            do { return try SealedBox.openSecret(w.wrapped, keyPair: try X25519KeyPair(secretKey: bgSecret)) } catch {
+                throw VaultError.badData("the break-glass wrap of key \(key.id) does not open; the vault was tampered with")
+            }
         }
         if let w = try tx.wrap(keyID: key.id, recipient: recipient) {
             do { return try SealedBox.openSecret(w.wrapped, keyPair: identity.box) } catch {
@@ -152,6 +159,11 @@ public final class Session: @unchecked Sendable {
                              createdAt: nowMillis, publicKey: [])
         row.id = try tx.insertDataKey(row)
         try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "recovery", wrapped: try SealedBox.seal(secret: secret, to: meta.recoveryPublicKey)))
+        if scope == .care {
+            // Care keys (never psychotherapy keys) are also reachable by break-glass.
+            guard let bg = try tx.dataKey(id: meta.breakGlassKeyID) else { throw VaultError.badData("the vault's break-glass key is missing") }
+            try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "breakglass", wrapped: try SealedBox.seal(secret: secret, to: bg.publicKey)))
+        }
         for name in Set(recipients) {
             let u = try certifiedUser(tx, name)
             try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "user:\(name)", wrapped: try SealedBox.seal(secret: secret, to: u.boxPublicKey)))
@@ -171,11 +183,11 @@ public final class Session: @unchecked Sendable {
     /// Decrypts a record after checking its row against the key it names.
     /// - Throws: ``VaultError`` bad data (65) when the ciphertext was moved, altered or its row
     ///   edited, since any of these changes the associated data or the tag.
-    func openRecord(_ tx: any StoreTransaction, _ record: RecordRow) throws -> [UInt8] {
+    func openRecord(_ tx: any StoreTransaction, _ record: RecordRow, viaBreakGlass: Bool = false) throws -> [UInt8] {
         guard let key = try tx.dataKey(id: record.keyID), key.clientID == record.clientID, key.version == record.keyVersion else {
             throw VaultError.badData("record \(record.id) names a key that is not its client's; the vault was tampered with")
         }
-        let secret = try unwrap(tx, key)
+        let secret = try unwrap(tx, key, viaBreakGlass: viaBreakGlass)
         let ad = AssociatedData.forRecord(vaultID: meta.vaultID, row: record)
         do { return try XChaCha20Poly1305.open(record.ciphertext, key: secret, associatedData: ad) } catch {
             throw VaultError.badData("record \(record.id) does not decrypt: it was altered or moved from another record; restore it from a backup")

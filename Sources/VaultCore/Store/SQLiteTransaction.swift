@@ -26,15 +26,16 @@ struct SQLiteTransaction: StoreTransaction {
                             createdAt: try col(r, "created_at"), kdfOps: UInt64(clamping: try col(r, "kdf_ops") as Int64), kdfMem: try col(r, "kdf_mem"),
                             recoveryPublicKey: try bytes(r, "recovery_pk"), rootSigningKey: try bytes(r, "root_sign_pk"),
                             auditKeyID: try col(r, "audit_key_id"), logKeyID: try col(r, "log_key_id"),
+                            breakGlassKeyID: try col(r, "breakglass_key_id"),
                             signature: try bytes(r, "signature"))
     }
 
     func insertMeta(_ m: VaultMetaRow) throws {
         try db.execute(sql: """
-            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id, log_key_id, signature)
-            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id, log_key_id, breakglass_key_id, signature)
+            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [Data(m.vaultID), m.formatVersion, m.practice, m.createdAt, Int64(m.kdfOps), m.kdfMem,
-                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID, m.logKeyID, Data(m.signature)])
+                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID, m.logKeyID, m.breakGlassKeyID, Data(m.signature)])
     }
 
     // MARK: users
@@ -43,7 +44,7 @@ struct SQLiteTransaction: StoreTransaction {
         UserRow(name: try col(r, "name"), roles: try col(r, "roles"), boxPublicKey: try bytes(r, "box_pk"), signPublicKey: try bytes(r, "sign_pk"),
                 enrolledBy: try col(r, "enrolled_by"), enrolledAt: try col(r, "enrolled_at"), certificate: try bytes(r, "certificate"),
                 salt: try bytes(r, "salt"), kdfOps: UInt64(clamping: try col(r, "kdf_ops") as Int64), kdfMem: try col(r, "kdf_mem"),
-                sealedSecrets: try bytes(r, "sealed_secrets"))
+                sealedSecrets: try bytes(r, "sealed_secrets"), clientID: try col(r, "client_id"))
     }
 
     func user(named name: String) throws -> UserRow? {
@@ -56,10 +57,10 @@ struct SQLiteTransaction: StoreTransaction {
 
     func insertUser(_ u: UserRow) throws {
         try db.execute(sql: """
-            INSERT INTO users (name, roles, box_pk, sign_pk, enrolled_by, enrolled_at, certificate, salt, kdf_ops, kdf_mem, sealed_secrets)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO users (name, roles, box_pk, sign_pk, enrolled_by, enrolled_at, certificate, salt, kdf_ops, kdf_mem, sealed_secrets, client_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [u.name, u.roles, Data(u.boxPublicKey), Data(u.signPublicKey), u.enrolledBy, u.enrolledAt,
-                             Data(u.certificate), Data(u.salt), Int64(u.kdfOps), u.kdfMem, Data(u.sealedSecrets)])
+                             Data(u.certificate), Data(u.salt), Int64(u.kdfOps), u.kdfMem, Data(u.sealedSecrets), u.clientID])
     }
 
     func updateUserSecrets(name: String, salt: [UInt8], kdfOps: UInt64, kdfMem: Int, sealedSecrets: [UInt8]) throws {
@@ -171,15 +172,16 @@ struct SQLiteTransaction: StoreTransaction {
         guard let kind = RecordKind(rawValue: kindText) else { throw VaultError.badData("record \(try col(r, "id") as String) has unknown kind '\(kindText)'") }
         return RecordRow(id: try col(r, "id"), clientID: try col(r, "client_id"), kind: kind, subkind: try col(r, "subkind"), author: try col(r, "author"),
                          keyID: try col(r, "key_id"), keyVersion: try col(r, "key_version"), formatVersion: try col(r, "format_version"),
-                         createdAt: try col(r, "created_at"), sequence: try col(r, "sequence"), ciphertext: try bytes(r, "ciphertext"))
+                         createdAt: try col(r, "created_at"), sequence: try col(r, "sequence"), ciphertext: try bytes(r, "ciphertext"),
+                         auditCopy: try bytes(r, "audit_copy"))
     }
 
     func insertRecord(_ x: RecordRow) throws {
         try db.execute(sql: """
-            INSERT INTO records (id, client_id, kind, subkind, author, key_id, key_version, format_version, created_at, sequence, ciphertext)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO records (id, client_id, kind, subkind, author, key_id, key_version, format_version, created_at, sequence, ciphertext, audit_copy)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [x.id, x.clientID, x.kind.rawValue, x.subkind, x.author, x.keyID, x.keyVersion, x.formatVersion,
-                             x.createdAt, x.sequence, Data(x.ciphertext)])
+                             x.createdAt, x.sequence, Data(x.ciphertext), Data(x.auditCopy)])
     }
 
     func record(id: String) throws -> RecordRow? {
@@ -264,6 +266,34 @@ struct SQLiteTransaction: StoreTransaction {
 
     func treeHeadCount(above size: Int64) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tree_heads WHERE size > ?", arguments: [size]) ?? 0
+    }
+
+    // MARK: exceptions and acknowledgements
+
+    func insertException(_ e: ExceptionRow) throws {
+        try db.execute(sql: "INSERT INTO exceptions (code, meaning, basis, added_by, added_at, signature) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [e.code, e.meaning, e.basis, e.addedBy, e.addedAt, Data(e.signature)])
+    }
+
+    func exceptions() throws -> [ExceptionRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM exceptions ORDER BY added_at, code").map {
+            ExceptionRow(code: try col($0, "code"), meaning: try col($0, "meaning"), basis: try col($0, "basis"),
+                         addedBy: try col($0, "added_by"), addedAt: try col($0, "added_at"), signature: try bytes($0, "signature"))
+        }
+    }
+
+    func upsertAcknowledgement(_ a: AcknowledgementRow) throws {
+        try db.execute(sql: """
+            INSERT INTO acknowledgements (record_id, user, time, body_hash, signature) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (record_id, user) DO UPDATE SET time = excluded.time, body_hash = excluded.body_hash, signature = excluded.signature
+            """, arguments: [a.recordID, a.user, a.time, Data(a.bodyHash), Data(a.signature)])
+    }
+
+    func acknowledgements(recordID: String) throws -> [AcknowledgementRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM acknowledgements WHERE record_id = ? ORDER BY time", arguments: [recordID]).map {
+            AcknowledgementRow(recordID: try col($0, "record_id"), user: try col($0, "user"), time: try col($0, "time"),
+                               bodyHash: try bytes($0, "body_hash"), signature: try bytes($0, "signature"))
+        }
     }
 
     // MARK: settings

@@ -17,12 +17,12 @@ enum Schema {
               vault_id BLOB NOT NULL, format_version INTEGER NOT NULL, practice TEXT NOT NULL,
               created_at INTEGER NOT NULL, kdf_ops INTEGER NOT NULL, kdf_mem INTEGER NOT NULL,
               recovery_pk BLOB NOT NULL, root_sign_pk BLOB NOT NULL, audit_key_id INTEGER NOT NULL,
-              log_key_id INTEGER NOT NULL, signature BLOB NOT NULL);
+              log_key_id INTEGER NOT NULL, breakglass_key_id INTEGER NOT NULL, signature BLOB NOT NULL);
             CREATE TABLE users (
               name TEXT PRIMARY KEY, roles TEXT NOT NULL, box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,
               enrolled_by TEXT NOT NULL, enrolled_at INTEGER NOT NULL, certificate BLOB NOT NULL,
               salt BLOB NOT NULL, kdf_ops INTEGER NOT NULL, kdf_mem INTEGER NOT NULL,
-              sealed_secrets BLOB NOT NULL);
+              sealed_secrets BLOB NOT NULL, client_id TEXT NOT NULL);
             CREATE TABLE clients (
               id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, created_by TEXT NOT NULL,
               status TEXT NOT NULL);
@@ -42,7 +42,8 @@ enum Schema {
               id TEXT PRIMARY KEY, client_id TEXT NOT NULL REFERENCES clients(id), kind TEXT NOT NULL,
               subkind TEXT NOT NULL, author TEXT NOT NULL, key_id INTEGER NOT NULL,
               key_version INTEGER NOT NULL, format_version INTEGER NOT NULL,
-              created_at INTEGER NOT NULL, sequence INTEGER NOT NULL, ciphertext BLOB NOT NULL);
+              created_at INTEGER NOT NULL, sequence INTEGER NOT NULL, ciphertext BLOB NOT NULL,
+              audit_copy BLOB NOT NULL);
             CREATE INDEX records_by_client ON records (client_id, kind);
             CREATE TABLE access_log (
               seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL, roles TEXT NOT NULL,
@@ -55,6 +56,12 @@ enum Schema {
             CREATE TABLE tree_heads (
               size INTEGER PRIMARY KEY, root BLOB NOT NULL, frontier BLOB NOT NULL, time INTEGER NOT NULL);
             CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE exceptions (
+              code TEXT PRIMARY KEY, meaning TEXT NOT NULL, basis TEXT NOT NULL, added_by TEXT NOT NULL,
+              added_at INTEGER NOT NULL, signature BLOB NOT NULL);
+            CREATE TABLE acknowledgements (
+              record_id TEXT NOT NULL REFERENCES records(id), user TEXT NOT NULL, time INTEGER NOT NULL,
+              body_hash BLOB NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (record_id, user));
             """)
         }
         return m

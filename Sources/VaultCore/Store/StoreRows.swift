@@ -16,6 +16,8 @@ public struct VaultMetaRow: Sendable, Equatable {
     public var auditKeyID: Int64
     /// Key id (in `data_keys`) of the Ed25519 log key that signs checkpoints.
     public var logKeyID: Int64
+    /// Key id (in `data_keys`) of the break-glass key: every care key is also wrapped to it.
+    public var breakGlassKeyID: Int64
     /// The root key's signature over these settings and the audit and log public keys.
     public var signature: [UInt8]
 }
@@ -44,6 +46,8 @@ public struct UserRow: Sendable, Equatable {
     public var kdfMem: Int
     /// XChaCha20-Poly1305 of `boxSecret ‖ signSeed` under Argon2id(passphrase).
     public var sealedSecrets: [UInt8]
+    /// For a user with the client role: the client it is. Empty otherwise. Certified.
+    public var clientID: String = ""
 }
 
 public struct ClientRow: Sendable, Equatable {
@@ -74,6 +78,8 @@ public enum KeyScope: String, Sendable {
     case audit
     /// The log key (Ed25519): signs checkpoints of the access log.
     case log
+    /// The break-glass key (X25519): opens any client's care key in an emergency, logged.
+    case breakGlass = "breakglass"
 }
 
 public struct DataKeyRow: Sendable, Equatable {
@@ -110,6 +116,27 @@ public struct RecordRow: Sendable, Equatable {
     /// Version number among records of the same client and subkind (agreements), else 1.
     public var sequence: Int
     public var ciphertext: [UInt8]
+    /// Disclosures only: the same body sealed to the audit key, for compliance. Empty otherwise.
+    public var auditCopy: [UInt8] = []
+}
+
+/// A practice-specific confidentiality exception, added by an admin; never changed or removed.
+public struct ExceptionRow: Sendable, Equatable {
+    public var code: String
+    public var meaning: String
+    public var basis: String
+    public var addedBy: String
+    public var addedAt: Int64
+    public var signature: [UInt8]
+}
+
+/// A client's signature over an agreement's hash.
+public struct AcknowledgementRow: Sendable, Equatable {
+    public var recordID: String
+    public var user: String
+    public var time: Int64
+    public var bodyHash: [UInt8]
+    public var signature: [UInt8]
 }
 
 public struct LogRow: Sendable, Equatable {

@@ -55,6 +55,11 @@ public protocol StoreTransaction {
     func treeHeads(from size: Int64, limit: Int) throws -> [TreeHeadRow]
     func treeHeadCount(above size: Int64) throws -> Int
 
+    func insertException(_ row: ExceptionRow) throws
+    func exceptions() throws -> [ExceptionRow]
+    func upsertAcknowledgement(_ row: AcknowledgementRow) throws
+    func acknowledgements(recordID: String) throws -> [AcknowledgementRow]
+
     func setting(_ key: String) throws -> String?
     func setSetting(_ key: String, _ value: String) throws
     func settings() throws -> [(String, String)]

@@ -50,9 +50,10 @@ struct NoteCommand: ParsableCommand {
         @Argument var note: String
         @Option(help: "Purpose of use: TREAT, ETREAT, HOPERAT, PATRQT, HLEGAL, THREAT, PUBHLTH.") var purpose: String
         @Option(help: "Why you are opening it (stored encrypted for compliance).") var reason: String?
+        @Flag(help: "Emergency access outside the care team (with --purpose ETREAT and --reason); logged and reviewed.") var breakGlass = false
         func run() throws {
             let p = try Purpose.parse(purpose)
-            let n = try globals.session().openNote(id: note, purpose: p, reason: reason)
+            let n = try globals.session().openNote(id: note, purpose: p, reason: reason, breakGlass: breakGlass)
             if globals.json { return try Output.json(OpenJSON(note: n.summary, text: n.text)) }
             FileHandle.standardOutput.write(Data(n.content))
             if n.content.last != 0x0a { FileHandle.standardOutput.write(Data("\n".utf8)) }
@@ -72,7 +73,18 @@ struct NoteCommand: ParsableCommand {
 
 struct AgreementCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "agreement", abstract: "Add, list and show treatment agreements.",
-                                                    subcommands: [Add.self, List.self, Show.self])
+                                                    subcommands: [Add.self, List.self, Show.self, Acknowledge.self])
+
+    struct Acknowledge: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign an agreement of your own as the client.")
+        @OptionGroup var globals: GlobalOptions
+        @Argument var agreement: String
+        func run() throws {
+            let a = try globals.session().acknowledgeAgreement(id: agreement)
+            if globals.json { return try Output.json(a) }
+            Output.line("Acknowledged \(agreement) (hash \(a.agreementHash.prefix(16))…).")
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a version of an agreement from a JSON file; prints its id.")
@@ -111,6 +123,11 @@ struct AgreementCommand: ParsableCommand {
             if globals.json { return try Output.json(a) }
             Output.line("Agreement \(a.id): \(a.kind), version \(a.version), client \(a.clientID), by \(a.author)")
             if let b = a.body, let text = String(data: try JSONEncoder.pretty.encode(b), encoding: .utf8) { Output.line(text) }
+            for ack in a.acknowledgements ?? [] {
+                let state = ack.signatureValid && ack.matchesAgreement ? "signature verifies" : (ack.signatureValid ? "signed an earlier text" : "SIGNATURE DOES NOT VERIFY")
+                Output.line("Acknowledged by \(ack.user) at \(ack.time): \(state)")
+            }
+            if a.acknowledgements?.isEmpty ?? true { Output.line("Not acknowledged by the client in Confidant.") }
         }
     }
 }

@@ -12,14 +12,15 @@ struct UserCommand: ParsableCommand {
         @Argument(help: "New user's name.") var name: String
         @Option(help: "Roles: admin, therapist, compliance, client (comma-separated).") var role: String
         @Option(help: "File holding the new user's first passphrase.") var initialPassphraseFile: String
-        @Option(help: "Recovery key file: lets a new compliance user read sealed reasons at once.") var recoveryKey: String?
+        @Option(help: "Recovery key file: lets a new compliance user read sealed reasons at once (required for client users).") var recoveryKey: String?
+        @Option(help: "For a client user: the client it is.") var client: String?
 
         func run() throws {
             let roles = try Role.parseList(role)
             let session = try globals.session()
             if let recoveryKey { try session.useRecoveryKey(path: recoveryKey) }
             let initial = try Passphrase.read(from: .file(initialPassphraseFile), prompt: "")
-            let u = try session.addUser(name: name, roles: roles, initialPassphrase: initial)
+            let u = try session.addUser(name: name, roles: roles, initialPassphrase: initial, clientID: client)
             if globals.json { try Output.json(Created(id: u.name, value: u)) } else {
                 Output.line("Enrolled \(u.name) (\(u.roles.joined(separator: ","))), key fingerprint \(u.fingerprint).")
             }

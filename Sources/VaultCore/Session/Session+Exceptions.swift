@@ -1,0 +1,62 @@
+import Foundation
+import VaultCrypto
+
+extension SignedStatements {
+    static func exception(vaultID: [UInt8], _ e: ExceptionRow) -> [UInt8] {
+        var enc = CanonicalEncoder(label: "confidant/exception/v1")
+        enc.append(vaultID)
+        enc.append(e.code)
+        enc.append(e.meaning)
+        enc.append(e.basis)
+        enc.append(e.addedBy)
+        enc.append(e.addedAt)
+        return enc.bytes
+    }
+}
+
+extension Session {
+    /// The exception catalogue in force: SPEC §2's defaults plus the practice's own additions
+    /// (each signed by the admin who added it; additions are never changed or removed, so codes in
+    /// old agreements keep their meaning).
+    /// - Throws: ``VaultError`` bad data when an addition's signature does not verify.
+    func exceptionCatalogue(_ tx: any StoreTransaction) throws -> [ConfidentialityException] {
+        var out = ConfidentialityException.catalogue
+        for e in try tx.exceptions() {
+            let admin = try certifiedUser(tx, e.addedBy)
+            guard admin.roles.split(separator: ",").contains("admin"),
+                  Ed25519.isValid(signature: e.signature, message: SignedStatements.exception(vaultID: meta.vaultID, e),
+                                  publicKey: admin.signPublicKey) else {
+                throw VaultError.badData("exception '\(e.code)' is not signed by an admin; the vault was tampered with")
+            }
+            out.append(ConfidentialityException(code: e.code, meaning: e.meaning, basis: e.basis))
+        }
+        return out
+    }
+
+    /// Lists the catalogue (any role).
+    public func listExceptions() throws -> [ConfidentialityException] {
+        try perform(AccessIntent(action: "exception.list")) { tx, _ in try exceptionCatalogue(tx) }
+    }
+
+    /// Adds a jurisdiction-specific exception (admin). Codes are lower-case words joined by
+    /// hyphens and can never be redefined.
+    public func addException(code: String, meaning: String, basis: String) throws -> ConfidentialityException {
+        try perform(AccessIntent(action: "exception.add", recordID: code)) { tx, _ in
+            try require(.admin, "adding a confidentiality exception")
+            guard !code.isEmpty, code.count <= 40, code.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }),
+                  code != ClientAuthorization.basisCode else {
+                throw VaultError.usage("exception code '\(code)' must be lower-case letters, digits and hyphens (and not '\(ClientAuthorization.basisCode)')")
+            }
+            guard !meaning.trimmingCharacters(in: .whitespaces).isEmpty, !basis.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw VaultError.usage("an exception needs --meaning and --basis (its legal basis)")
+            }
+            guard try !exceptionCatalogue(tx).contains(where: { $0.code == code }) else {
+                throw VaultError(.cannotCreate, "exception '\(code)' already exists; codes are never redefined")
+            }
+            var row = ExceptionRow(code: code, meaning: meaning, basis: basis, addedBy: user, addedAt: nowMillis, signature: [])
+            row.signature = identity.signing.sign(SignedStatements.exception(vaultID: meta.vaultID, row))
+            try tx.insertException(row)
+            return ConfidentialityException(code: code, meaning: meaning, basis: basis)
+        }
+    }
+}
