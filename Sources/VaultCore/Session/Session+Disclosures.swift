@@ -155,19 +155,20 @@ extension Session {
             intent.value.flags.insert("disclosure")
             if override { intent.value.flags.insert("basis-not-stated") }
             if r.clientInformed == false { intent.value.flags.insert("client-not-informed") }
-            intent.value.successDetail = Self.disclosureDigest(row)
+            intent.value.successDetail = Self.disclosureDigest(plain)
             if let cosigner {
                 try cosigner.append(tx, AccessIntent(action: "disclosure.cosign", clientID: r.clientID, recordID: id, purpose: .operations,
-                                                     flags: override ? ["basis-not-stated"] : []), .success, Self.disclosureDigest(row))
+                                                     flags: override ? ["basis-not-stated"] : []), .success, Self.disclosureDigest(plain))
             }
             return AccountingEntry(id: id, logSeq: 0, body: body)
         }
     }
 
-    /// `sha256:<hex>` of a disclosure's ciphertext and audit copy, recorded in its log entry so
-    /// that an altered or removed disclosure record is detected by the accounting.
-    static func disclosureDigest(_ row: RecordRow) -> String {
-        "sha256:" + Encoding.hex(SHA256.hash(parts: [row.ciphertext, row.auditCopy]))
+    /// `sha256:<hex>` of a disclosure's plaintext body, recorded in its log entry so that an
+    /// altered or removed disclosure is detected by the accounting. Over the plaintext, not the
+    /// ciphertext, so re-encryption under a new key version leaves it valid.
+    static func disclosureDigest(_ plain: [UInt8]) -> String {
+        "sha256:" + Encoding.hex(SHA256.hash(plain))
     }
 
     func describe(_ records: [DisclosedRecord]) -> String {
@@ -226,9 +227,6 @@ extension Session {
                 guard let row = try tx.record(id: e.recordID), row.kind == .disclosure, row.clientID == clientID else {
                     throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault; the accounting is incomplete — run 'confidant log verify'")
                 }
-                guard Self.disclosureDigest(row) == e.detail else {
-                    throw VaultError.badData("disclosure \(e.recordID) no longer matches its log entry \(e.seq); it was altered")
-                }
                 let plain: [UInt8]
                 if let audit {
                     do { plain = try SealedBox.open(row.auditCopy, keyPair: audit) } catch {
@@ -236,6 +234,9 @@ extension Session {
                     }
                 } else {
                     plain = try openRecord(tx, row)
+                }
+                guard Self.disclosureDigest(plain) == e.detail else {
+                    throw VaultError.badData("disclosure \(e.recordID) no longer matches its log entry \(e.seq); it was altered")
                 }
                 let body: DisclosureBody
                 do { body = try JSONDecoder().decode(DisclosureBody.self, from: Data(plain)) } catch {

@@ -29,8 +29,10 @@ public final class Session: @unchecked Sendable {
     ///   not this vault's current recovery key.
     public func useRecoveryKey(path: String) throws {
         guard roles.contains(.admin) else {
-            vault.logUnauthenticated(actor: user, intent: AccessIntent(action: "recovery.use"), outcome: .denied, detail: "role")
-            throw VaultError.notPermitted("only an admin may use the recovery key")
+            try perform(AccessIntent(action: "recovery.use")) { _, _ in
+                throw VaultError.notPermitted("only an admin may use the recovery key")
+            }
+            return
         }
         recovery = try RecoveryKeyFile.read(path: path, vaultID: meta.vaultID, expectedPublicKey: meta.recoveryPublicKey)
     }

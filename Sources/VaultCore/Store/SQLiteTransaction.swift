@@ -184,6 +184,58 @@ struct SQLiteTransaction: StoreTransaction {
                              x.createdAt, x.sequence, Data(x.ciphertext), Data(x.auditCopy)])
     }
 
+    func updateRecordKey(id: String, keyID: Int64, keyVersion: Int, ciphertext: [UInt8]) throws {
+        try db.execute(sql: "UPDATE records SET key_id = ?, key_version = ?, ciphertext = ? WHERE id = ?",
+                       arguments: [keyID, keyVersion, Data(ciphertext), id])
+    }
+
+    func records(keyIDs: [Int64], limit: Int) throws -> [RecordRow] {
+        guard !keyIDs.isEmpty else { return [] }
+        let marks = keyIDs.map { _ in "?" }.joined(separator: ",")
+        return try Row.fetchAll(db, sql: "SELECT * FROM records WHERE key_id IN (\(marks)) ORDER BY rowid LIMIT ?",
+                                arguments: StatementArguments(keyIDs + [Int64(limit)])).map(recordRow)
+    }
+
+    func recordCount(keyID: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records WHERE key_id = ?", arguments: [keyID]) ?? 0
+    }
+
+    func deleteRecords(clientID: String) throws -> Int {
+        try db.execute(sql: "DELETE FROM acknowledgements WHERE record_id IN (SELECT id FROM records WHERE client_id = ?)", arguments: [clientID])
+        try db.execute(sql: "DELETE FROM records WHERE client_id = ?", arguments: [clientID])
+        return db.changesCount
+    }
+
+    func deleteWraps(keyID: Int64) throws {
+        try db.execute(sql: "DELETE FROM key_wraps WHERE key_id = ?", arguments: [keyID])
+    }
+
+    func deleteClientData(clientID: String) throws {
+        try db.execute(sql: "DELETE FROM key_wraps WHERE key_id IN (SELECT id FROM data_keys WHERE client_id = ?)", arguments: [clientID])
+        try db.execute(sql: "UPDATE data_keys SET state = 'destroyed' WHERE client_id = ?", arguments: [clientID])
+        try db.execute(sql: "DELETE FROM care_team WHERE client_id = ?", arguments: [clientID])
+        try db.execute(sql: "UPDATE clients SET status = 'purged' WHERE id = ?", arguments: [clientID])
+    }
+
+    func insertRotationJob(_ j: RotationJobRow) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO rotation_jobs (client_id, scope, owner, to_key_id, state, actor, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [j.clientID, j.scope, j.owner, j.toKeyID, j.state, j.actor, j.startedAt, j.finishedAt])
+        return db.lastInsertedRowID
+    }
+
+    func rotationJobs(state: String) throws -> [RotationJobRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM rotation_jobs WHERE state = ? ORDER BY id", arguments: [state]).map {
+            RotationJobRow(id: try col($0, "id"), clientID: try col($0, "client_id"), scope: try col($0, "scope"), owner: try col($0, "owner"),
+                           toKeyID: try col($0, "to_key_id"), state: try col($0, "state"), actor: try col($0, "actor"),
+                           startedAt: try col($0, "started_at"), finishedAt: try col($0, "finished_at"))
+        }
+    }
+
+    func finishRotationJob(id: Int64, at: Int64) throws {
+        try db.execute(sql: "UPDATE rotation_jobs SET state = 'done', finished_at = ? WHERE id = ?", arguments: [at, id])
+    }
+
     func record(id: String) throws -> RecordRow? {
         try Row.fetchOne(db, sql: "SELECT * FROM records WHERE id = ?", arguments: [id]).map(recordRow)
     }

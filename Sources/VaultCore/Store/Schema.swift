@@ -56,6 +56,10 @@ enum Schema {
             CREATE TABLE tree_heads (
               size INTEGER PRIMARY KEY, root BLOB NOT NULL, frontier BLOB NOT NULL, time INTEGER NOT NULL);
             CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE rotation_jobs (
+              id INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, scope TEXT NOT NULL, owner TEXT NOT NULL,
+              to_key_id INTEGER NOT NULL, state TEXT NOT NULL, actor TEXT NOT NULL, started_at INTEGER NOT NULL,
+              finished_at INTEGER NOT NULL);
             CREATE TABLE exceptions (
               code TEXT PRIMARY KEY, meaning TEXT NOT NULL, basis TEXT NOT NULL, added_by TEXT NOT NULL,
               added_at INTEGER NOT NULL, signature BLOB NOT NULL);

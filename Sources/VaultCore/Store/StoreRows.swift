@@ -120,6 +120,22 @@ public struct RecordRow: Sendable, Equatable {
     public var auditCopy: [UInt8] = []
 }
 
+/// A journaled key rotation (crash-safe: every step is its own transaction).
+public struct RotationJobRow: Sendable, Equatable {
+    public var id: Int64
+    /// The client, or `*` for an all-clients run (then `startedAt` is its cut-off).
+    public var clientID: String
+    public var scope: String
+    public var owner: String
+    /// The new key version every record is moved to (0 for an all-clients run).
+    public var toKeyID: Int64
+    /// `running` or `done`.
+    public var state: String
+    public var actor: String
+    public var startedAt: Int64
+    public var finishedAt: Int64
+}
+
 /// A practice-specific confidentiality exception, added by an admin; never changed or removed.
 public struct ExceptionRow: Sendable, Equatable {
     public var code: String

@@ -40,6 +40,16 @@ public protocol StoreTransaction {
     func deleteWraps(clientID: String, recipient: String) throws -> Int
 
     func insertRecord(_ row: RecordRow) throws
+    func updateRecordKey(id: String, keyID: Int64, keyVersion: Int, ciphertext: [UInt8]) throws
+    func records(keyIDs: [Int64], limit: Int) throws -> [RecordRow]
+    func recordCount(keyID: Int64) throws -> Int
+    func deleteRecords(clientID: String) throws -> Int
+    func deleteWraps(keyID: Int64) throws
+    func deleteClientData(clientID: String) throws
+
+    func insertRotationJob(_ row: RotationJobRow) throws -> Int64
+    func rotationJobs(state: String) throws -> [RotationJobRow]
+    func finishRotationJob(id: Int64, at: Int64) throws
     func record(id: String) throws -> RecordRow?
     func records(clientID: String) throws -> [RecordRow]
     func recordCount(clientID: String, subkind: String) throws -> Int

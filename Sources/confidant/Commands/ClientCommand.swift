@@ -67,7 +67,7 @@ struct CareTeamCommand: ParsableCommand {
             let r = try s.grant(clientID: client, to: user)
             if globals.json { return try Output.json(r) }
             Output.line(r.state == "pending"
-                        ? "Granted \(user) access to \(client): pending until a care-team member next unlocks (or give --recovery-key)."
+                        ? "Granted \(user) access to \(client): pending until a care-team member next completes a command (or give --recovery-key)."
                         : "Granted \(user) access to \(client).")
         }
     }
