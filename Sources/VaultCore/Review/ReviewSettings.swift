@@ -12,6 +12,10 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case bulkWindowMinutes = "review.bulk-window-minutes"
     /// How long one break-glass declaration opens a client's records to its therapist, in hours.
     case breakGlassHours = "breakglass.hours"
+    /// A client key older than this many days is overdue for rotation (`key status`, `log review`).
+    case maxKeyAgeDays = "keys.max-age-days"
+    /// Years after a client's last record before it may be purged.
+    case retentionYears = "retention.years"
 
     public var defaultValue: String {
         switch self {
@@ -20,6 +24,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .bulkThreshold: "50"
         case .bulkWindowMinutes: "60"
         case .breakGlassHours: "24"
+        case .maxKeyAgeDays: "365"
+        case .retentionYears: "7"
         }
     }
 
@@ -34,7 +40,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
             guard let n = Int(value), (-14 * 60...14 * 60).contains(n) else {
                 throw VaultError.usage("\(rawValue) must be minutes between -840 and 840")
             }
-        case .bulkThreshold, .bulkWindowMinutes, .breakGlassHours:
+        case .bulkThreshold, .bulkWindowMinutes, .breakGlassHours, .maxKeyAgeDays, .retentionYears:
             guard let n = Int(value), n >= 1 else { throw VaultError.usage("\(rawValue) must be a whole number of at least 1") }
         }
     }

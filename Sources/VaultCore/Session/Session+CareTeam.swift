@@ -77,6 +77,10 @@ extension Session {
             let clientUsers = try tx.users().filter { $0.clientID == clientID }.map(\.name)
             let (key, _) = try createDataKey(tx, clientID: clientID, scope: .care, owner: "", version: old.version + 1,
                                              recipients: remaining + clientUsers)
+            // Journal the re-encryption of older records under the new version; the CLI runs it
+            // at once (`resumeRotations(clientID:)`), and any later rotation finishes it.
+            _ = try tx.insertRotationJob(RotationJobRow(id: 0, clientID: clientID, scope: KeyScope.care.rawValue, owner: "",
+                                                        toKeyID: key.id, state: "running", actor: user, startedAt: nowMillis, finishedAt: 0))
             return CareTeamChange(clientID: clientID, user: member, state: "revoked", keyVersion: key.version)
         }
     }

@@ -6,10 +6,27 @@ extension Session {
     public func reviewItems(includeClosed: Bool = false) throws -> [ReviewItem] {
         try perform(AccessIntent(action: "log.review", purpose: .operations)) { tx, _ in
             try require(.compliance, "reviewing the access log")
-            let settings = try ReviewSettings.load(tx)
-            let items = LogReview.items(try tx.logEntries(matching: LogFilter()), settings: settings)
+            let items = try allReviewItems(tx)
             return includeClosed ? items : items.filter { $0.state == "open" }
         }
+    }
+
+    /// Log-derived items plus client keys overdue for rotation.
+    func allReviewItems(_ tx: any StoreTransaction) throws -> [ReviewItem] {
+        let rows = try tx.logEntries(matching: LogFilter())
+        var items = LogReview.items(rows, settings: try ReviewSettings.load(tx))
+        let closed = Dictionary(rows.filter { $0.action == "review.close" && $0.outcome == Outcome.success.rawValue }.map { ($0.recordID, $0.actor) },
+                                uniquingKeysWith: { a, _ in a })
+        let maxAge = Int(try tx.setting(SettingKey.maxKeyAgeDays.rawValue) ?? SettingKey.maxKeyAgeDays.defaultValue) ?? 365
+        for c in try tx.clients() where c.status == "active" {
+            for s in try scopeStatus(tx, clientID: c.id, maxAgeDays: maxAge) where s.overdue {
+                let id = "key-overdue-\(c.id)-\(s.scope)\(s.owner.map { "-" + $0 } ?? "")-v\(s.currentVersion)"
+                items.append(ReviewItem(id: id, rule: "key-overdue", seq: 0, time: s.createdAt, actor: "", action: "key.rotate",
+                                        client: c.id, record: "", purpose: "", why: "\(s.scope) key version \(s.currentVersion) is \(s.ageDays) days old (limit \(maxAge)); run 'confidant key rotate --client \(c.id)'",
+                                        state: closed[id] == nil ? "open" : "closed", closedBy: closed[id]))
+            }
+        }
+        return items
     }
 
     /// Closes a review item with a note (sealed for compliance). The closing is itself an entry.
@@ -21,8 +38,7 @@ extension Session {
             guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw VaultError.usage("--note must say what was checked and concluded")
             }
-            let settings = try ReviewSettings.load(tx)
-            let items = LogReview.items(try tx.logEntries(matching: LogFilter()), settings: settings)
+            let items = try allReviewItems(tx)
             guard let found = items.first(where: { $0.id == item }) else {
                 throw VaultError.notFound("no review item '\(item)'; 'confidant log review' lists the open ones")
             }

@@ -78,9 +78,12 @@ struct CareTeamCommand: ParsableCommand {
         @Argument var client: String
         @Argument var user: String
         func run() throws {
-            let r = try globals.session().revoke(clientID: client, from: user)
+            let session = try globals.session()
+            let r = try session.revoke(clientID: client, from: user)
+            // Re-encrypt the client's older records under the new version straight away.
+            let moved = try session.resumeRotations(clientID: client)
             if globals.json { return try Output.json(r) }
-            Output.line("Revoked \(user) from \(client); new writes use key version \(r.keyVersion ?? 0).")
+            Output.line("Revoked \(user) from \(client); key version \(r.keyVersion ?? 0) is current and \(moved.recordsReEncrypted) record(s) were re-encrypted under it.")
         }
     }
 }

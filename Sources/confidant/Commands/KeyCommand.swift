@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import VaultCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct KeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "key", abstract: "Key status and rotation.",
+                                                    subcommands: [Status.self, Rotate.self])
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Key versions, ages and records per version, per client.")
+        @OptionGroup var globals: GlobalOptions
+        @Option(help: "Only this client.") var client: String?
+        func run() throws {
+            let list = try globals.session().keyStatus(clientID: client)
+            if globals.json { return try Output.json(list) }
+            var rows: [[String]] = []
+            for c in list {
+                for s in c.scopes {
+                    rows.append([c.client, s.scope + (s.owner.map { ":" + $0 } ?? ""), "v\(s.currentVersion)", "\(s.ageDays)d" + (s.overdue ? " OVERDUE" : ""),
+                                 s.recordsByVersion.keys.sorted().map { "v\($0)=\(s.recordsByVersion[$0] ?? 0)" }.joined(separator: " "),
+                                 String(s.pendingReEncryption), s.destroyedVersions.map { "v\($0)" }.joined(separator: ",")])
+                }
+            }
+            Output.table(["CLIENT", "SCOPE", "CURRENT", "AGE", "RECORDS", "PENDING", "DESTROYED"], rows)
+        }
+    }
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rotate keys; re-encrypts every record; resumable after a crash.")
+        @OptionGroup var globals: GlobalOptions
+        @Option(help: "Rotate this client's keys (care-team therapist, or admin with --recovery-key).") var client: String?
+        @Flag(help: "Rotate every client's keys (admin with --recovery-key).") var allClients = false
+        @Flag(help: "Finish interrupted rotations.") var resume = false
+        @Option(help: "The recovery key file (admin jobs).") var recoveryKey: String?
+
+        func validate() throws {
+            let modes = [client != nil, allClients].filter { $0 }.count
+            guard modes <= 1, modes == 1 || resume else {
+                throw ValidationError("say what to rotate: --client ID, --all-clients, or --resume")
+            }
+        }
+
+        func run() throws {
+            let session = try globals.session()
+            if let recoveryKey { try session.useRecoveryKey(path: recoveryKey) }
+            let reporter = ProgressReporter(json: globals.json)
+            var summary = RotationSummary(clients: 0, keysRotated: 0, recordsReEncrypted: 0, jobsResumed: 0)
+            if resume {
+                summary = try session.resumeRotations(clientID: client, progress: reporter.report)
+            }
+            if let client {
+                let s = try session.rotateClient(client, progress: reporter.report)
+                summary.clients += s.clients; summary.keysRotated += s.keysRotated
+                summary.recordsReEncrypted += s.recordsReEncrypted; summary.jobsResumed += s.jobsResumed
+            } else if allClients {
+                let s = try session.rotateAllClients(progress: reporter.report)
+                summary.clients += s.clients; summary.keysRotated += s.keysRotated
+                summary.recordsReEncrypted += s.recordsReEncrypted; summary.jobsResumed += s.jobsResumed
+            }
+            reporter.finish()
+            if globals.json { return try Output.json(summary) }
+            Output.line("Rotated \(summary.keysRotated) key(s) of \(summary.clients) client(s); re-encrypted \(summary.recordsReEncrypted) record(s); resumed \(summary.jobsResumed) interrupted job(s).")
+        }
+    }
+}
+
+/// Progress on a terminal (count, rate, time left, on one refreshed stderr line), or JSON lines on
+/// stderr when stderr is not a terminal and --json was given.
+final class ProgressReporter {
+    let tty = isatty(2) == 1
+    let json: Bool
+    var last = Date.distantPast
+    var shown = false
+
+    init(json: Bool) { self.json = json }
+
+    func report(_ p: RotationProgress) {
+        let now = Date()
+        guard now.timeIntervalSince(last) >= (tty ? 0.2 : 1.0) || p.recordsDone == p.recordsTotal else { return }
+        last = now
+        let rate = p.elapsedSeconds > 0 ? Double(p.recordsDone) / p.elapsedSeconds : 0
+        let left = rate > 0 ? Double(p.recordsTotal - p.recordsDone) / rate : 0
+        if tty {
+            let line = String(format: "\rrotating: %d/%d clients, %d/%d records, %.0f records/s, ~%.0fs left   ",
+                              p.clientsDone, p.clientsTotal, p.recordsDone, p.recordsTotal, rate, left)
+            FileHandle.standardError.write(Data(line.utf8))
+            shown = true
+        } else if json {
+            let obj = String(format: #"{"progress":{"clientsDone":%d,"clientsTotal":%d,"recordsDone":%d,"recordsTotal":%d,"recordsPerSecond":%.1f,"secondsLeft":%.1f}}"#,
+                             p.clientsDone, p.clientsTotal, p.recordsDone, p.recordsTotal, rate, left)
+            FileHandle.standardError.write(Data((obj + "\n").utf8))
+        }
+    }
+
+    func finish() { if shown { FileHandle.standardError.write(Data("\n".utf8)) } }
+}
