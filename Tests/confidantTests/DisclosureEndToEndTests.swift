@@ -143,6 +143,14 @@ struct DisclosureEndToEndTests {
         #expect(bad.stdout.isEmpty)
         #expect(try p.recordCount() == recordsBefore)
 
+        // A wrong co-signer passphrase is refused and discloses nothing.
+        try p.dir.write("wrong", "not the passphrase\n")
+        let wrong = try p.discloseCLI(client, records: [note], basis: "harm-to-others", purpose: "duty to warn", date: "2026-11-10",
+                                      extra: ["--cosign", "auditor", "--cosign-passphrase-file", p.dir.file("wrong")])
+        #expect(wrong.exitCode == 77)
+        #expect(wrong.stdout.isEmpty)
+        #expect(try p.recordCount() == recordsBefore)
+
         // Co-signed by a compliance officer: succeeds, flagged for review.
         let c = try p.discloseCLI(client, records: [note], basis: "harm-to-others", purpose: "duty to warn", date: "2026-11-10",
                                   extra: p.cosignArgs("auditor"))
@@ -168,6 +176,47 @@ struct DisclosureEndToEndTests {
         let acc = jsonArray(try p.run("rivera", ["--json", "disclosures", client]))
         #expect(acc.count == 1)
         #expect(try p.run("rivera", ["disclosures", client]).stdout.contains("(override)"))
+    }
+
+    @Test("a therapist who is also compliance cannot co-sign its own disclosure")
+    func selfCosign() throws {
+        let p = try TestPractice(extraUsers: [("solo", "therapist,compliance")])
+        let client = try p.ok("solo", ["client", "add", "--name", "Solo Client"])
+        let note = try p.addNote(client, "session text", as: "solo")
+        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02", as: "solo")
+        let recordsBefore = try p.recordCount()
+        let r = try p.discloseCLI(client, records: [note], basis: "legal-order", purpose: "subpoena", date: "2026-11-10",
+                                  extra: p.cosignArgs("solo"), as: "solo")
+        #expect(r.exitCode == 77)
+        #expect(r.stdout.isEmpty)
+        #expect(try p.recordCount() == recordsBefore)
+    }
+
+    @Test("records must belong to the client disclosed; unknown basis and empty fields are usage errors")
+    func badRequests() throws {
+        let p = try TestPractice()
+        let client = try p.addClient(name: "A")
+        let other = try p.addClient(name: "B")
+        let note = try p.addNote(client, "A text")
+        let otherNote = try p.addNote(other, "B text")
+        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        let recordsBefore = try p.recordCount()
+        let foreign = try p.discloseCLI(client, records: [otherNote], basis: "harm-to-self", date: "2026-11-10")
+        #expect(foreign.exitCode == 66)
+        #expect(foreign.stdout.isEmpty)
+        let unknown = try p.discloseCLI(client, records: [note], basis: "gossip", date: "2026-11-10")
+        #expect(unknown.exitCode == 64)
+        #expect(unknown.stdout.isEmpty)
+        let emptyTo = try p.discloseCLI(client, records: [note], basis: "harm-to-self", to: "  ", date: "2026-11-10")
+        #expect(emptyTo.exitCode == 64)
+        let badDate = try p.discloseCLI(client, records: [note], basis: "harm-to-self", date: "10/11/2026")
+        #expect(badDate.exitCode == 64)
+        let noAuth = try p.discloseCLI(client, records: [note], basis: "client-authorization", date: "2026-11-10")
+        #expect(noAuth.exitCode == 64)
+        let chen = try p.discloseCLI(client, records: [note], basis: "harm-to-self", date: "2026-11-10", as: "chen")
+        #expect(chen.exitCode == 77)
+        #expect(chen.stdout.isEmpty)
+        #expect(try p.recordCount() == recordsBefore)
     }
 
     @Test("a later agreement version does not make an earlier disclosure valid; it does for later dates")
@@ -489,6 +538,8 @@ struct DisclosureEndToEndTests {
         #expect(again.exitCode == 73)
         #expect(again.stdout.isEmpty)
         #expect(try p.run("admin", ["exceptions", "add", "harm-to-self", "--meaning", "x", "--basis", "y"]).exitCode == 73)
+        #expect(try p.run("admin", ["exceptions", "add", "Duty To Warn", "--meaning", "x", "--basis", "y"]).exitCode == 64)
+        #expect(try p.run("admin", ["exceptions", "add", "client-authorization", "--meaning", "x", "--basis", "y"]).exitCode == 64)
 
         // Known but not stated to the client: 77.
         let notStated = try p.discloseCLI(client, records: [note], basis: "duty-to-protect", to: "Identified Victim",
@@ -512,8 +563,9 @@ struct DisclosureEndToEndTests {
 
 // MARK: acknowledgement
 
+extension DisclosureEndToEndTests {
 @Suite("agreement acknowledgement end to end")
-struct AcknowledgementEndToEndTests {
+struct Acknowledgement {
     @Test("the client signs its own agreement; another client's user and a therapist get 77")
     func acknowledge() throws {
         let p = try TestPractice()
@@ -558,4 +610,5 @@ struct AcknowledgementEndToEndTests {
         let after = jsonObject(try p.run("rivera", ["--json", "agreement", "show", aid, "--purpose", "TREAT"]))
         #expect((after["acknowledgements"] as? [[String: Any]])?.compactMap { $0["user"] as? String } == ["jordan"])
     }
+}
 }

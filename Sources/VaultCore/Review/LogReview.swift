@@ -49,6 +49,9 @@ enum LogReview {
             if r.outcome == Outcome.success.rawValue && flags.contains("outside-care-team") {
                 item("outside-care-team", r, "access to a client outside the actor's care team")
             }
+            if flags.contains("purge-before-retention") && r.action == "client.purge" {
+                item("purge-before-retention", r, "client purged before the end of its retention period")
+            }
             if flags.contains("basis-not-stated") {
                 item("basis-not-stated", r, "disclosure under an exception not stated to the client (co-signed override)")
             }

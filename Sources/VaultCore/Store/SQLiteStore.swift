@@ -130,7 +130,39 @@ public final class SQLiteStore: VaultStore, @unchecked Sendable {
     /// other processes write).
     public func backup(to destinationPath: String) throws {
         let dest = try SQLiteStore.create(pathForBackup: destinationPath)
-        try Self.mapErrors { try pool.backup(to: dest.pool) }
+        do {
+            try Self.mapErrors {
+                try pool.backup(to: dest.pool)
+                try dest.pool.close()
+            }
+        } catch {
+            try? dest.pool.close()
+            for suffix in ["", "-wal", "-shm"] { unlink(destinationPath + suffix) }
+            throw error
+        }
+        _ = chmod(destinationPath, 0o600)
+    }
+
+    /// Replaces this database's whole content with `source`'s, in one step (SQLite backup API
+    /// into this pool: readers see the old or the new vault, never a mix).
+    public func restore(from source: SQLiteStore) throws {
+        try Self.mapErrors { try source.pool.backup(to: pool) }
+    }
+
+    /// Makes deleted content unrecoverable from the file: checkpoints and truncates the WAL,
+    /// then rebuilds the file without free pages (`secure_delete` already zeroed them).
+    public func compact() throws {
+        try Self.mapErrors {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                try db.execute(sql: "VACUUM")
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        }
+    }
+
+    public func close() throws {
+        try Self.mapErrors { try pool.close() }
     }
 
     private static func create(pathForBackup path: String) throws -> SQLiteStore {

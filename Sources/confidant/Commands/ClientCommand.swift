@@ -4,7 +4,7 @@ import VaultCore
 
 struct ClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "client", abstract: "Add, list and show clients.",
-                                                    subcommands: [Add.self, List.self, Show.self])
+                                                    subcommands: [Add.self, List.self, Show.self, PurgeCommand.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a client; prints its id.")

@@ -12,12 +12,27 @@ struct CosignOptions: ParsableArguments {
     /// Unlocks the co-signer, if one was named, in the same vault.
     func session(vault: Vault) throws -> Session? {
         guard let cosign else { return nil }
+        return try Self.unlock(cosign, file: cosignPassphraseFile, fd: cosignPassphraseFD, vault: vault)
+    }
+
+    static func unlock(_ name: String, file: String?, fd: Int32?, vault: Vault) throws -> Session {
         let source: PassphraseSource
-        if let fd = cosignPassphraseFD { source = .fd(fd) }
-        else if let f = cosignPassphraseFile ?? ProcessInfo.processInfo.environment["CONFIDANT_COSIGN_PASSPHRASE_FILE"] { source = .file(f) }
+        if let fd { source = .fd(fd) }
+        else if let f = file ?? ProcessInfo.processInfo.environment["CONFIDANT_COSIGN_PASSPHRASE_FILE"] { source = .file(f) }
         else { source = .terminal }
-        let pass = try Passphrase.read(from: source, prompt: "Passphrase for co-signer \(cosign): ")
-        return try vault.unlock(user: cosign, passphrase: pass)
+        let pass = try Passphrase.read(from: source, prompt: "Passphrase for \(name) (co-signing): ")
+        return try vault.unlock(user: name, passphrase: pass)
+    }
+}
+
+/// The approving user of a purge, and how its passphrase is given.
+struct ApproverOptions: ParsableArguments {
+    @Option(help: "The compliance officer approving (its passphrase is asked too).") var approvedBy: String
+    @Option(help: "Read the approver's passphrase from this file (env CONFIDANT_COSIGN_PASSPHRASE_FILE).") var cosignPassphraseFile: String?
+    @Option(help: "Read the approver's passphrase from this open file descriptor.") var cosignPassphraseFD: Int32?
+
+    func session(vault: Vault) throws -> Session {
+        try CosignOptions.unlock(approvedBy, file: cosignPassphraseFile, fd: cosignPassphraseFD, vault: vault)
     }
 }
 

@@ -1,0 +1,75 @@
+import Foundation
+import VaultCrypto
+
+/// What a backup or restore checked.
+public struct BackupReport: Sendable, Codable, Equatable {
+    public var file: String
+    public var vaultID: String
+    public var logEntries: Int
+    public var logRoot: String
+    public var clients: Int
+    public var records: Int
+}
+
+extension Vault {
+    /// Opens a backup file and checks it: its settings signature, every user's certificate and
+    /// the whole access log (as `log verify` does). Changes nothing in it.
+    public static func verifyBackup(path: String) throws -> (Vault, LogVerification, Int, Int) {
+        let copy = try Vault.open(path: path)
+        let users = try copy.store.read { try $0.users() }
+        let byName = Dictionary(users.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for u in users { try UserCertificate.verifyChain(of: u, meta: copy.meta, lookup: { byName[$0] }) }
+        let verification = try LogVerifier.verify(copy.store, meta: copy.meta, checkpoint: nil)
+        let (clients, records) = try copy.store.read { tx in
+            let cs = try tx.clients().filter { $0.status == "active" }
+            return (cs.count, try cs.reduce(0) { $0 + (try tx.records(clientID: $1.id).count) })
+        }
+        return (copy, verification, clients, records)
+    }
+}
+
+extension Session {
+    /// Writes a consistent copy of the vault with SQLite's online backup (never a file copy of a
+    /// live WAL database), then opens the copy and verifies its log before reporting success.
+    /// The copy is exactly as encrypted as the vault. Admin only.
+    public func backup(to path: String) throws -> BackupReport {
+        try perform(AccessIntent(action: "vault.backup", purpose: .operations)) { _, _ in
+            try require(.admin, "taking a backup")
+        }
+        guard let store = vault.store as? SQLiteStore else { throw VaultError.internalError("backup needs the SQLite store") }
+        try store.backup(to: path)
+        do {
+            let (copy, v, clients, records) = try Vault.verifyBackup(path: path)
+            guard copy.meta.vaultID == meta.vaultID else { throw VaultError.internalError("the backup is of another vault") }
+            return BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw VaultError.badData("the backup written to \(path) did not verify (\(error)); it was removed")
+        }
+    }
+
+    /// Puts a verified backup of this same vault back in place of the live vault. Admin only.
+    public func restore(from path: String) throws -> BackupReport {
+        let checked: (Vault, LogVerification, Int, Int)
+        do { checked = try Vault.verifyBackup(path: path) } catch let e as VaultError {
+            try perform(AccessIntent(action: "vault.restore", purpose: .operations)) { _, _ in
+                throw VaultError(e.kind, "the backup \(path) does not verify: \(e.message); nothing was restored")
+            }
+            throw e
+        }
+        let (copy, v, clients, records) = checked
+        try perform(AccessIntent(action: "vault.restore.check", purpose: .operations)) { _, _ in
+            try require(.admin, "restoring a backup")
+            guard copy.meta.vaultID == meta.vaultID else {
+                throw VaultError.notPermitted("\(path) is a backup of another vault (\(Encoding.hex(copy.meta.vaultID))); nothing was restored")
+            }
+        }
+        guard let live = vault.store as? SQLiteStore, let source = copy.store as? SQLiteStore else {
+            throw VaultError.internalError("restore needs the SQLite store")
+        }
+        try live.restore(from: source)
+        // Record the restore in the restored log, signed by this admin (its key is in the backup).
+        _ = try? vault.store.write { tx in try append(tx, AccessIntent(action: "vault.restore", purpose: .operations), .success, "entries:\(v.size)") }
+        return BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)
+    }
+}

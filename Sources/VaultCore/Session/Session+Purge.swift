@@ -1,0 +1,47 @@
+import Foundation
+import VaultCrypto
+
+/// What a purge destroyed.
+public struct PurgeReport: Sendable, Codable, Equatable {
+    public var client: String
+    public var recordsDestroyed: Int
+    public var keyVersionsDestroyed: Int
+    public var beforeRetention: Bool
+    public var approvedBy: String
+}
+
+extension Session {
+    /// Crypto-shreds a client after its retention period: every wrapped copy of its keys and
+    /// every ciphertext is deleted (with `secure_delete`, then the WAL is truncated and the file
+    /// rebuilt), the client is marked purged, and the log keeps a tombstone (the log still
+    /// verifies). Admin, approved by a compliance officer (`approver`). Before the retention
+    /// period (default 7 years after the last record) only with `force`, which is flagged.
+    public func purge(clientID: String, approver: Session, force: Bool = false) throws -> PurgeReport {
+        let report = try perform(AccessIntent(action: "client.purge", clientID: clientID, purpose: .operations)) { tx, intent in
+            try require(.admin, "purging a client")
+            guard approver.roles.contains(.compliance), approver.user != user else {
+                throw VaultError.notPermitted("a purge must be approved by a compliance officer other than yourself (--approved-by)")
+            }
+            _ = try existingClient(tx, clientID)
+            let records = try tx.records(clientID: clientID)
+            let last = records.map(\.createdAt).max() ?? 0
+            let years = Int(try tx.setting(SettingKey.retentionYears.rawValue) ?? SettingKey.retentionYears.defaultValue) ?? 7
+            let until = Date(timeIntervalSince1970: Double(last) / 1000).addingTimeInterval(Double(years) * 365.2425 * 86400)
+            let early = vault.now() < until
+            if early && !force {
+                throw VaultError.notPermitted("client \(clientID)'s records must be kept until \(CalendarDate.string(from: until)) (\(years) years after the last record); --force-before-retention needs the same approval and is flagged")
+            }
+            let keys = try tx.dataKeys(clientID: clientID).filter { $0.state != "destroyed" }
+            let n = try tx.deleteRecords(clientID: clientID)
+            try tx.deleteClientData(clientID: clientID)
+            intent.value.flags.insert("purge")
+            if early { intent.value.flags.insert("purge-before-retention") }
+            intent.value.successDetail = "records:\(n),keys:\(keys.count)"
+            try approver.append(tx, AccessIntent(action: "client.purge.approve", clientID: clientID, purpose: .operations,
+                                                 flags: early ? ["purge-before-retention"] : []), .success, "")
+            return PurgeReport(client: clientID, recordsDestroyed: n, keyVersionsDestroyed: keys.count, beforeRetention: early, approvedBy: approver.user)
+        }
+        if let store = vault.store as? SQLiteStore { try store.compact() }
+        return report
+    }
+}
