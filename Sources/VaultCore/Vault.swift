@@ -56,12 +56,22 @@ public final class Vault: @unchecked Sendable {
         let (audit, log, breakGlass) = try store.read { tx in
             (try tx.dataKey(id: meta.auditKeyID), try tx.dataKey(id: meta.logKeyID), try tx.dataKey(id: meta.breakGlassKeyID))
         }
+        // The settings are signed by an admin whose certificate chains to the root key.
+        let signerKeys: [[UInt8]] = try store.read { tx in
+            guard let signer = try tx.user(named: meta.settingsSigner), signer.roles.split(separator: ",").contains("admin") else { return [] }
+            do {
+                try UserCertificate.verifyChain(of: signer, meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })
+            } catch { return [] }
+            return [signer.signPublicKey] + (try tx.userHistory(name: signer.name)).map(\.signPublicKey)
+        }
         guard let audit, let log, let breakGlass, audit.scope == .audit, log.scope == .log, breakGlass.scope == .breakGlass,
-              Ed25519.isValid(signature: meta.signature,
-                              message: SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey,
-                                                                      breakGlassPublicKey: breakGlass.publicKey),
-                              publicKey: meta.rootSigningKey) else {
-            throw VaultError.badData("\(path): the vault settings are not signed by its root key; the file was tampered with")
+              signerKeys.contains(where: { key in
+                  Ed25519.isValid(signature: meta.signature,
+                                  message: SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey,
+                                                                          breakGlassPublicKey: breakGlass.publicKey),
+                                  publicKey: key)
+              }) else {
+            throw VaultError.badData("\(path): the vault settings are not signed by its root key or a certified admin; the file was tampered with")
         }
         return Vault(store: store, meta: meta, now: now)
     }
@@ -108,7 +118,8 @@ public final class Vault: @unchecked Sendable {
                 var meta = VaultMetaRow(vaultID: vaultID, formatVersion: Schema.formatVersion, practice: practice, createdAt: ms,
                                         kdfOps: kdf.limits.opsLimit, kdfMem: kdf.limits.memLimit,
                                         recoveryPublicKey: recovery.publicKey, rootSigningKey: identity.signing.publicKey,
-                                        auditKeyID: auditKeyID, logKeyID: logKeyID, breakGlassKeyID: breakGlassKeyID, signature: [])
+                                        auditKeyID: auditKeyID, logKeyID: logKeyID, breakGlassKeyID: breakGlassKeyID,
+                                        settingsSigner: admin, signature: [])
                 meta.signature = identity.signing.sign(SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey,
                                                                                       logPublicKey: logKey.publicKey,
                                                                                       breakGlassPublicKey: breakGlass.publicKey))
@@ -165,8 +176,9 @@ public final class Vault: @unchecked Sendable {
             logUnauthenticated(actor: user, intent: intent, outcome: .denied, detail: "unknown-user")
             throw VaultError.notPermitted("user '\(user)' is not enrolled in this vault; check --as or CONFIDANT_USER")
         }
-        let byName = Dictionary(users.1.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        try UserCertificate.verifyChain(of: row, meta: meta, lookup: { byName[$0] })
+        try store.read { tx in
+            try UserCertificate.verifyChain(of: row, meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })
+        }
         let identity: UserIdentity
         do {
             identity = try UserIdentity.unseal(row: row, vaultID: meta.vaultID, passphrase: passphrase)

@@ -39,13 +39,16 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens the vault and unlocks it as the acting user.
-    func session() throws -> Session {
+    func session() throws -> Session { try sessionAndPassphrase().0 }
+
+    /// The session, and the passphrase that unlocked it (for re-sealing new keys under it).
+    func sessionAndPassphrase() throws -> (Session, SecretBytes) {
         let vault = try Vault.open(path: vaultPath, now: TestClock.now)
         let user = try userName()
         let pass = try Passphrase.read(from: passphraseSource, prompt: "Passphrase for \(user): ")
         let session = try vault.unlock(user: user, passphrase: pass)
         OpenSessions.opened.append(session)
-        return session
+        return (session, pass)
     }
 }
 

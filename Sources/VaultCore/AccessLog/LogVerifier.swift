@@ -25,8 +25,13 @@ enum LogVerifier {
     static let batch = 8192
 
     static func verify(_ store: any VaultStore, meta: VaultMetaRow, checkpoint: Checkpoint?) throws -> LogVerification {
-        let users = try store.read { tx in try tx.users() }
-        let keys = Dictionary(users.map { ($0.name, $0.signPublicKey) }, uniquingKeysWith: { a, _ in a })
+        // Every signing key each user has had (entries made before a key rotation verify under
+        // the key of their time).
+        let keys: [String: [[UInt8]]] = try store.read { tx in
+            var out: [String: [[UInt8]]] = [:]
+            for u in try tx.users() { out[u.name] = [u.signPublicKey] + (try tx.userHistory(name: u.name)).map(\.signPublicKey) }
+            return out
+        }
         var frontier = MerkleFrontier()
         var leaves: [[UInt8]] = []
         var expected: Int64 = 1
@@ -104,7 +109,7 @@ enum LogVerifier {
     }
 
     /// Ed25519 verification of a batch, split across the machine's cores.
-    static func verifySignatures(_ rows: [LogRow], keys: [String: [UInt8]]) -> [Bool] {
+    static func verifySignatures(_ rows: [LogRow], keys: [String: [[UInt8]]]) -> [Bool] {
         let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: rows.count)
         defer { results.deallocate() }
         results.initialize(repeating: false)
@@ -116,8 +121,8 @@ enum LogVerifier {
             guard lo < hi else { return }
             for i in lo..<hi {
                 let r = rows[i]
-                guard !r.signer.isEmpty, let pk = keys[r.signer] else { continue }
-                out[i] = Ed25519.isValid(signature: r.signature, message: r.entry, publicKey: pk)
+                guard !r.signer.isEmpty, let pks = keys[r.signer] else { continue }
+                out[i] = pks.contains { Ed25519.isValid(signature: r.signature, message: r.entry, publicKey: $0) }
             }
         }
         return Array(results)

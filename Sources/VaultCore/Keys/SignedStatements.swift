@@ -21,6 +21,7 @@ enum SignedStatements {
         e.append(logPublicKey)
         e.append(m.breakGlassKeyID)
         e.append(breakGlassPublicKey)
+        e.append(m.settingsSigner)
         return e.bytes
     }
 

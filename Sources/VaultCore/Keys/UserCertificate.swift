@@ -42,41 +42,53 @@ public struct UserCertificate: Sendable, Equatable {
     }
 
     /// Verifies a user's certificate chain up to the vault root.
+    ///
+    /// A certificate is signed by the admin named in `enrolledBy` (whose own chain must verify),
+    /// or — after `key rotate --self` — by the user's own previous signing key (`enrolledBy` is
+    /// the user itself), whose generation is then verified in turn. The first admin's first
+    /// generation is self-signed with the root key.
     /// - Throws: ``VaultError`` (bad data) naming the user whose certificate does not verify.
-    static func verifyChain(of user: UserRow, meta: VaultMetaRow, lookup: (String) throws -> UserRow?) throws {
-        // A chain longer than the user table is a loop; `seen` catches it.
+    static func verifyChain(of user: UserRow, meta: VaultMetaRow, lookup: (String) throws -> UserRow?,
+                            history: (String) throws -> [UserRow] = { _ in [] }) throws {
         var current = user
-        var seen = Set<String>()
+        var steps = 0
+        var generationsUsed: [String: Int] = [:]
         while true {
-            guard seen.insert(current.name).inserted else {
-                throw VaultError.badData("certificate of user '\(user.name)' loops; the user table was tampered with")
-            }
+            steps += 1
+            guard steps < 1000 else { throw VaultError.badData("certificate of user '\(user.name)' loops; the user table was tampered with") }
             let cert = UserCertificate(vaultID: meta.vaultID, row: current)
-            let signerKey: [UInt8]
             if current.enrolledBy == current.name {
-                // Self-signed: only the root may be.
-                guard current.signPublicKey == meta.rootSigningKey else {
+                if current.signPublicKey == meta.rootSigningKey, current.roles.split(separator: ",").contains("admin"),
+                   Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: current.signPublicKey) {
+                    return  // the root
+                }
+                // A self-rotation: signed by this user's previous generation.
+                let used = generationsUsed[current.name, default: 0]
+                let previous = try history(current.name)
+                guard used < previous.count else {
                     throw VaultError.badData("certificate of user '\(user.name)' does not chain to the vault root key")
                 }
-                signerKey = current.signPublicKey
-            } else {
-                guard let signer = try lookup(current.enrolledBy) else {
-                    throw VaultError.badData("certificate of user '\(user.name)' names an unknown enrolling admin '\(current.enrolledBy)'")
-                }
-                guard signer.roles.split(separator: ",").contains("admin") else {
-                    throw VaultError.badData("certificate of user '\(user.name)' was signed by '\(signer.name)', who is not an admin")
-                }
-                signerKey = signer.signPublicKey
-                guard Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: signerKey) else {
+                let prior = previous[used]
+                generationsUsed[current.name] = used + 1
+                guard Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: prior.signPublicKey),
+                      prior.roles == current.roles, prior.clientID == current.clientID else {
                     throw VaultError.badData("certificate of user '\(current.name)' does not verify; the user table was tampered with")
                 }
-                current = signer
+                current = prior
                 continue
             }
-            guard Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: signerKey) else {
+            guard let signer = try lookup(current.enrolledBy) else {
+                throw VaultError.badData("certificate of user '\(user.name)' names an unknown enrolling admin '\(current.enrolledBy)'")
+            }
+            guard signer.roles.split(separator: ",").contains("admin") else {
+                throw VaultError.badData("certificate of user '\(user.name)' was signed by '\(signer.name)', who is not an admin")
+            }
+            // The signer may have rotated its keys since: any of its generations may have signed.
+            let signerKeys = [signer.signPublicKey] + (try history(signer.name)).map(\.signPublicKey)
+            guard signerKeys.contains(where: { Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: $0) }) else {
                 throw VaultError.badData("certificate of user '\(current.name)' does not verify; the user table was tampered with")
             }
-            return
+            current = signer
         }
     }
 }

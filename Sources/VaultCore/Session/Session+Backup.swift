@@ -16,9 +16,7 @@ extension Vault {
     /// the whole access log (as `log verify` does). Changes nothing in it.
     public static func verifyBackup(path: String) throws -> (Vault, LogVerification, Int, Int) {
         let copy = try Vault.open(path: path)
-        let users = try copy.store.read { try $0.users() }
-        let byName = Dictionary(users.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for u in users { try UserCertificate.verifyChain(of: u, meta: copy.meta, lookup: { byName[$0] }) }
+        try copy.store.read { tx in try Session.verifyAllCertificates(tx, meta: copy.meta) }
         let verification = try LogVerifier.verify(copy.store, meta: copy.meta, checkpoint: nil)
         let (clients, records) = try copy.store.read { tx in
             let cs = try tx.clients().filter { $0.status == "active" }

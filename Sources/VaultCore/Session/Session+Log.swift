@@ -52,9 +52,7 @@ extension Session {
         guard let logKey = try vault.store.read({ try $0.dataKey(id: meta.logKeyID) }) else {
             throw VaultError.badData("the vault's log key is missing; the vault file was tampered with")
         }
-        let users = try vault.store.read { try $0.users() }
-        let byName = Dictionary(users.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for u in users { try UserCertificate.verifyChain(of: u, meta: meta, lookup: { byName[$0] }) }
+        try vault.store.read { tx in try Self.verifyAllCertificates(tx, meta: meta) }
         let checkpoint = try checkpointText.map { try Checkpoint.parse($0, publicKey: logKey.publicKey, vaultID: meta.vaultID) }
         return try LogVerifier.verify(vault.store, meta: meta, checkpoint: checkpoint)
     }

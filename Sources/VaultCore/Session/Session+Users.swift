@@ -61,7 +61,7 @@ extension Session {
 
     /// Wraps a vault-wide key (audit or log key) to `target` when this session can unwrap it.
     func wrapVaultKeyIfHeld(_ tx: any StoreTransaction, _ keyID: Int64, to target: UserRow) throws {
-        try UserCertificate.verifyChain(of: target, meta: meta, lookup: { try tx.user(named: $0) })
+        try UserCertificate.verifyChain(of: target, meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })
         guard let key = try tx.dataKey(id: keyID) else { return }
         guard let secret = try? unwrap(tx, key) else { return }
         try tx.insertWrap(KeyWrapRow(keyID: key.id, recipient: "user:\(target.name)",

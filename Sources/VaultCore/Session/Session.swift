@@ -98,8 +98,15 @@ public final class Session: @unchecked Sendable {
     /// key is ever wrapped to, so a row forged by a database writer receives nothing.
     func certifiedUser(_ tx: any StoreTransaction, _ name: String) throws -> UserRow {
         guard let u = try tx.user(named: name) else { throw VaultError.notFound("no user '\(name)' in this vault") }
-        try UserCertificate.verifyChain(of: u, meta: meta, lookup: { try tx.user(named: $0) })
+        try UserCertificate.verifyChain(of: u, meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })
         return u
+    }
+
+    /// Every user's certificate chain, and the settings' signer (`log verify`, backups).
+    static func verifyAllCertificates(_ tx: any StoreTransaction, meta: VaultMetaRow) throws {
+        for u in try tx.users() {
+            try UserCertificate.verifyChain(of: u, meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })
+        }
     }
 
     func existingClient(_ tx: any StoreTransaction, _ id: String) throws -> ClientRow {

@@ -26,16 +26,21 @@ struct SQLiteTransaction: StoreTransaction {
                             createdAt: try col(r, "created_at"), kdfOps: UInt64(clamping: try col(r, "kdf_ops") as Int64), kdfMem: try col(r, "kdf_mem"),
                             recoveryPublicKey: try bytes(r, "recovery_pk"), rootSigningKey: try bytes(r, "root_sign_pk"),
                             auditKeyID: try col(r, "audit_key_id"), logKeyID: try col(r, "log_key_id"),
-                            breakGlassKeyID: try col(r, "breakglass_key_id"),
+                            breakGlassKeyID: try col(r, "breakglass_key_id"), settingsSigner: try col(r, "settings_signer"),
                             signature: try bytes(r, "signature"))
     }
 
     func insertMeta(_ m: VaultMetaRow) throws {
         try db.execute(sql: """
-            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id, log_key_id, breakglass_key_id, signature)
-            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id, log_key_id, breakglass_key_id, settings_signer, signature)
+            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [Data(m.vaultID), m.formatVersion, m.practice, m.createdAt, Int64(m.kdfOps), m.kdfMem,
-                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID, m.logKeyID, m.breakGlassKeyID, Data(m.signature)])
+                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID, m.logKeyID, m.breakGlassKeyID, m.settingsSigner, Data(m.signature)])
+    }
+
+    func updateMeta(recoveryPublicKey: [UInt8], settingsSigner: String, signature: [UInt8]) throws {
+        try db.execute(sql: "UPDATE vault SET recovery_pk = ?, settings_signer = ?, signature = ? WHERE id = 1",
+                       arguments: [Data(recoveryPublicKey), settingsSigner, Data(signature)])
     }
 
     // MARK: users
@@ -61,6 +66,42 @@ struct SQLiteTransaction: StoreTransaction {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [u.name, u.roles, Data(u.boxPublicKey), Data(u.signPublicKey), u.enrolledBy, u.enrolledAt,
                              Data(u.certificate), Data(u.salt), Int64(u.kdfOps), u.kdfMem, Data(u.sealedSecrets), u.clientID])
+    }
+
+    func replaceUser(_ u: UserRow) throws {
+        try db.execute(sql: """
+            UPDATE users SET roles = ?, box_pk = ?, sign_pk = ?, enrolled_by = ?, enrolled_at = ?, certificate = ?, salt = ?,
+              kdf_ops = ?, kdf_mem = ?, sealed_secrets = ?, client_id = ? WHERE name = ?
+            """, arguments: [u.roles, Data(u.boxPublicKey), Data(u.signPublicKey), u.enrolledBy, u.enrolledAt, Data(u.certificate),
+                             Data(u.salt), Int64(u.kdfOps), u.kdfMem, Data(u.sealedSecrets), u.clientID, u.name])
+    }
+
+    func insertUserHistory(_ u: UserRow, generation: Int, replacedAt: Int64) throws {
+        try db.execute(sql: """
+            INSERT INTO user_history (name, generation, roles, box_pk, sign_pk, enrolled_by, enrolled_at, certificate, client_id, replaced_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [u.name, generation, u.roles, Data(u.boxPublicKey), Data(u.signPublicKey), u.enrolledBy, u.enrolledAt,
+                             Data(u.certificate), u.clientID, replacedAt])
+    }
+
+    func userHistory(name: String) throws -> [UserRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM user_history WHERE name = ? ORDER BY generation DESC", arguments: [name]).map { r in
+            UserRow(name: try col(r, "name"), roles: try col(r, "roles"), boxPublicKey: try bytes(r, "box_pk"), signPublicKey: try bytes(r, "sign_pk"),
+                    enrolledBy: try col(r, "enrolled_by"), enrolledAt: try col(r, "enrolled_at"), certificate: try bytes(r, "certificate"),
+                    salt: [], kdfOps: 0, kdfMem: 0, sealedSecrets: [], clientID: try col(r, "client_id"))
+        }
+    }
+
+    func wraps(recipient: String) throws -> [KeyWrapRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM key_wraps WHERE recipient = ? ORDER BY key_id", arguments: [recipient]).map {
+            KeyWrapRow(keyID: try col($0, "key_id"), recipient: try col($0, "recipient"), wrapped: try bytes($0, "wrapped"))
+        }
+    }
+
+    func wraps(keyID: Int64) throws -> [KeyWrapRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM key_wraps WHERE key_id = ? ORDER BY recipient", arguments: [keyID]).map {
+            KeyWrapRow(keyID: try col($0, "key_id"), recipient: try col($0, "recipient"), wrapped: try bytes($0, "wrapped"))
+        }
     }
 
     func updateUserSecrets(name: String, salt: [UInt8], kdfOps: UInt64, kdfMem: Int, sealedSecrets: [UInt8]) throws {

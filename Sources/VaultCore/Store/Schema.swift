@@ -17,12 +17,18 @@ enum Schema {
               vault_id BLOB NOT NULL, format_version INTEGER NOT NULL, practice TEXT NOT NULL,
               created_at INTEGER NOT NULL, kdf_ops INTEGER NOT NULL, kdf_mem INTEGER NOT NULL,
               recovery_pk BLOB NOT NULL, root_sign_pk BLOB NOT NULL, audit_key_id INTEGER NOT NULL,
-              log_key_id INTEGER NOT NULL, breakglass_key_id INTEGER NOT NULL, signature BLOB NOT NULL);
+              log_key_id INTEGER NOT NULL, breakglass_key_id INTEGER NOT NULL, settings_signer TEXT NOT NULL,
+              signature BLOB NOT NULL);
             CREATE TABLE users (
               name TEXT PRIMARY KEY, roles TEXT NOT NULL, box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,
               enrolled_by TEXT NOT NULL, enrolled_at INTEGER NOT NULL, certificate BLOB NOT NULL,
               salt BLOB NOT NULL, kdf_ops INTEGER NOT NULL, kdf_mem INTEGER NOT NULL,
               sealed_secrets BLOB NOT NULL, client_id TEXT NOT NULL);
+            CREATE TABLE user_history (
+              name TEXT NOT NULL, generation INTEGER NOT NULL, roles TEXT NOT NULL, box_pk BLOB NOT NULL,
+              sign_pk BLOB NOT NULL, enrolled_by TEXT NOT NULL, enrolled_at INTEGER NOT NULL,
+              certificate BLOB NOT NULL, client_id TEXT NOT NULL, replaced_at INTEGER NOT NULL,
+              PRIMARY KEY (name, generation));
             CREATE TABLE clients (
               id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, created_by TEXT NOT NULL,
               status TEXT NOT NULL);

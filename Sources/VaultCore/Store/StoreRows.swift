@@ -18,6 +18,8 @@ public struct VaultMetaRow: Sendable, Equatable {
     public var logKeyID: Int64
     /// Key id (in `data_keys`) of the break-glass key: every care key is also wrapped to it.
     public var breakGlassKeyID: Int64
+    /// The admin who signed these settings (the first admin at init; later, a recovery rotation).
+    public var settingsSigner: String
     /// The root key's signature over these settings and the audit and log public keys.
     public var signature: [UInt8]
 }

@@ -15,10 +15,17 @@ public protocol VaultStore: AnyObject, Sendable {
 public protocol StoreTransaction {
     func meta() throws -> VaultMetaRow?
     func insertMeta(_ row: VaultMetaRow) throws
+    func updateMeta(recoveryPublicKey: [UInt8], settingsSigner: String, signature: [UInt8]) throws
 
     func user(named name: String) throws -> UserRow?
     func users() throws -> [UserRow]
     func insertUser(_ row: UserRow) throws
+    func replaceUser(_ row: UserRow) throws
+    func insertUserHistory(_ row: UserRow, generation: Int, replacedAt: Int64) throws
+    /// Earlier generations of a user's keys, newest first.
+    func userHistory(name: String) throws -> [UserRow]
+    func wraps(recipient: String) throws -> [KeyWrapRow]
+    func wraps(keyID: Int64) throws -> [KeyWrapRow]
     func updateUserSecrets(name: String, salt: [UInt8], kdfOps: UInt64, kdfMem: Int, sealedSecrets: [UInt8]) throws
 
     func client(id: String) throws -> ClientRow?

@@ -33,19 +33,33 @@ struct KeyCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Option(help: "Rotate this client's keys (care-team therapist, or admin with --recovery-key).") var client: String?
         @Flag(help: "Rotate every client's keys (admin with --recovery-key).") var allClients = false
+        @Flag(help: "Make a new recovery key pair (admin with --recovery-key; writes --recovery-out).") var recovery = false
+        @Flag(name: .customLong("self"), help: "Give yourself new key pairs (any user).") var rotateSelf = false
         @Flag(help: "Finish interrupted rotations.") var resume = false
         @Option(help: "The recovery key file (admin jobs).") var recoveryKey: String?
+        @Option(help: "With --recovery: where to write the new recovery key file (mode 0600).") var recoveryOut: String?
 
         func validate() throws {
-            let modes = [client != nil, allClients].filter { $0 }.count
+            let modes = [client != nil, allClients, recovery, rotateSelf].filter { $0 }.count
             guard modes <= 1, modes == 1 || resume else {
-                throw ValidationError("say what to rotate: --client ID, --all-clients, or --resume")
+                throw ValidationError("say what to rotate: --client ID, --all-clients, --recovery, --self, or --resume")
             }
+            if recovery && recoveryOut == nil { throw ValidationError("--recovery needs --recovery-out FILE for the new key") }
         }
 
         func run() throws {
-            let session = try globals.session()
+            let (session, passphrase) = try globals.sessionAndPassphrase()
             if let recoveryKey { try session.useRecoveryKey(path: recoveryKey) }
+            if recovery, let recoveryOut {
+                let r = try session.rotateRecovery(newFile: recoveryOut)
+                if globals.json { return try Output.json(r) }
+                return Output.line("New recovery key written to \(recoveryOut) (\(r.rewrapped) keys re-wrapped). Move it offline and destroy the old file.")
+            }
+            if rotateSelf {
+                let r = try session.rotateSelf(passphrase: passphrase)
+                if globals.json { return try Output.json(r) }
+                return Output.line("New keys for \(session.user) (fingerprint \(r.fingerprint ?? "")); \(r.rewrapped) keys re-wrapped.")
+            }
             let reporter = ProgressReporter(json: globals.json)
             var summary = RotationSummary(clients: 0, keysRotated: 0, recordsReEncrypted: 0, jobsResumed: 0)
             if resume {

@@ -4,7 +4,23 @@ import VaultCore
 
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "user", abstract: "Enrol users, list them, change your passphrase.",
-                                                    subcommands: [Add.self, List.self, Passwd.self])
+                                                    subcommands: [Add.self, List.self, Passwd.self, Reset.self])
+
+    struct Reset: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Restore access for a user who lost its passphrase (admin, recovery key).")
+        @OptionGroup var globals: GlobalOptions
+        @Argument var name: String
+        @Option(help: "File holding the user's new passphrase.") var initialPassphraseFile: String
+        @Option(help: "The recovery key file.") var recoveryKey: String
+        func run() throws {
+            let session = try globals.session()
+            try session.useRecoveryKey(path: recoveryKey)
+            let initial = try Passphrase.read(from: .file(initialPassphraseFile), prompt: "")
+            let r = try session.resetUser(name, initialPassphrase: initial)
+            if globals.json { return try Output.json(r) }
+            Output.line("Reset \(name): new keys (fingerprint \(r.fingerprint ?? "")), \(r.rewrapped) keys re-wrapped.")
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enrol a user (admin).")

@@ -1,0 +1,115 @@
+import Foundation
+import VaultCrypto
+
+/// What a recovery, self or user-reset rotation did.
+public struct KeyMaintenanceReport: Sendable, Codable, Equatable {
+    public var rewrapped: Int
+    /// The new recovery public key (base64), for `--recovery`.
+    public var recoveryPublicKey: String?
+    /// Fingerprint of the user's new signing key, for `--self` and resets.
+    public var fingerprint: String?
+}
+
+extension Session {
+    /// Makes a new recovery key pair: every key's recovery wrap is re-made for it (opened with the
+    /// old recovery key, which this admin loaded), the new secret goes to `newFile` (0600, written
+    /// and synced before anything changes in the vault), and the vault settings are re-signed.
+    /// One transaction: killed at any instant, the vault holds either the old or the new wraps.
+    public func rotateRecovery(newFile: String) throws -> KeyMaintenanceReport {
+        try requireRecoveryAdmin("rotating the recovery key")
+        guard let old = recovery else { throw VaultError.notPermitted("rotating the recovery key needs --recovery-key FILE") }
+        let fresh = try X25519KeyPair.generate()
+        try RecoveryKeyFile.write(path: newFile, vaultID: meta.vaultID, keyPair: fresh)
+        do {
+            return try perform(AccessIntent(action: "key.rotate.recovery", purpose: .operations)) { tx, intent in
+                var count = 0
+                for w in try tx.wraps(recipient: "recovery") {
+                    let secret: SecretBytes
+                    do { secret = try SealedBox.openSecret(w.wrapped, keyPair: old) } catch {
+                        throw VaultError.badData("the recovery wrap of key \(w.keyID) does not open with the recovery key")
+                    }
+                    try tx.insertWrap(KeyWrapRow(keyID: w.keyID, recipient: "recovery", wrapped: try SealedBox.seal(secret: secret, to: fresh.publicKey)))
+                    count += 1
+                }
+                var m = meta
+                m.recoveryPublicKey = fresh.publicKey
+                m.settingsSigner = user
+                guard let audit = try tx.dataKey(id: m.auditKeyID), let log = try tx.dataKey(id: m.logKeyID),
+                      let bg = try tx.dataKey(id: m.breakGlassKeyID) else { throw VaultError.badData("a vault key is missing") }
+                let sig = identity.signing.sign(SignedStatements.vaultSettings(m, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey,
+                                                                               breakGlassPublicKey: bg.publicKey))
+                try tx.updateMeta(recoveryPublicKey: fresh.publicKey, settingsSigner: user, signature: sig)
+                intent.value.successDetail = "rewrapped:\(count)"
+                return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: Encoding.base64(fresh.publicKey), fingerprint: nil)
+            }
+        } catch {
+            unlink(newFile)
+            throw error
+        }
+    }
+
+    /// Gives this user new key pairs: every key wrapped to it is re-wrapped to the new X25519
+    /// key, the secrets are sealed under `passphrase`, and the new public keys are certified by
+    /// the old signing key (the old generation stays on record, so earlier log entries verify).
+    public func rotateSelf(passphrase: SecretBytes) throws -> KeyMaintenanceReport {
+        try perform(AccessIntent(action: "key.rotate.self", recordID: user, purpose: .operations)) { tx, intent in
+            guard let old = try tx.user(named: user) else { throw VaultError.notFound("no user '\(user)'") }
+            let fresh = try UserIdentity.generate()
+            let count = try rewrapAll(tx, recipient: recipient, to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
+            try retire(tx, old)
+            let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
+            var row = try fresh.enrol(name: user, roles: try Role.parseList(old.roles), vaultID: meta.vaultID, enrolledBy: user,
+                                      enrollerKey: identity.signing, at: nowMillis, passphrase: passphrase, limits: limits, clientID: old.clientID)
+            row.roles = old.roles
+            row.certificate = identity.signing.sign(UserCertificate(vaultID: meta.vaultID, row: row).bytes())
+            try tx.replaceUser(row)
+            intent.value.successDetail = "rewrapped:\(count)"
+            return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: nil, fingerprint: summary(row).fingerprint)
+        }
+    }
+
+    /// Restores access for a user who lost its passphrase (admin with the recovery key): new key
+    /// pairs certified by this admin, sealed under `initialPassphrase`, and every key the user
+    /// held re-wrapped to them through the recovery wraps.
+    public func resetUser(_ name: String, initialPassphrase: SecretBytes) throws -> KeyMaintenanceReport {
+        try perform(AccessIntent(action: "user.reset", recordID: name, purpose: .operations)) { tx, intent in
+            try require(.admin, "resetting a user's keys")
+            guard let rec = recovery else { throw VaultError.notPermitted("resetting a user needs --recovery-key FILE") }
+            guard initialPassphrase.count >= 8 else { throw VaultError.usage("the new passphrase must have at least 8 characters") }
+            let old = try certifiedUser(tx, name)
+            let fresh = try UserIdentity.generate()
+            let count = try rewrapAll(tx, recipient: "user:\(name)", to: fresh.box.publicKey) { w in
+                guard let viaRecovery = try tx.wrap(keyID: w.keyID, recipient: "recovery") else {
+                    throw VaultError.badData("key \(w.keyID) has no recovery wrap; it cannot be handed to the new keys")
+                }
+                return try SealedBox.openSecret(viaRecovery.wrapped, keyPair: rec)
+            }
+            try retire(tx, old)
+            let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
+            var row = try fresh.enrol(name: name, roles: try Role.parseList(old.roles), vaultID: meta.vaultID, enrolledBy: user,
+                                      enrollerKey: identity.signing, at: nowMillis, passphrase: initialPassphrase, limits: limits,
+                                      clientID: old.clientID)
+            row.roles = old.roles
+            row.certificate = identity.signing.sign(UserCertificate(vaultID: meta.vaultID, row: row).bytes())
+            try tx.replaceUser(row)
+            intent.value.successDetail = "rewrapped:\(count)"
+            return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: nil, fingerprint: summary(row).fingerprint)
+        }
+    }
+
+    private func rewrapAll(_ tx: any StoreTransaction, recipient: String, to publicKey: [UInt8],
+                           open: (KeyWrapRow) throws -> SecretBytes) throws -> Int {
+        var count = 0
+        for w in try tx.wraps(recipient: recipient) {
+            let secret = try open(w)
+            try tx.insertWrap(KeyWrapRow(keyID: w.keyID, recipient: recipient, wrapped: try SealedBox.seal(secret: secret, to: publicKey)))
+            count += 1
+        }
+        return count
+    }
+
+    private func retire(_ tx: any StoreTransaction, _ old: UserRow) throws {
+        let generation = try tx.userHistory(name: old.name).count + 1
+        try tx.insertUserHistory(old, generation: generation, replacedAt: nowMillis)
+    }
+}
