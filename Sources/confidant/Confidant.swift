@@ -11,5 +11,5 @@ struct Confidant: ParsableCommand {
         """,
         subcommands: [InitCommand.self, UserCommand.self, ClientCommand.self, CareTeamCommand.self, NoteCommand.self,
                       AgreementCommand.self, DiscloseCommand.self, AuthorizationCommand.self, DisclosuresCommand.self,
-                      ExceptionsCommand.self, KeyCommand.self, LogCommand.self, BackupCommand.self, RestoreCommand.self, SettingsCommand.self, DemoCommand.self])
+                      ExceptionsCommand.self, KeyCommand.self, ExportCommand.self, LogCommand.self, BackupCommand.self, RestoreCommand.self, SettingsCommand.self, DemoCommand.self])
 }

@@ -53,6 +53,33 @@ public struct AccessEntry: Sendable, Equatable {
         return e.bytes
     }
 
+    /// Parses canonical bytes (format version 1) back into an entry.
+    /// - Throws: ``VaultError`` bad data when the bytes are not a well-formed entry.
+    public static func decode(_ bytes: [UInt8]) throws -> AccessEntry {
+        var fields: [[UInt8]] = []
+        var i = 0
+        while i < bytes.count {
+            guard i + 4 <= bytes.count else { throw VaultError.badData("malformed access entry") }
+            let n = Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
+            i += 4
+            guard n >= 0, i + n <= bytes.count else { throw VaultError.badData("malformed access entry") }
+            fields.append(Array(bytes[i..<(i + n)]))
+            i += n
+        }
+        guard fields.count == 13, String(decoding: fields[0], as: UTF8.self) == "confidant/access-entry/v1",
+              fields[1].count == 8, fields[2].count == 8,
+              let outcome = Outcome(rawValue: String(decoding: fields[10], as: UTF8.self)) else {
+            throw VaultError.badData("malformed access entry")
+        }
+        func int(_ f: [UInt8]) -> Int64 { Int64(bitPattern: f.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) }
+        func str(_ f: [UInt8]) -> String { String(decoding: f, as: UTF8.self) }
+        let e = AccessEntry(seq: int(fields[1]), time: int(fields[2]), actor: str(fields[3]), roles: str(fields[4]), action: str(fields[5]),
+                            clientID: str(fields[6]), recordID: str(fields[7]), purpose: str(fields[8]), sealedReason: fields[9],
+                            outcome: outcome, detail: str(fields[11]), flags: str(fields[12]))
+        guard e.canonicalBytes() == bytes else { throw VaultError.badData("access entry is not in canonical form") }
+        return e
+    }
+
     /// RFC 9162 leaf hash of the canonical bytes.
     public static func leafHash(_ entry: [UInt8]) -> [UInt8] {
         SHA256.hash(parts: [[0x00], entry])

@@ -65,6 +65,34 @@ public enum MerkleTree {
         return subproof(m - k, d[mid...], complete: false) + [root(d[d.startIndex..<mid])]
     }
 
+    /// Every level of the tree, leaves first: at each level nodes pair left to right and a last
+    /// unpaired node is carried up unchanged, which yields the RFC 9162 tree. Built once in O(n),
+    /// it answers any number of inclusion proofs in O(log n) each.
+    public static func levels(_ leaves: [[UInt8]]) -> [[[UInt8]]] {
+        var out = [leaves]
+        while let last = out.last, last.count > 1 {
+            var next: [[UInt8]] = []
+            next.reserveCapacity((last.count + 1) / 2)
+            var i = 0
+            while i + 1 < last.count { next.append(node(last[i], last[i + 1])); i += 2 }
+            if i < last.count { next.append(last[i]) }
+            out.append(next)
+        }
+        return out
+    }
+
+    /// PATH(index, D[n]) from precomputed ``levels(_:)``.
+    public static func inclusionProof(index: Int, levels: [[[UInt8]]]) -> [[UInt8]] {
+        var proof: [[UInt8]] = []
+        var i = index
+        for level in levels.dropLast() {
+            let sibling = i ^ 1
+            if sibling < level.count { proof.append(level[sibling]) }
+            i >>= 1
+        }
+        return proof
+    }
+
     /// Verifies an inclusion proof (RFC 9162 §2.1.3.2).
     public static func verifyInclusion(leafHash: [UInt8], index: Int, treeSize: Int, proof: [[UInt8]], root: [UInt8]) -> Bool {
         guard index >= 0, index < treeSize else { return false }

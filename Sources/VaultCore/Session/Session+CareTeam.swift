@@ -117,7 +117,7 @@ extension Session {
         }
         // Vault keys for users enrolled by an admin who did not hold them.
         for (keyID, wantedRole, action) in [(meta.auditKeyID, ["compliance"], "audit-key.grant"),
-                                            (meta.logKeyID, ["compliance", "admin"], "log-key.grant"),
+                                            (meta.logKeyID, ["compliance", "admin", "therapist"], "log-key.grant"),
                                             (meta.breakGlassKeyID, ["therapist", "admin"], "breakglass-key.grant")] {
             let missing = try vault.store.read { tx -> [UserRow] in
                 guard try tx.wrap(keyID: keyID, recipient: recipient) != nil else { return [] }

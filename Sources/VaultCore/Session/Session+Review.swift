@@ -26,6 +26,14 @@ extension Session {
                                         state: closed[id] == nil ? "open" : "closed", closedBy: closed[id]))
             }
         }
+        let now = nowMillis
+        for r in try tx.exportRequests() where r.state == "open" && r.dueAt < now {
+            let id = "export-overdue-\(r.id)"
+            items.append(ReviewItem(id: id, rule: "export-overdue", seq: 0, time: Timestamp.iso(r.dueAt), actor: r.requestedBy,
+                                    action: "export.request", client: r.clientID, record: r.id, purpose: Purpose.patientRequest.rawValue,
+                                    why: "the client's request for its records was due \(Timestamp.iso(r.dueAt)) (45 CFR 164.524: 30 days)",
+                                    state: closed[id] == nil ? "open" : "closed", closedBy: closed[id]))
+        }
         return items
     }
 

@@ -258,6 +258,32 @@ struct SQLiteTransaction: StoreTransaction {
         try db.execute(sql: "UPDATE clients SET status = 'purged' WHERE id = ?", arguments: [clientID])
     }
 
+    private func exportRow(_ r: Row) throws -> ExportRequestRow {
+        ExportRequestRow(id: try col(r, "id"), clientID: try col(r, "client_id"), requestedBy: try col(r, "requested_by"),
+                         requestedAt: try col(r, "requested_at"), dueAt: try col(r, "due_at"), state: try col(r, "state"),
+                         fulfilledAt: try col(r, "fulfilled_at"), fulfilledBy: try col(r, "fulfilled_by"))
+    }
+
+    func insertExportRequest(_ e: ExportRequestRow) throws {
+        try db.execute(sql: """
+            INSERT INTO export_requests (id, client_id, requested_by, requested_at, due_at, state, fulfilled_at, fulfilled_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [e.id, e.clientID, e.requestedBy, e.requestedAt, e.dueAt, e.state, e.fulfilledAt, e.fulfilledBy])
+    }
+
+    func exportRequest(id: String) throws -> ExportRequestRow? {
+        try Row.fetchOne(db, sql: "SELECT * FROM export_requests WHERE id = ?", arguments: [id]).map(exportRow)
+    }
+
+    func exportRequests() throws -> [ExportRequestRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM export_requests ORDER BY requested_at, id").map(exportRow)
+    }
+
+    func fulfilExportRequest(id: String, at: Int64, by: String) throws {
+        try db.execute(sql: "UPDATE export_requests SET state = 'fulfilled', fulfilled_at = ?, fulfilled_by = ? WHERE id = ?",
+                       arguments: [at, by, id])
+    }
+
     func insertRotationJob(_ j: RotationJobRow) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO rotation_jobs (client_id, scope, owner, to_key_id, state, actor, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -62,6 +62,9 @@ enum Schema {
             CREATE TABLE tree_heads (
               size INTEGER PRIMARY KEY, root BLOB NOT NULL, frontier BLOB NOT NULL, time INTEGER NOT NULL);
             CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE export_requests (
+              id TEXT PRIMARY KEY, client_id TEXT NOT NULL, requested_by TEXT NOT NULL, requested_at INTEGER NOT NULL,
+              due_at INTEGER NOT NULL, state TEXT NOT NULL, fulfilled_at INTEGER NOT NULL, fulfilled_by TEXT NOT NULL);
             CREATE TABLE rotation_jobs (
               id INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, scope TEXT NOT NULL, owner TEXT NOT NULL,
               to_key_id INTEGER NOT NULL, state TEXT NOT NULL, actor TEXT NOT NULL, started_at INTEGER NOT NULL,

@@ -122,6 +122,19 @@ public struct RecordRow: Sendable, Equatable {
     public var auditCopy: [UInt8] = []
 }
 
+/// A client's request for a copy of its records (45 CFR 164.524: due in 30 days).
+public struct ExportRequestRow: Sendable, Equatable, Codable {
+    public var id: String
+    public var clientID: String
+    public var requestedBy: String
+    public var requestedAt: Int64
+    public var dueAt: Int64
+    /// `open` or `fulfilled`.
+    public var state: String
+    public var fulfilledAt: Int64
+    public var fulfilledBy: String
+}
+
 /// A journaled key rotation (crash-safe: every step is its own transaction).
 public struct RotationJobRow: Sendable, Equatable {
     public var id: Int64

@@ -54,6 +54,11 @@ public protocol StoreTransaction {
     func deleteWraps(keyID: Int64) throws
     func deleteClientData(clientID: String) throws
 
+    func insertExportRequest(_ row: ExportRequestRow) throws
+    func exportRequest(id: String) throws -> ExportRequestRow?
+    func exportRequests() throws -> [ExportRequestRow]
+    func fulfilExportRequest(id: String, at: Int64, by: String) throws
+
     func insertRotationJob(_ row: RotationJobRow) throws -> Int64
     func rotationJobs(state: String) throws -> [RotationJobRow]
     func finishRotationJob(id: Int64, at: Int64) throws

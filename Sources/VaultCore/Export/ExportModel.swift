@@ -1,0 +1,112 @@
+import Foundation
+
+/// records.json, format `confidant-export/v1` (docs/export-format.md).
+public struct ExportRecords: Sendable, Codable, Equatable {
+    public var format: String
+    public var practice: String
+    public var vaultId: String
+    public var exportedAt: String
+    public var exportedBy: String
+    public var requestId: String
+    public var client: ExportClient
+    public var notes: [ExportNote]
+    public var agreements: [ExportAgreement]
+    public var disclosures: [ExportDisclosure]
+    public var accessReport: [ExportAccess]
+    public var withheld: [ExportWithheld]
+}
+
+public struct ExportClient: Sendable, Codable, Equatable {
+    public var id: String
+    public var name: String
+    public var dateOfBirth: String?
+    public var contact: String?
+}
+
+public struct ExportNote: Sendable, Codable, Equatable {
+    public var id: String
+    public var kind: String
+    public var author: String
+    public var createdAt: String
+    /// Path of the note's text inside the archive.
+    public var file: String
+    public var sha256: String
+    public var bytes: Int
+}
+
+public struct ExportAgreement: Sendable, Codable, Equatable {
+    public var id: String
+    public var kind: String
+    public var version: Int
+    public var author: String
+    public var createdAt: String
+    public var body: AgreementBody
+    public var acknowledgements: [Acknowledgement]
+}
+
+public struct ExportDisclosure: Sendable, Codable, Equatable {
+    public var id: String
+    public var date: String
+    public var recipientName: String
+    public var recipientAddress: String
+    public var description: String
+    public var purpose: String
+    public var basis: String
+    public var clientInformed: Bool?
+    public var logSeq: Int64
+}
+
+public struct ExportAccess: Sendable, Codable, Equatable {
+    public var seq: Int64
+    public var time: String
+    public var actor: String
+    public var action: String
+    public var record: String
+    public var purpose: String
+    public var outcome: String
+}
+
+public struct ExportWithheld: Sendable, Codable, Equatable {
+    public var id: String
+    public var kind: String
+    public var author: String
+    public var reason: String
+}
+
+/// proof.json, format `confidant-export-proof/v1`.
+public struct ExportProof: Sendable, Codable, Equatable {
+    public var format: String
+    /// The vault's log public key (Ed25519, base64) that signed the checkpoint.
+    public var logPublicKey: String
+    /// The checkpoint text (C2SP signed note).
+    public var checkpoint: String
+    public var treeSize: Int
+    /// Root hash (base64) in the checkpoint.
+    public var rootHash: String
+    /// Every Ed25519 public key (base64) each signer has had, for entry signatures.
+    public var signingKeys: [String: [String]]
+    public var entries: [ExportProofEntry]
+}
+
+public struct ExportProofEntry: Sendable, Codable, Equatable {
+    public var seq: Int64
+    /// Canonical entry bytes, base64 (docs/access-log.md).
+    public var entry: String
+    public var leafHash: String
+    public var signer: String
+    public var signature: String
+    /// RFC 9162 inclusion proof (hex nodes) of leaf `seq - 1` in the tree of `treeSize` leaves.
+    public var inclusionProof: [String]
+}
+
+/// What `export fulfill` reports.
+public struct ExportSummary: Sendable, Codable, Equatable {
+    public var requestId: String
+    public var client: String
+    public var notes: Int
+    public var agreements: Int
+    public var disclosures: Int
+    public var accessEntries: Int
+    public var withheld: Int
+    public var bytes: Int64
+}
