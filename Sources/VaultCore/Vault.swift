@@ -53,9 +53,7 @@ public final class Vault: @unchecked Sendable {
         guard meta.formatVersion == Schema.formatVersion else {
             throw VaultError.badData("\(path) uses vault format \(meta.formatVersion); this confidant reads format \(Schema.formatVersion)")
         }
-        let (audit, log, breakGlass) = try store.read { tx in
-            (try tx.dataKey(id: meta.auditKeyID), try tx.dataKey(id: meta.logKeyID), try tx.dataKey(id: meta.breakGlassKeyID))
-        }
+        let (audit, log) = try store.read { tx in (try tx.dataKey(id: meta.auditKeyID), try tx.dataKey(id: meta.logKeyID)) }
         // The settings are signed by an admin whose certificate chains to the root key.
         let signerKeys: [[UInt8]] = try store.read { tx in
             guard let signer = try tx.user(named: meta.settingsSigner), signer.roles.split(separator: ",").contains("admin") else { return [] }
@@ -64,11 +62,10 @@ public final class Vault: @unchecked Sendable {
             } catch { return [] }
             return [signer.signPublicKey] + (try tx.userHistory(name: signer.name)).map(\.signPublicKey)
         }
-        guard let audit, let log, let breakGlass, audit.scope == .audit, log.scope == .log, breakGlass.scope == .breakGlass,
+        guard let audit, let log, audit.scope == .audit, log.scope == .log,
               signerKeys.contains(where: { key in
                   Ed25519.isValid(signature: meta.signature,
-                                  message: SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey,
-                                                                          breakGlassPublicKey: breakGlass.publicKey),
+                                  message: SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey),
                                   publicKey: key)
               }) else {
             throw VaultError.badData("\(path): the vault settings are not signed by its root key or a certified admin; the file was tampered with")
@@ -106,23 +103,17 @@ public final class Vault: @unchecked Sendable {
                                                                  state: "current", createdAt: ms, publicKey: audit.publicKey))
                 let logKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .log, owner: "", version: 1,
                                                                state: "current", createdAt: ms, publicKey: logKey.publicKey))
-                let breakGlass = try X25519KeyPair.generate()
-                let breakGlassKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .breakGlass, owner: "", version: 1,
-                                                                      state: "current", createdAt: ms, publicKey: breakGlass.publicKey))
                 let logSeed = try logKey.seed()
                 for (recipient, pk) in [("recovery", recovery.publicKey), ("user:\(admin)", identity.box.publicKey)] {
                     try tx.insertWrap(KeyWrapRow(keyID: logKeyID, recipient: recipient, wrapped: try SealedBox.seal(secret: logSeed, to: pk)))
-                    try tx.insertWrap(KeyWrapRow(keyID: breakGlassKeyID, recipient: recipient,
-                                                 wrapped: try SealedBox.seal(secret: breakGlass.secretKey, to: pk)))
                 }
                 var meta = VaultMetaRow(vaultID: vaultID, formatVersion: Schema.formatVersion, practice: practice, createdAt: ms,
                                         kdfOps: kdf.limits.opsLimit, kdfMem: kdf.limits.memLimit,
                                         recoveryPublicKey: recovery.publicKey, rootSigningKey: identity.signing.publicKey,
-                                        auditKeyID: auditKeyID, logKeyID: logKeyID, breakGlassKeyID: breakGlassKeyID,
+                                        auditKeyID: auditKeyID, logKeyID: logKeyID,
                                         settingsSigner: admin, signature: [])
                 meta.signature = identity.signing.sign(SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey,
-                                                                                      logPublicKey: logKey.publicKey,
-                                                                                      breakGlassPublicKey: breakGlass.publicKey))
+                                                                                      logPublicKey: logKey.publicKey))
                 try tx.insertMeta(meta)
                 let row = try identity.enrol(name: admin, roles: roles, vaultID: vaultID, enrolledBy: admin,
                                              enrollerKey: identity.signing, at: ms, passphrase: passphrase, limits: kdf.limits)

@@ -15,10 +15,8 @@ import Glibc
 
 // MARK: helpers (file-private)
 
-fileprivate let klISO: ISO8601DateFormatter = ISO8601DateFormatter()
-
 /// `CONFIDANT_TEST_NOW` for `date`.
-fileprivate func klAt(_ date: Date) -> [String: String] { ["CONFIDANT_TEST_NOW": klISO.string(from: date)] }
+fileprivate func klAt(_ date: Date) -> [String: String] { ["CONFIDANT_TEST_NOW": ISO8601DateFormatter().string(from: date)] }
 
 fileprivate func klArray(_ r: CLIResult) -> [[String: Any]] {
     (try? JSONSerialization.jsonObject(with: r.stdoutData)) as? [[String: Any]] ?? []
@@ -126,8 +124,10 @@ fileprivate struct RevocationScenario {
     let keptOpenedOldBefore: Bool
 
     init() throws {
-        p = try TestPractice()
-        client = try p.addClient(name: "Revocation Client")
+        let p = try TestPractice()
+        let client = try p.addClient(name: "Revocation Client")
+        self.p = p
+        self.client = client
         let t1 = "progress: revocation scenario, session one, grounding skills", t2 = "progress: session two, chain analysis"
         oldNotes = [(try p.addNote(client, t1), t1), (try p.addNote(client, t2), t2)]
         _ = try p.ok("rivera", ["careteam", "grant", client, "chen"])
@@ -143,7 +143,7 @@ fileprivate struct RevocationScenario {
                     guard let secret = try? chen.unwrap(tx, key) else { continue }
                     kept.dataKeys.append((key.id, key.scope, key.version, secret.withUnsafeBytes { klBytes($0) }))
                 }
-                for id in [vault.meta.auditKeyID, vault.meta.logKeyID, vault.meta.breakGlassKeyID] {
+                for id in [vault.meta.auditKeyID, vault.meta.logKeyID] {
                     guard let key = try tx.dataKey(id: id), let secret = try? chen.unwrap(tx, key) else { continue }
                     kept.vaultKeys.append((key.id, key.scope, secret.withUnsafeBytes { klBytes($0) }))
                 }
@@ -220,7 +220,8 @@ struct KeyLifecycleRevocationTests {
         // No wrap of the new version (nor of any key of this client) is addressed to chen …
         #expect(!newWraps.contains { $0.recipient == "user:chen" })
         #expect(chenWraps.filter { clientKeyIDs.contains($0.keyID) }.isEmpty)
-        #expect(Set(newWraps.map(\.recipient)) == ["breakglass", "recovery", "user:rivera"])
+        // No break-glass wrap either: chen is recorded as revoked from this client.
+        #expect(Set(newWraps.map(\.recipient)) == ["recovery", "user:rivera"])
         // … and none of its wraps opens with chen's old box key.
         for w in newWraps {
             #expect((try? SealedBox.openSecret(w.wrapped, keyPair: chenOld)) == nil, "wrap to \(w.recipient) opened with chen's old key")
@@ -245,6 +246,10 @@ struct KeyLifecycleRevocationTests {
         #expect(try s.p.klVerify().exitCode == 0)
     }
 
+    /// docs/operations.md ("Revocation"): notes written after the revocation cannot be opened
+    /// with anything the revoked user ever held — including every vault-level key it could
+    /// unwrap. (Break-glass wraps are per therapist, and a revoked therapist gets none of any
+    /// later version; an earlier design with one shared break-glass key failed this test.)
     @Test("nothing a revoked therapist ever held (including vault-level keys it could unwrap) opens a note written after the revoke")
     func revokedUserVaultKeysOpenNothingNew() throws {
         let s = try RevocationScenario()
@@ -255,7 +260,7 @@ struct KeyLifecycleRevocationTests {
         // therapist).
         var pairs: [(String, X25519KeyPair)] = [("chen box key", try X25519KeyPair(publicKey: s.kept.boxPublicKey,
                                                                                     secretKey: try SecretBytes(copying: s.kept.boxSecretKey)))]
-        for k in s.kept.vaultKeys where k.scope == .breakGlass || k.scope == .audit {
+        for k in s.kept.vaultKeys where k.scope == .audit {
             pairs.append(("\(k.scope.rawValue) key", try X25519KeyPair(secretKey: try SecretBytes(copying: k.secret))))
         }
         let wraps = try vault.store.read { tx -> [KeyWrapRow] in
@@ -380,8 +385,10 @@ struct KeyLifecycleBackupTests {
         let writer = Thread {
             for i in 0..<20 {
                 let text = "progress: note \(i) written during a backup \(UUID().uuidString)"
-                let r = (try? p.run("rivera", ["note", "add", client]), stdin: Data(text.utf8)))
-                    ?? CLIResult(exitCode: -1, stdout: "", stderr: "did not run", stdoutData: Data())
+                guard let r = try? p.run("rivera", ["note", "add", client], stdin: Data(text.utf8)) else {
+                    log.add((i, -1, Date(), "", text, "did not run"))
+                    continue
+                }
                 log.add((i, r.exitCode, Date(), r.stdout.trimmingCharacters(in: .whitespacesAndNewlines), text, r.stderr))
             }
             done.signal()
@@ -510,7 +517,7 @@ struct KeyLifecyclePurgeTests {
     @Test("purge crypto-shreds a client: refused before retention unless forced with compliance approval; no ciphertext byte survives")
     func purge() throws {
         let p = try TestPractice()
-        let one = try p.addClient(name: "Purge One")
+        let one = try p.addClient(name: "Purge One, a client whose sealed profile is long enough to slice")
         var notes: [String] = []
         for i in 1...3 {
             notes.append(try p.addNote(one, "progress: purge one, note \(i), long enough that its ciphertext has a distinctive middle part"))

@@ -5,7 +5,7 @@ import VaultCrypto
 enum SignedStatements {
     /// The vault's settings and its audit and log public keys, signed by the root key at `init`.
     /// Checked at every open: a swapped recovery, audit or log key is refused.
-    static func vaultSettings(_ m: VaultMetaRow, auditPublicKey: [UInt8], logPublicKey: [UInt8], breakGlassPublicKey: [UInt8]) -> [UInt8] {
+    static func vaultSettings(_ m: VaultMetaRow, auditPublicKey: [UInt8], logPublicKey: [UInt8]) -> [UInt8] {
         var e = CanonicalEncoder(label: "confidant/vault-settings/v1")
         e.append(m.vaultID)
         e.append(m.formatVersion)
@@ -19,8 +19,6 @@ enum SignedStatements {
         e.append(auditPublicKey)
         e.append(m.logKeyID)
         e.append(logPublicKey)
-        e.append(m.breakGlassKeyID)
-        e.append(breakGlassPublicKey)
         e.append(m.settingsSigner)
         return e.bytes
     }

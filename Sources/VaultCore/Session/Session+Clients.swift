@@ -84,7 +84,7 @@ extension Session {
             try requireCareTeam(tx, id)
             let p = try profile(tx, id)
             let team = try tx.careTeam(clientID: id)
-            let records = try tx.records(clientID: id)
+            let records = try tx.recordSummaries(clientID: id)
             return ClientSummary(id: id, name: p.name, dateOfBirth: p.dateOfBirth, contact: p.contact,
                                  careTeam: team.filter { $0.state == "active" }.map(\.user),
                                  pendingCareTeam: team.filter { $0.state == "pending" }.map(\.user),
@@ -95,7 +95,8 @@ extension Session {
     }
 
     func profile(_ tx: any StoreTransaction, _ clientID: String) throws -> ClientProfile {
-        guard let rec = try tx.records(clientID: clientID).last(where: { $0.kind == .profile }) else {
+        guard let summary = try tx.recordSummaries(clientID: clientID).last(where: { $0.kind == .profile }),
+              let rec = try tx.record(id: summary.id) else {
             throw VaultError.badData("client \(clientID) has no profile record; the vault was tampered with")
         }
         let bytes = try openRecord(tx, rec)

@@ -73,15 +73,17 @@ extension Session {
         var notes: [ExportNote] = []
         var withheld: [ExportWithheld] = []
         var agreements: [ExportAgreement] = []
-        for rec in try tx.records(clientID: clientID) {
+        for summary in try tx.recordSummaries(clientID: clientID) {
+            guard [RecordKind.progress, .psychotherapy, .agreement].contains(summary.kind) else { continue }
+            if summary.kind == .psychotherapy && !(includePsychotherapy && summary.author == user) {
+                withheld.append(ExportWithheld(id: summary.id, kind: summary.kind.rawValue, author: summary.author, reason: summary.author == user
+                    ? "psychotherapy note withheld by its author (45 CFR 164.524(a)(1)(i)); release it with --include-psychotherapy"
+                    : "psychotherapy note of another therapist (45 CFR 164.524(a)(1)(i)); only its author can release it"))
+                continue
+            }
+            guard let rec = try tx.record(id: summary.id) else { continue }
             switch rec.kind {
             case .progress, .psychotherapy:
-                if rec.kind == .psychotherapy && !(includePsychotherapy && rec.author == user) {
-                    withheld.append(ExportWithheld(id: rec.id, kind: rec.kind.rawValue, author: rec.author, reason: rec.author == user
-                        ? "psychotherapy note withheld by its author (45 CFR 164.524(a)(1)(i)); release it with --include-psychotherapy"
-                        : "psychotherapy note of another therapist (45 CFR 164.524(a)(1)(i)); only its author can release it"))
-                    continue
-                }
                 let plain = try openRecord(tx, rec)
                 notes.append(ExportNote(id: rec.id, kind: rec.kind.rawValue, author: rec.author, createdAt: Timestamp.iso(rec.createdAt),
                                         file: "notes/\(rec.id).txt", sha256: Encoding.hex(SHA256.hash(plain)), bytes: plain.count))

@@ -34,10 +34,10 @@ extension Session {
                 var m = meta
                 m.recoveryPublicKey = fresh.publicKey
                 m.settingsSigner = user
-                guard let audit = try tx.dataKey(id: m.auditKeyID), let log = try tx.dataKey(id: m.logKeyID),
-                      let bg = try tx.dataKey(id: m.breakGlassKeyID) else { throw VaultError.badData("a vault key is missing") }
-                let sig = identity.signing.sign(SignedStatements.vaultSettings(m, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey,
-                                                                               breakGlassPublicKey: bg.publicKey))
+                guard let audit = try tx.dataKey(id: m.auditKeyID), let log = try tx.dataKey(id: m.logKeyID) else {
+                    throw VaultError.badData("a vault key is missing")
+                }
+                let sig = identity.signing.sign(SignedStatements.vaultSettings(m, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey))
                 try tx.updateMeta(recoveryPublicKey: fresh.publicKey, settingsSigner: user, signature: sig)
                 intent.value.successDetail = "rewrapped:\(count)"
                 return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: Encoding.base64(fresh.publicKey), fingerprint: nil)

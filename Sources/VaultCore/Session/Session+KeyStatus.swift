@@ -48,7 +48,7 @@ extension Session {
 
     func scopeStatus(_ tx: any StoreTransaction, clientID: String, maxAgeDays: Int) throws -> [KeyScopeStatus] {
         let keys = try tx.dataKeys(clientID: clientID)
-        let records = try tx.records(clientID: clientID)
+        let records = try tx.recordSummaries(clientID: clientID)
         var groups: [String: [DataKeyRow]] = [:]
         for k in keys { groups["\(k.scope.rawValue)|\(k.owner)", default: []].append(k) }
         return try groups.keys.sorted().compactMap { g in

@@ -65,7 +65,7 @@ extension Session {
             try require(.therapist, "listing notes")
             _ = try existingClient(tx, clientID)
             try requireCareTeam(tx, clientID)
-            return try tx.records(clientID: clientID)
+            return try tx.recordSummaries(clientID: clientID)
                 .filter { $0.kind == .progress || ($0.kind == .psychotherapy && $0.author == user) }
                 .map(noteSummary)
         }
@@ -129,6 +129,6 @@ extension Session {
 
     func noteSummary(_ r: RecordRow) -> NoteSummary {
         NoteSummary(id: r.id, clientID: r.clientID, kind: r.kind.rawValue, author: r.author, createdAt: Timestamp.iso(r.createdAt),
-                    keyVersion: r.keyVersion, bytes: max(0, r.ciphertext.count - XChaCha20Poly1305.overhead))
+                    keyVersion: r.keyVersion, bytes: max(0, (r.ciphertextLength ?? r.ciphertext.count) - XChaCha20Poly1305.overhead))
     }
 }

@@ -50,7 +50,6 @@ extension Session {
             if let clientID { try wrapCareKeys(tx, clientID: clientID, to: row) }
             if newRoles.contains(.compliance) { try wrapAuditKeyIfHeld(tx, to: row) }
             if !newRoles.isDisjoint(with: [.compliance, .admin, .therapist]) { try wrapVaultKeyIfHeld(tx, meta.logKeyID, to: row) }
-            if newRoles.contains(.therapist) || newRoles.contains(.admin) { try wrapVaultKeyIfHeld(tx, meta.breakGlassKeyID, to: row) }
             return summary(row)
         }
     }

@@ -133,10 +133,8 @@ public final class Session: @unchecked Sendable {
         guard key.state != "destroyed" else {
             throw VaultError.badData("key version \(key.version) of client \(key.clientID) was destroyed")
         }
-        if viaBreakGlass, key.scope == .care, let w = try tx.wrap(keyID: key.id, recipient: "breakglass") {
-            guard let bgKey = try tx.dataKey(id: meta.breakGlassKeyID) else { throw VaultError.badData("the break-glass key is missing") }
-            let bgSecret = try unwrap(tx, bgKey)
-            do { return try SealedBox.openSecret(w.wrapped, keyPair: try X25519KeyPair(secretKey: bgSecret)) } catch {
+        if viaBreakGlass, key.scope == .care, let w = try tx.wrap(keyID: key.id, recipient: "breakglass:\(user)") {
+            do { return try SealedBox.openSecret(w.wrapped, keyPair: identity.box) } catch {
                 throw VaultError.badData("the break-glass wrap of key \(key.id) does not open; the vault was tampered with")
             }
         }
@@ -169,15 +167,27 @@ public final class Session: @unchecked Sendable {
         row.id = try tx.insertDataKey(row)
         try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "recovery", wrapped: try SealedBox.seal(secret: secret, to: meta.recoveryPublicKey)))
         if scope == .care {
-            // Care keys (never psychotherapy keys) are also reachable by break-glass.
-            guard let bg = try tx.dataKey(id: meta.breakGlassKeyID) else { throw VaultError.badData("the vault's break-glass key is missing") }
-            try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "breakglass", wrapped: try SealedBox.seal(secret: secret, to: bg.publicKey)))
+            // Care keys (never psychotherapy keys) are also reachable by break-glass: wrapped to
+            // every other therapist under "breakglass:NAME", except those revoked from this client.
+            try wrapForBreakGlass(tx, clientID: clientID, keyID: row.id, secret: secret, team: Set(recipients))
         }
         for name in Set(recipients) {
             let u = try certifiedUser(tx, name)
             try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "user:\(name)", wrapped: try SealedBox.seal(secret: secret, to: u.boxPublicKey)))
         }
         return (row, secret)
+    }
+
+    /// Break-glass wraps of one care-key version: each therapist not on the team and not revoked
+    /// from this client can open it only by declaring an emergency (the library refuses
+    /// otherwise). A revoked therapist gets no wrap of any later version.
+    func wrapForBreakGlass(_ tx: any StoreTransaction, clientID: String, keyID: Int64, secret: SecretBytes, team: Set<String>) throws {
+        let revoked = Set(try tx.careTeam(clientID: clientID).filter { $0.state == "revoked" }.map(\.user))
+        for u in try tx.users() where u.roles.split(separator: ",").contains("therapist") && !team.contains(u.name) && !revoked.contains(u.name) {
+            guard (try? certifiedUser(tx, u.name)) != nil else { continue }
+            if try tx.wrap(keyID: keyID, recipient: "breakglass:\(u.name)") != nil { continue }
+            try tx.insertWrap(KeyWrapRow(keyID: keyID, recipient: "breakglass:\(u.name)", wrapped: try SealedBox.seal(secret: secret, to: u.boxPublicKey)))
+        }
     }
 
     // MARK: records

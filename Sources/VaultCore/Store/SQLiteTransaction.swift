@@ -26,16 +26,16 @@ struct SQLiteTransaction: StoreTransaction {
                             createdAt: try col(r, "created_at"), kdfOps: UInt64(clamping: try col(r, "kdf_ops") as Int64), kdfMem: try col(r, "kdf_mem"),
                             recoveryPublicKey: try bytes(r, "recovery_pk"), rootSigningKey: try bytes(r, "root_sign_pk"),
                             auditKeyID: try col(r, "audit_key_id"), logKeyID: try col(r, "log_key_id"),
-                            breakGlassKeyID: try col(r, "breakglass_key_id"), settingsSigner: try col(r, "settings_signer"),
+                            settingsSigner: try col(r, "settings_signer"),
                             signature: try bytes(r, "signature"))
     }
 
     func insertMeta(_ m: VaultMetaRow) throws {
         try db.execute(sql: """
-            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id, log_key_id, breakglass_key_id, settings_signer, signature)
-            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO vault (id, vault_id, format_version, practice, created_at, kdf_ops, kdf_mem, recovery_pk, root_sign_pk, audit_key_id, log_key_id, settings_signer, signature)
+            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [Data(m.vaultID), m.formatVersion, m.practice, m.createdAt, Int64(m.kdfOps), m.kdfMem,
-                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID, m.logKeyID, m.breakGlassKeyID, m.settingsSigner, Data(m.signature)])
+                             Data(m.recoveryPublicKey), Data(m.rootSigningKey), m.auditKeyID, m.logKeyID, m.settingsSigner, Data(m.signature)])
     }
 
     func updateMeta(recoveryPublicKey: [UInt8], settingsSigner: String, signature: [UInt8]) throws {
@@ -305,6 +305,20 @@ struct SQLiteTransaction: StoreTransaction {
 
     func record(id: String) throws -> RecordRow? {
         try Row.fetchOne(db, sql: "SELECT * FROM records WHERE id = ?", arguments: [id]).map(recordRow)
+    }
+
+    func recordSummaries(clientID: String) throws -> [RecordRow] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, client_id, kind, subkind, author, key_id, key_version, format_version, created_at, sequence,
+                   length(ciphertext) AS clen, X'' AS ciphertext, X'' AS audit_copy
+            FROM records WHERE client_id = ? ORDER BY created_at, rowid
+            """, arguments: [clientID]).map { r in
+            var row = try recordRow(r)
+            // Keep the length visible (sizes in listings) without loading the bytes.
+            row.ciphertext = [UInt8](repeating: 0, count: 0)
+            row.ciphertextLength = try col(r, "clen")
+            return row
+        }
     }
 
     func records(clientID: String) throws -> [RecordRow] {

@@ -17,7 +17,7 @@ enum Schema {
               vault_id BLOB NOT NULL, format_version INTEGER NOT NULL, practice TEXT NOT NULL,
               created_at INTEGER NOT NULL, kdf_ops INTEGER NOT NULL, kdf_mem INTEGER NOT NULL,
               recovery_pk BLOB NOT NULL, root_sign_pk BLOB NOT NULL, audit_key_id INTEGER NOT NULL,
-              log_key_id INTEGER NOT NULL, breakglass_key_id INTEGER NOT NULL, settings_signer TEXT NOT NULL,
+              log_key_id INTEGER NOT NULL, settings_signer TEXT NOT NULL,
               signature BLOB NOT NULL);
             CREATE TABLE users (
               name TEXT PRIMARY KEY, roles TEXT NOT NULL, box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,

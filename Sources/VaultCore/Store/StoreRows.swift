@@ -16,8 +16,6 @@ public struct VaultMetaRow: Sendable, Equatable {
     public var auditKeyID: Int64
     /// Key id (in `data_keys`) of the Ed25519 log key that signs checkpoints.
     public var logKeyID: Int64
-    /// Key id (in `data_keys`) of the break-glass key: every care key is also wrapped to it.
-    public var breakGlassKeyID: Int64
     /// The admin who signed these settings (the first admin at init; later, a recovery rotation).
     public var settingsSigner: String
     /// The root key's signature over these settings and the audit and log public keys.
@@ -80,8 +78,7 @@ public enum KeyScope: String, Sendable {
     case audit
     /// The log key (Ed25519): signs checkpoints of the access log.
     case log
-    /// The break-glass key (X25519): opens any client's care key in an emergency, logged.
-    case breakGlass = "breakglass"
+
 }
 
 public struct DataKeyRow: Sendable, Equatable {
@@ -120,6 +117,8 @@ public struct RecordRow: Sendable, Equatable {
     public var ciphertext: [UInt8]
     /// Disclosures only: the same body sealed to the audit key, for compliance. Empty otherwise.
     public var auditCopy: [UInt8] = []
+    /// The ciphertext's length when it was not loaded (``StoreTransaction/recordSummaries(clientID:)``).
+    public var ciphertextLength: Int? = nil
 }
 
 /// A client's request for a copy of its records (45 CFR 164.524: due in 30 days).

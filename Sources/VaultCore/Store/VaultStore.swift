@@ -64,6 +64,8 @@ public protocol StoreTransaction {
     func finishRotationJob(id: Int64, at: Int64) throws
     func record(id: String) throws -> RecordRow?
     func records(clientID: String) throws -> [RecordRow]
+    /// The client's records without their ciphertexts (empty), for listings and plans.
+    func recordSummaries(clientID: String) throws -> [RecordRow]
     func recordCount(clientID: String, subkind: String) throws -> Int
 
     func appendLog(_ row: LogRow) throws

@@ -141,7 +141,7 @@ struct AgeInteropTests {
     }
 
     @Test("passphrase files both ways (age's prompt driven through pexpect)",
-          .enabled(if: (try? AgeTestTools.run("/usr/bin/python3", ["-c", "import pexpect"]).status) == 0))
+          .enabled(if: (try? AgeTestTools.run("/usr/bin/env", ["python3", "-c", "import pexpect"]).status) == 0))
     func passphrase() throws {
         let dir = try AgeTestTools.makeTemporaryDirectory()
         defer { AgeTestTools.removeTemporaryDirectory(dir) }
@@ -151,8 +151,8 @@ struct AgeInteropTests {
         try Self.passphraseDriver.write(to: driver, atomically: true, encoding: .utf8)
         func drive(_ mode: String, _ source: URL, _ destination: URL) throws -> Int32 {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = [driver.path, mode, source.path, destination.path]
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")  // the python3 on PATH, as in the enabling check
+            process.arguments = ["python3", driver.path, mode, source.path, destination.path]
             process.environment = ProcessInfo.processInfo.environment.merging(["AGE_TEST_PASSPHRASE": passphraseText]) { $1 }
             process.standardOutput = FileHandle.nullDevice
             try process.run()

@@ -11,7 +11,6 @@ struct AgePrimitivesTests {
         for text in ["A12UEL5L", "a12uel5l",
                      "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tgs",
                      "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
-                     "11qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqc8247j",
                      "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w", "?1ezyfcl"] {
             let decoded = try Bech32.decode(text)
             #expect(try Bech32.encode(hrp: decoded.hrp, data: decoded.data, uppercase: decoded.isUppercase) == text, "\(text)")
@@ -40,7 +39,8 @@ struct AgePrimitivesTests {
             let secret = try Bech32.encode(hrp: "TEST", secret: SecretBytes(copying: data), uppercase: true)
             #expect(secret == (try SecretBytes(copying: Array(text.uppercased().utf8))))
             let back = try Bech32.decode(secret: secret)
-            #expect(back.hrp == "TEST" && back.isUppercase && back.data == (try SecretBytes(copying: data)))
+            let expected = try SecretBytes(copying: data)
+            #expect(back.hrp == "TEST" && back.isUppercase && back.data == expected)
         }
     }
 

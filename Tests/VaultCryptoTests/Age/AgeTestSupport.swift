@@ -59,8 +59,8 @@ struct AgeTestVector: Sendable {
     /// has no zlib API).
     func ageFile() throws -> [UInt8] {
         guard compressed else { return stored }
-        let result = try AgeTestTools.run("/usr/bin/python3",
-                                          ["-c", "import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))"],
+        let result = try AgeTestTools.run("/usr/bin/env",
+                                          ["python3", "-c", "import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))"],
                                           stdin: stored)
         guard result.status == 0 else { throw AgeTestError("\(name): zlib decompression failed: \(result.stderr)") }
         return result.stdout
