@@ -31,18 +31,30 @@ extension Session {
     /// live WAL database), then opens the copy and verifies its log before reporting success.
     /// The copy is exactly as encrypted as the vault. Admin only.
     public func backup(to path: String) throws -> BackupReport {
-        try perform(AccessIntent(action: "vault.backup", purpose: .operations)) { _, _ in
-            try require(.admin, "taking a backup")
+        let intent = AccessIntent(action: "vault.backup", purpose: .operations)
+        guard roles.contains(.admin) else {
+            try perform(intent) { _, _ in try require(.admin, "taking a backup") }
+            throw VaultError.notPermitted("taking a backup needs the admin role")
         }
         guard let store = vault.store as? SQLiteStore else { throw VaultError.internalError("backup needs the SQLite store") }
-        try store.backup(to: path)
+        // The entry is written only once the copy exists and verified; a failed backup leaves a
+        // refusal entry instead.
         do {
-            let (copy, v, clients, records) = try Vault.verifyBackup(path: path)
-            guard copy.meta.vaultID == meta.vaultID else { throw VaultError.internalError("the backup is of another vault") }
-            return BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)
-        } catch {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            throw VaultError.badData("the backup written to \(path) did not verify (\(error)); it was removed")
+            try store.backup(to: path)
+            let report: BackupReport
+            do {
+                let (copy, v, clients, records) = try Vault.verifyBackup(path: path)
+                guard copy.meta.vaultID == meta.vaultID else { throw VaultError.internalError("the backup is of another vault") }
+                report = BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)
+            } catch {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                throw VaultError.badData("the backup written to \(path) did not verify (\(error)); it was removed")
+            }
+            try vault.store.write { tx in try append(tx, intent, .success, "entries:\(report.logEntries)") }
+            return report
+        } catch let e as VaultError {
+            _ = try? vault.store.write { tx in try append(tx, intent, e.kind == .badData ? .error : .denied, e.kind.logCode) }
+            throw e
         }
     }
 
