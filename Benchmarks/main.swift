@@ -8,6 +8,9 @@
 import Foundation
 import VaultCore
 import VaultCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct Row: Codable { var name: String; var confidant: Double; var raw: Double; var unit: String; var ratio: Double; var note: String }
 var rows: [Row] = []
@@ -26,11 +29,27 @@ func clockSeconds(_ body: () throws -> Void) rethrows -> Double {
 
 var outDir = "bench-out"
 var entries = 100_000
+var exportMiB = 1024
 var args = Array(CommandLine.arguments.dropFirst())
+
+// Child mode: run one export and exit, so the parent can read this process's peak RSS.
+if args.first == "--export-child", args.count == 6 {
+    let pass = try SecretBytes(copying: Array("benchmark passphrase".utf8))
+    let v = try Vault.open(path: args[1])
+    let s = try v.unlock(user: "ada", passphrase: pass)
+    let fd = open(args[3], O_CREAT | O_EXCL | O_WRONLY, 0o600)
+    let recipient = try AgeX25519Recipient(string: args[4])
+    _ = try s.fulfilExport(requestID: args[2], includePsychotherapy: false, recipient: .x25519(recipient)) { bytes in
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+    close(fd)
+    exit(0)
+}
 while !args.isEmpty {
     let a = args.removeFirst()
     if a == "--out", !args.isEmpty { outDir = args.removeFirst() }
     else if a == "--entries", !args.isEmpty, let n = Int(args.removeFirst()) { entries = n }
+    else if a == "--export-mib", !args.isEmpty, let n = Int(args.removeFirst()) { exportMiB = n }
 }
 let cores = ProcessInfo.processInfo.activeProcessorCount
 print("confidant-bench: libsodium \(Sodium.versionString), \(cores) cores, \(entries) log entries")
@@ -137,7 +156,51 @@ record("recovery re-wrap (key rotate --recovery), keys/s", Double(rewrapped) / r
        "raw = box_seal_open + box_seal; \(rewrapped) wraps, one transaction")
 vault = try Vault.open(path: path)
 
-// 6. Vault open time with the log above.
+// 6. Export of a large client: throughput and peak memory (child process), beside `age`.
+let big = try session.addClient(profile: ClientProfile(name: "Large Export Client"))
+let mib = Random.bytes(1 << 20).map { UInt8(ascii: "a") &+ $0 % 26 }
+for i in 0..<exportMiB {
+    var text = mib
+    text[0] = UInt8(ascii: "0") &+ UInt8(i % 10)
+    _ = try session.addNote(clientID: big.id, kind: .progress, content: text)
+}
+let request = try session.requestExport(clientID: big.id)
+let ageKey = try AgeX25519Identity.generate()
+let exportFile = dir + "/export.age"
+var exportSeconds = 0.0
+var peakKiB = 0
+exportSeconds = try clockSeconds {
+    var pid: pid_t = 0
+    let argv = [CommandLine.arguments[0], "--export-child", path, request.id, exportFile, ageKey.recipient.string]
+    var cargs = argv.map { strdup($0) } + [nil]
+    guard posix_spawn(&pid, CommandLine.arguments[0], nil, nil, &cargs, environ) == 0 else { throw VaultError(.internal, "spawn failed") }
+    var status: Int32 = 0
+    var usage = rusage()
+    wait4(pid, &status, 0, &usage)
+    peakKiB = usage.ru_maxrss
+    for p in cargs { free(p) }
+}
+let exportBytes = (try? FileManager.default.attributesOfItem(atPath: exportFile)[.size] as? Int) ?? 0
+// The same number of bytes through the age binary, when installed.
+var ageSeconds = 0.0
+if FileManager.default.isExecutableFile(atPath: "/usr/bin/age") {
+    let plain = dir + "/plain.bin"
+    FileManager.default.createFile(atPath: plain, contents: nil)
+    if let h = FileHandle(forWritingAtPath: plain) { try h.truncate(atOffset: UInt64(exportBytes)); try h.close() }
+    ageSeconds = try clockSeconds {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/age")
+        p.arguments = ["-e", "-r", ageKey.recipient.string, "-o", dir + "/plain.age", plain]
+        try p.run()
+        p.waitUntilExit()
+    }
+}
+let exportMB = Double(exportBytes) / 1e6
+record("export of \(exportMiB) MiB of notes, MB/s (vs age binary)", exportMB / exportSeconds, ageSeconds > 0 ? exportMB / ageSeconds : 0, "MB/s",
+       "archive \(Int(exportMB)) MB: notes twice (files, index.html); raw = age -e on as many bytes")
+record("export peak memory (MiB, child process)", Double(peakKiB) / 1024, 0, "MiB", "target: under 100 MiB for 1 GiB of notes")
+
+// 7. Vault open time with the log above.
 var openTimes: [Double] = []
 for _ in 0..<5 { openTimes.append(try clockSeconds { vault = try Vault.open(path: path) } * 1000) }
 openTimes.sort()

@@ -57,10 +57,7 @@ public final class Vault: @unchecked Sendable {
         // The settings are signed by an admin whose certificate chains to the root key.
         let signerKeys: [[UInt8]] = try store.read { tx in
             guard let signer = try tx.user(named: meta.settingsSigner), signer.roles.split(separator: ",").contains("admin") else { return [] }
-            do {
-                try UserCertificate.verifyChain(of: signer, meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })
-            } catch { return [] }
-            return [signer.signPublicKey] + (try tx.userHistory(name: signer.name)).map(\.signPublicKey)
+            return try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name)
         }
         guard let audit, let log, audit.scope == .audit, log.scope == .log,
               signerKeys.contains(where: { key in

@@ -52,12 +52,15 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// The clock. `CONFIDANT_TEST_NOW` (ISO 8601) pins it for tests of time limits; it is a time,
-/// not a secret, and the vault logs whatever time it is given.
+/// The clock. In debug builds (the test suite's), `CONFIDANT_TEST_NOW` (ISO 8601) pins it for
+/// tests of time limits; release builds ignore it, so nobody can move a break-glass window or a
+/// retention period by setting a variable.
 enum TestClock {
     static let now: @Sendable () -> Date = {
+        #if DEBUG
         if let s = ProcessInfo.processInfo.environment["CONFIDANT_TEST_NOW"],
            let d = ISO8601DateFormatter().date(from: s) { return { d } }
+        #endif
         return { Date() }
     }()
 }

@@ -29,7 +29,7 @@ enum LogVerifier {
         // the key of their time).
         let keys: [String: [[UInt8]]] = try store.read { tx in
             var out: [String: [[UInt8]]] = [:]
-            for u in try tx.users() { out[u.name] = [u.signPublicKey] + (try tx.userHistory(name: u.name)).map(\.signPublicKey) }
+            for u in try tx.users() { out[u.name] = try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: u.name) }
             return out
         }
         var frontier = MerkleFrontier()

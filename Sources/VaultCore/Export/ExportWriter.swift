@@ -129,7 +129,7 @@ struct ExportWriter {
                                       "identifier": [["system": "urn:confidant:client", "value": r.client.id]],
                                       "name": [["text": r.client.name]]]
         if let dob = r.client.dateOfBirth { patient["birthDate"] = dob }
-        if let contact = r.client.contact { patient["telecom"] = [["value": contact]] }
+        if let contact = r.client.contact { patient["telecom"] = [["system": contact.contains("@") ? "email" : "phone", "value": contact]] }
         try entry("urn:confidant:\(vaultID):client:\(r.client.id)", patient)
         for n in r.notes {
             var text = try session.exportNotePlaintext(n.id)

@@ -40,6 +40,9 @@ final class ZipStreamWriter {
 
     func begin(_ path: String) throws {
         if open { try end() }
+        guard count < UInt16.max - 1 else {
+            throw VaultError(.cannotCreate, "the export would hold more than 65,534 files, which this archive format does not support")
+        }
         name = Array(path.utf8)
         headerOffset = offset
         crc = CRC32()

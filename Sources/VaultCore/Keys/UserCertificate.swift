@@ -50,9 +50,10 @@ public struct UserCertificate: Sendable, Equatable {
     /// - Throws: ``VaultError`` (bad data) naming the user whose certificate does not verify.
     static func verifyChain(of user: UserRow, meta: VaultMetaRow, lookup: (String) throws -> UserRow?,
                             history: (String) throws -> [UserRow] = { _ in [] }) throws {
+        // `current` is always one specific generation of a user's keys; each step moves to the
+        // generation that signed it, so a chain ends at the root or fails.
         var current = user
         var steps = 0
-        var generationsUsed: [String: Int] = [:]
         while true {
             steps += 1
             guard steps < 1000 else { throw VaultError.badData("certificate of user '\(user.name)' loops; the user table was tampered with") }
@@ -63,13 +64,12 @@ public struct UserCertificate: Sendable, Equatable {
                     return  // the root
                 }
                 // A self-rotation: signed by this user's previous generation.
-                let used = generationsUsed[current.name, default: 0]
-                let previous = try history(current.name)
-                guard used < previous.count else {
+                let previous = try history(current.name)  // newest first
+                let index = previous.firstIndex { $0.signPublicKey == current.signPublicKey }.map { $0 + 1 } ?? 0
+                guard index < previous.count else {
                     throw VaultError.badData("certificate of user '\(user.name)' does not chain to the vault root key")
                 }
-                let prior = previous[used]
-                generationsUsed[current.name] = used + 1
+                let prior = previous[index]
                 guard Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: prior.signPublicKey),
                       prior.roles == current.roles, prior.clientID == current.clientID else {
                     throw VaultError.badData("certificate of user '\(current.name)' does not verify; the user table was tampered with")
@@ -80,15 +80,28 @@ public struct UserCertificate: Sendable, Equatable {
             guard let signer = try lookup(current.enrolledBy) else {
                 throw VaultError.badData("certificate of user '\(user.name)' names an unknown enrolling admin '\(current.enrolledBy)'")
             }
-            guard signer.roles.split(separator: ",").contains("admin") else {
-                throw VaultError.badData("certificate of user '\(user.name)' was signed by '\(signer.name)', who is not an admin")
+            // The signer may have rotated its keys since: the generation that signed continues the chain.
+            let generations = [signer] + (try history(signer.name))
+            guard let signing = generations.first(where: { g in
+                g.roles.split(separator: ",").contains("admin") &&
+                Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: g.signPublicKey)
+            }) else {
+                throw VaultError.badData("certificate of user '\(current.name)' is not signed by an admin's key; the user table was tampered with")
             }
-            // The signer may have rotated its keys since: any of its generations may have signed.
-            let signerKeys = [signer.signPublicKey] + (try history(signer.name)).map(\.signPublicKey)
-            guard signerKeys.contains(where: { Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: $0) }) else {
-                throw VaultError.badData("certificate of user '\(current.name)' does not verify; the user table was tampered with")
-            }
-            current = signer
+            current = signing
         }
+    }
+
+    /// Every signing key `name` has had whose certificate chain verifies: its current key and
+    /// each earlier generation kept in `user_history`. Unverifiable rows contribute nothing.
+    static func verifiedSigningKeys(_ tx: any StoreTransaction, meta: VaultMetaRow, name: String) throws -> [[UInt8]] {
+        guard let live = try tx.user(named: name) else { return [] }
+        var out: [[UInt8]] = []
+        for row in [live] + (try tx.userHistory(name: name)) {
+            if (try? verifyChain(of: row, meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })) != nil {
+                out.append(row.signPublicKey)
+            }
+        }
+        return out
     }
 }

@@ -53,15 +53,30 @@ extension Session {
             _ = try existingClient(tx, req.clientID)
             try requireCareTeam(tx, req.clientID)
             guard req.state == "open" else { throw VaultError.usage("export request \(requestID) was already fulfilled") }
-            let plan = try exportPlan(tx, clientID: req.clientID, includePsychotherapy: includePsychotherapy, requestID: requestID)
-            try tx.fulfilExportRequest(id: requestID, at: nowMillis, by: user)
-            return plan
+            return try exportPlan(tx, clientID: req.clientID, includePsychotherapy: includePsychotherapy, requestID: requestID)
         }
-        let proof = try exportProof(clientID: plan.records.client.id)
-        var records = plan.records
-        records.accessReport = proof.access
-        return try ExportWriter(session: self, records: records, proof: proof.proof, auditRows: proof.rows)
-            .write(recipient: recipient, sink: sink)
+        // The access entry is committed; now write. The request counts as fulfilled only once the
+        // whole file was written; a failure is logged and the request stays open for a retry.
+        do {
+            let proof = try exportProof(clientID: plan.records.client.id)
+            var records = plan.records
+            records.accessReport = proof.access
+            let summary = try ExportWriter(session: self, records: records, proof: proof.proof, auditRows: proof.rows)
+                .write(recipient: recipient, sink: sink)
+            try vault.store.write { tx in
+                try tx.fulfilExportRequest(id: requestID, at: nowMillis, by: user)
+                try append(tx, AccessIntent(action: "export.fulfilled", clientID: plan.records.client.id, recordID: requestID,
+                                            purpose: .patientRequest), .success, "bytes:\(summary.bytes)")
+            }
+            return summary
+        } catch {
+            let kind = (error as? VaultError)?.kind ?? .internal
+            _ = try? vault.store.write { tx in
+                try append(tx, AccessIntent(action: "export.fulfilled", clientID: plan.records.client.id, recordID: requestID,
+                                            purpose: .patientRequest), .error, kind.logCode)
+            }
+            throw error
+        }
     }
 
     struct ExportPlan {
@@ -147,8 +162,7 @@ extension Session {
             let checkpoint = Checkpoint.sign(vaultID: meta.vaultID, size: size, root: head.root, time: vault.now(), key: pair)
             var keys: [String: [String]] = [:]
             for signer in Set(about.map(\.signer)) where !signer.isEmpty {
-                guard let u = try tx.user(named: signer) else { continue }
-                keys[signer] = ([u.signPublicKey] + (try tx.userHistory(name: signer)).map(\.signPublicKey)).map { Encoding.base64($0) }
+                keys[signer] = try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer).map { Encoding.base64($0) }
             }
             let entries = about.map { r in
                 ExportProofEntry(seq: r.seq, entry: Encoding.base64(r.entry), leafHash: Encoding.hex(r.leafHash), signer: r.signer,

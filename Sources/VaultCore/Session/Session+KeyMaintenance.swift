@@ -56,6 +56,7 @@ extension Session {
             guard let old = try tx.user(named: user) else { throw VaultError.notFound("no user '\(user)'") }
             let fresh = try UserIdentity.generate()
             let count = try rewrapAll(tx, recipient: recipient, to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
+                + rewrapAll(tx, recipient: "breakglass:\(user)", to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
             try retire(tx, old)
             let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
             var row = try fresh.enrol(name: user, roles: try Role.parseList(old.roles), vaultID: meta.vaultID, enrolledBy: user,
@@ -78,12 +79,14 @@ extension Session {
             guard initialPassphrase.count >= 8 else { throw VaultError.usage("the new passphrase must have at least 8 characters") }
             let old = try certifiedUser(tx, name)
             let fresh = try UserIdentity.generate()
-            let count = try rewrapAll(tx, recipient: "user:\(name)", to: fresh.box.publicKey) { w in
-                guard let viaRecovery = try tx.wrap(keyID: w.keyID, recipient: "recovery") else {
+            let viaRecovery: (KeyWrapRow) throws -> SecretBytes = { w in
+                guard let r = try tx.wrap(keyID: w.keyID, recipient: "recovery") else {
                     throw VaultError.badData("key \(w.keyID) has no recovery wrap; it cannot be handed to the new keys")
                 }
-                return try SealedBox.openSecret(viaRecovery.wrapped, keyPair: rec)
+                return try SealedBox.openSecret(r.wrapped, keyPair: rec)
             }
+            let count = try rewrapAll(tx, recipient: "user:\(name)", to: fresh.box.publicKey, open: viaRecovery)
+                + rewrapAll(tx, recipient: "breakglass:\(name)", to: fresh.box.publicKey, open: viaRecovery)
             try retire(tx, old)
             let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
             var row = try fresh.enrol(name: name, roles: try Role.parseList(old.roles), vaultID: meta.vaultID, enrolledBy: user,
