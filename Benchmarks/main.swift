@@ -33,7 +33,10 @@ var exportMiB = 1024
 var args = Array(CommandLine.arguments.dropFirst())
 
 // Child mode: run one export and exit, so the parent can read this process's peak RSS.
-if args.first == "--export-child", args.count == 6 {
+if args.first == "--export-child" {
+    // Never anything but the export in a child: a wrong argument count ends here, not in a
+    // second full benchmark run.
+    guard args.count == 5 else { print("confidant-bench: --export-child VAULT REQUEST OUT RECIPIENT"); exit(64) }
     let pass = try SecretBytes(copying: Array("benchmark passphrase".utf8))
     let v = try Vault.open(path: args[1])
     let s = try v.unlock(user: "ada", passphrase: pass)
