@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import VaultTestSupport
+
+/// Export requests, fulfilment and `export open`, through the binary (age interop and FHIR
+/// validation are in tests/python/test_export_interop.py).
+@Suite("exports end to end")
+struct ExportEndToEndTests {
+    func identity(_ p: TestPractice) throws -> (key: String, recipient: String) {
+        let key = p.dir.file("client.key")
+        let gen = Process()
+        gen.executableURL = URL(fileURLWithPath: "/usr/bin/age-keygen")
+        gen.arguments = ["-o", key]
+        gen.standardError = FileHandle.nullDevice
+        try gen.run()
+        gen.waitUntilExit()
+        let text = try String(contentsOfFile: key, encoding: .utf8)
+        let recipient = try #require(text.split(separator: "\n").first { $0.hasPrefix("# public key: ") }).dropFirst(14)
+        return (key, String(recipient))
+    }
+
+    @Test("request, list, overdue review item, fulfil once, open and verify; psychotherapy withheld unless included")
+    func lifecycle() throws {
+        let p = try TestPractice(extraUsers: [("auditor", "compliance")])
+        let client = try p.addClient(name: "Export Person")
+        let note = try p.addNote(client, "progress text")
+        let psy = try p.addNote(client, "process text", kind: "psychotherapy")
+        let past = ["CONFIDANT_TEST_NOW": "2026-01-01T10:00:00Z"]
+        let req = try p.run("rivera", ["export", "request", client], env: past).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(req.hasPrefix("r") && req.count == 14)
+        let overdue = try JSONSerialization.jsonObject(with: try p.run("rivera", ["--json", "export", "requests", "--overdue"]).stdoutData) as? [[String: Any]] ?? []
+        #expect(overdue.compactMap { $0["id"] as? String } == [req])
+        _ = try p.ok("admin", ["settings", "set", "review.working-hours", "00:00-24:00"])
+        let items = try JSONSerialization.jsonObject(with: try p.run("morgan", ["--json", "log", "review"]).stdoutData) as? [[String: Any]] ?? []
+        #expect(items.contains { $0["id"] as? String == "export-overdue-\(req)" && $0["rule"] as? String == "export-overdue" })
+        #expect(try p.run("chen", ["export", "request", client]).exitCode == 77)
+
+        let (key, recipient) = try identity(p)
+        let out = p.dir.file("export.age")
+        #expect(try p.run("chen", ["export", "fulfill", req, "--out", out, "--recipient", recipient]).exitCode == 77)
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let f = try p.run("rivera", ["--json", "export", "fulfill", req, "--out", out, "--recipient", recipient])
+        #expect(f.exitCode == 0, "\(f.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: f.stdoutData) as? [String: Any]
+        #expect(summary?["notes"] as? Int == 1)
+        #expect(summary?["withheld"] as? Int == 1)
+        #expect(try p.run("rivera", ["export", "fulfill", req, "--out", p.dir.file("again.age"), "--recipient", recipient]).exitCode == 64)
+        let after = try JSONSerialization.jsonObject(with: try p.run("rivera", ["--json", "export", "requests", "--overdue"]).stdoutData) as? [Any]
+        #expect(after?.isEmpty == true)
+
+        let opened = p.dir.file("opened")
+        let o = try CLI.run(["--json", "export", "open", out, "--out", opened, "--identity", key])
+        #expect(o.exitCode == 0, "\(o.stderr)")
+        #expect(try String(contentsOfFile: opened + "/notes/\(note).txt", encoding: .utf8) == "progress text")
+        #expect(!FileManager.default.fileExists(atPath: opened + "/notes/\(psy).txt"))
+        let records = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: opened + "/records.json"))) as? [String: Any]
+        let withheld = records?["withheld"] as? [[String: Any]] ?? []
+        #expect(withheld.compactMap { $0["id"] as? String } == [psy])
+        #expect((withheld.first?["reason"] as? String)?.contains("164.524(a)(1)(i)") == true)
+        #expect(!(try String(contentsOfFile: opened + "/index.html", encoding: .utf8)).contains("process text"))
+
+        // The author may include its own psychotherapy notes.
+        let req2 = try p.ok("rivera", ["export", "request", client])
+        let out2 = p.dir.file("export2.age")
+        _ = try p.ok("rivera", ["export", "fulfill", req2, "--out", out2, "--recipient", recipient, "--include-psychotherapy"])
+        let opened2 = p.dir.file("opened2")
+        #expect(try CLI.run(["export", "open", out2, "--out", opened2, "--identity", key]).exitCode == 0)
+        #expect(try String(contentsOfFile: opened2 + "/notes/\(psy).txt", encoding: .utf8) == "process text")
+    }
+
+    @Test("a client user requests its own records; another identity or an altered proof is refused")
+    func clientAndRefusals() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        _ = try p.addNote(client, "hello")
+        try p.dir.write("pass-jo", "jo passphrase 12\n")
+        _ = try p.ok("admin", ["user", "add", "jo", "--role", "client", "--client", client, "--initial-passphrase-file", p.dir.file("pass-jo"),
+                               "--recovery-key", p.recoveryKey])
+        let req = try p.ok("jo", ["export", "request", client])
+        #expect(try p.run("jo", ["export", "request", try p.addClient(name: "Other")]).exitCode == 77)
+        let (_, recipient) = try identity(p)
+        let out = p.dir.file("e.age")
+        _ = try p.ok("rivera", ["export", "fulfill", req, "--out", out, "--recipient", recipient])
+        // A different identity: no match.
+        let other = p.dir.file("other.key")
+        let gen = Process()
+        gen.executableURL = URL(fileURLWithPath: "/usr/bin/age-keygen")
+        gen.arguments = ["-o", other]
+        gen.standardError = FileHandle.nullDevice
+        try gen.run(); gen.waitUntilExit()
+        let wrong = try CLI.run(["export", "open", out, "--out", p.dir.file("x"), "--identity", other])
+        #expect(wrong.exitCode == 77)
+        #expect(wrong.stderr.contains("no identity matches"))
+    }
+}
