@@ -109,6 +109,57 @@ struct DemoCommand: ParsableCommand {
             say("   refused (exit \(e.exitCode)): \(e.message)")
         }
 
+        say("\n-- the client: enrolled as a user (admin, with the recovery key), signs its confidentiality agreement")
+        _ = try admin.addUser(name: "jordan", roles: [.client], initialPassphrase: try passphrase(for: "jordan"), clientID: client.id)
+        let jordan = try vault.unlock(user: "jordan", passphrase: try SecretBytes.read(path: passDir + "/jordan") ?? adminPass)
+        let ack = try jordan.acknowledgeAgreement(id: agreementIDs[2])
+        say("   jordan signed agreement \(agreementIDs[2]) (hash \(ack.agreementHash.prefix(16))…)")
+
+        say("\n-- dr-rivera discloses under an exception the client was told about; one it was not told about is refused")
+        let today = CalendarDate.string(from: Date())
+        let d = try rivera.disclose(DisclosureRequest(clientID: client.id, recipientName: "County Crisis Team", recipientAddress: "1 Main St",
+                                                      recordIDs: [progress.id], basis: "harm-to-self", purpose: "imminent risk; crisis team dispatched",
+                                                      date: today))
+        say("   disclosure \(d.id): \(d.body.description) to \(d.body.recipientName)")
+        do {
+            _ = try rivera.disclose(DisclosureRequest(clientID: client.id, recipientName: "Employer", recipientAddress: "2 Side St",
+                                                      recordIDs: [progress.id], basis: "legal-order", purpose: "subpoena", date: "2026-01-01"))
+        } catch let e as VaultError { say("   refused (exit \(e.exitCode)): \(e.message.prefix(90))…") }
+        for a in try rivera.accounting(clientID: client.id) { say("   accounting: \(a.body.date) \(a.body.recipientName) — \(a.body.purpose)") }
+
+        say("\n-- the client asks for its records; dr-rivera fulfils the request as an age file only the client can open")
+        let request = try jordan.requestExport(clientID: client.id)
+        let clientKey = try AgeX25519Identity.generate()
+        let keyPath = folder + "/client-age.key"
+        let keyFD = open(keyPath, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard keyFD >= 0 else { throw VaultError(.cannotCreate, "cannot create \(keyPath)") }
+        try clientKey.encoded().write(to: keyFD)
+        close(keyFD)
+        let exportPath = folder + "/export.age"
+        try OutputFile.produce(exportPath) {
+            let fd = open(exportPath, O_WRONLY | O_APPEND | O_CLOEXEC)
+            defer { close(fd) }
+            _ = try rivera.fulfilExport(requestID: request.id, includePsychotherapy: false, recipient: .x25519(clientKey.recipient)) {
+                try SecretBytesWriter.write($0, fd: fd)
+            }
+            return Data()
+        }
+        guard let handle = FileHandle(forReadingAtPath: exportPath) else { throw VaultError(.notFound, "no export") }
+        let check = try ExportOpener.open(source: { n in [UInt8]((try? handle.read(upToCount: n)) ?? Data()) },
+                                          identities: [.x25519(clientKey)], into: folder + "/export-opened")
+        try? handle.close()
+        say("   \(exportPath) (age, to \(clientKey.recipient.string.prefix(20))…): opened and verified, \(check.notes) note(s),")
+        say("   \(check.accessEntries) access entries proven against the signed log; the psychotherapy note was withheld")
+        say("   (open it yourself: age -d -i \(keyPath) \(exportPath) > export.zip)")
+
+        say("\n-- dr-rivera rotates the client's keys: every record re-encrypted, the old version destroyed")
+        let rotation = try rivera.rotateClient(client.id)
+        say("   \(rotation.keysRotated) key(s) rotated, \(rotation.recordsReEncrypted) record(s) re-encrypted")
+
+        say("\n-- admin: a verified online backup")
+        let backup = try admin.backup(to: folder + "/backup.vault")
+        say("   \(backup.file): \(backup.records) records, log of \(backup.logEntries) entries verified")
+
         say("\n-- compliance officer morgan: verify the tamper-evident log, pin a checkpoint, review")
         let verified = try morgan.verifyLog()
         say("   log verified: \(verified.size) entries, Merkle root \(verified.root)")
@@ -125,7 +176,8 @@ struct DemoCommand: ParsableCommand {
         }
         say("""
 
-        == Done. Every step above was recorded in the vault's access log. Try it yourself:
+        == Done. Every step above was recorded in the vault's access log. Try it yourself
+           (confidant is \(CommandLine.arguments.first ?? "confidant")):
            export CONFIDANT_VAULT=\(vaultPath)
            confidant --as dr-rivera --passphrase-file \(passDir)/dr-rivera client list
            confidant --as dr-rivera --passphrase-file \(passDir)/dr-rivera note open \(progress.id) --purpose TREAT
