@@ -59,6 +59,32 @@ extension Session {
         }
     }
 
+    /// Stores many progress notes for one client in one transaction (an import, or a batch
+    /// written offline): one key unwrap, one access entry per note, one fsync for all.
+    public func addNotes(clientID: String, contents: [[UInt8]]) throws -> [NoteSummary] {
+        try perform(AccessIntent(action: "note.add.batch", clientID: clientID, purpose: .treat)) { tx, intent in
+            try require(.therapist, "writing notes")
+            _ = try existingClient(tx, clientID)
+            try requireCareTeam(tx, clientID)
+            guard !contents.isEmpty, contents.allSatisfy({ !$0.isEmpty }) else { throw VaultError.usage("every note must have content") }
+            let key = try currentCareKey(tx, clientID)
+            let secret = try unwrap(tx, key)
+            var out: [NoteSummary] = []
+            out.reserveCapacity(contents.count)
+            for content in contents {
+                let id = Self.newID(prefix: "n")
+                let row = try sealed(RecordRow(id: id, clientID: clientID, kind: .progress, subkind: "", author: user, keyID: key.id,
+                                               keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: nowMillis,
+                                               sequence: 1, ciphertext: []), secret: secret, plaintext: content)
+                try tx.insertRecord(row)
+                try append(tx, AccessIntent(action: "note.add", clientID: clientID, recordID: id, purpose: .treat), .success, "")
+                out.append(noteSummary(row))
+            }
+            intent.value.successDetail = "notes:\(contents.count)"
+            return out
+        }
+    }
+
     /// Lists a client's notes: progress notes, and psychotherapy notes of this author only.
     public func listNotes(clientID: String) throws -> [NoteSummary] {
         try perform(AccessIntent(action: "note.list", clientID: clientID, purpose: .treat)) { tx, _ in
