@@ -69,6 +69,20 @@ struct SessionPolicyTests {
         #expect(throws: CryptoError.authenticationFailed) { try SealedBox.open(last.sealedReason, keyPair: p.rivera.identity.box) }
     }
 
+    @Test("a batch of notes is stored in one transaction, each with its own access entry")
+    func batchNotes() throws {
+        let p = try Practice()
+        let c = try p.rivera.addClient(profile: ClientProfile(name: "N"))
+        let before = try p.vault.store.read { try $0.logCount() }
+        let notes = try p.rivera.addNotes(clientID: c.id, contents: [Array("a".utf8), Array("bb".utf8), Array("ccc".utf8)])
+        #expect(notes.map(\.bytes) == [1, 2, 3])
+        #expect(try notes.map { try p.rivera.openNote(id: $0.id, purpose: .treat).text } == ["a", "bb", "ccc"])
+        // 3 note.add entries + the batch entry, then 3 opens.
+        #expect(try p.vault.store.read { try $0.logCount() } == before + 4 + 3)
+        #expect(throws: VaultError.self) { try p.chen.addNotes(clientID: c.id, contents: [Array("x".utf8)]) }
+        #expect(throws: VaultError.self) { try p.rivera.addNotes(clientID: c.id, contents: [[]]) }
+    }
+
     @Test("revoke retires the old version and wraps the new one to the remaining team only")
     func revokeRotates() throws {
         let p = try Practice()
