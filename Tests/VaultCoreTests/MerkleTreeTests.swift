@@ -68,6 +68,19 @@ struct MerkleTreeTests {
         }
     }
 
+    @Test("the streaming proof builder gives the reference proofs and root", arguments: try trees())
+    func streamingBuilder(_ t: Tree) throws {
+        let leaves = try t.leafHashes.map(bytes)
+        for size in 1...leaves.count {
+            var b = MerkleProofBuilder(indexes: 0..<size)
+            for l in leaves[0..<size] { b.append(l) }
+            #expect(Encoding.hex(b.finish()) == t.roots[size])
+            for v in t.inclusion where v.treeSize == size {
+                #expect(b.proof(index: v.index).map { Encoding.hex($0) } == v.path, "index \(v.index) of \(size)")
+            }
+        }
+    }
+
     @Test("a malformed stored frontier is refused")
     func badFrontier() {
         #expect(throws: VaultError.self) { try MerkleFrontier(size: 3, encoded: [0] + [UInt8](repeating: 1, count: 32)) }

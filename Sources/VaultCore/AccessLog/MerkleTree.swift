@@ -193,3 +193,68 @@ public struct MerkleFrontier: Sendable, Equatable {
         self.nodes = out.map { (height: $0.0, hash: $0.1) }
     }
 }
+
+/// Inclusion proofs for a few leaves of a large tree, built in one streaming pass with about
+/// 32 bytes of memory per leaf pair: leaves are not kept (only the siblings the wanted proofs
+/// need), and every higher level is one flat buffer. Same proofs as
+/// ``MerkleTree/inclusionProof(index:levels:)``.
+public struct MerkleProofBuilder {
+    private let wanted: Set<Int>
+    private var siblings: [Int: [UInt8]] = [:]
+    private var level1: [UInt8] = []
+    private var pendingLeft: [UInt8]?
+    private var count = 0
+    private var levels: [[UInt8]] = []  // flat levels from 1 up
+    private var counts: [Int] = []
+
+    /// - Parameter indexes: the 0-based leaves whose proofs will be asked for.
+    public init(indexes: some Sequence<Int>) { wanted = Set(indexes) }
+
+    /// Feeds the next leaf hash, in order.
+    public mutating func append(_ leaf: [UInt8]) {
+        let i = count
+        count += 1
+        if wanted.contains(i ^ 1) { siblings[i ^ 1] = leaf }
+        if let left = pendingLeft {
+            level1 += MerkleTree.node(left, leaf)
+            pendingLeft = nil
+        } else {
+            pendingLeft = leaf
+        }
+    }
+
+    /// Closes the tree and computes its upper levels; returns the root.
+    public mutating func finish() -> [UInt8] {
+        guard count > 0 else { return MerkleTree.emptyRoot }
+        if let left = pendingLeft { level1 += left; pendingLeft = nil }  // carried up
+        if count == 1 { return Array(level1) }
+        levels = [level1]
+        counts = [(count + 1) / 2]
+        while let n = counts.last, n > 1, let last = levels.last {
+            var next: [UInt8] = []
+            next.reserveCapacity((n + 1) / 2 * 32)
+            var i = 0
+            while i + 1 < n {
+                next += MerkleTree.node(Array(last[(i * 32)..<(i * 32 + 32)]), Array(last[((i + 1) * 32)..<((i + 1) * 32 + 32)]))
+                i += 2
+            }
+            if i < n { next += last[(i * 32)..<(i * 32 + 32)] }
+            levels.append(next)
+            counts.append((n + 1) / 2)
+        }
+        return Array(levels[levels.count - 1][0..<32])
+    }
+
+    /// The RFC 9162 inclusion proof of a wanted leaf (after ``finish()``).
+    public func proof(index: Int) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        if let s = siblings[index] { out.append(s) }
+        var i = index >> 1
+        for (level, n) in zip(levels, counts).dropLast() {
+            let sibling = i ^ 1
+            if sibling < n { out.append(Array(level[(sibling * 32)..<(sibling * 32 + 32)])) }
+            i >>= 1
+        }
+        return out
+    }
+}

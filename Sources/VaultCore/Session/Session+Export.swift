@@ -140,23 +140,22 @@ extension Session {
         try vault.store.read { tx in
             guard let head = try tx.latestTreeHead() else { throw VaultError.badData("the access log is empty") }
             let size = Int(head.size)
-            var leaves: [[UInt8]] = []
-            leaves.reserveCapacity(size)
-            var about: [LogRow] = []
+            // Which entries are about this client (a filtered query), then one streaming pass
+            // over every leaf hash to build their proofs in ~32 bytes per leaf pair.
+            let about = try tx.logEntries(matching: LogFilter(clientID: clientID)).filter { $0.seq <= Int64(size) }
+            var builder = MerkleProofBuilder(indexes: about.map { Int($0.seq) - 1 })
+            var seen = 0
             var after: Int64 = 0
-            while leaves.count < size {
-                let rows = try tx.logEntries(after: after, limit: min(8192, size - leaves.count))
-                if rows.isEmpty { break }
-                for r in rows {
-                    leaves.append(r.leafHash)
-                    if r.clientID == clientID { about.append(r) }
-                }
-                after = rows.last?.seq ?? after
+            while seen < size {
+                let hashes = try tx.leafHashes(after: after, limit: min(65536, size - seen))
+                if hashes.isEmpty { break }
+                for h in hashes { builder.append(h.1) }
+                seen += hashes.count
+                after = hashes.last?.0 ?? after
             }
-            guard leaves.count == size, MerkleTree.root(leaves) == head.root else {
+            guard seen == size, builder.finish() == head.root else {
                 throw VaultError.badData("the access log does not match its tree head; run 'confidant log verify'")
             }
-            let levels = MerkleTree.levels(leaves)
             guard let logKey = try tx.dataKey(id: meta.logKeyID) else { throw VaultError.badData("the vault's log key is missing") }
             let pair = try Ed25519KeyPair(seed: try unwrap(tx, logKey))
             let checkpoint = Checkpoint.sign(vaultID: meta.vaultID, size: size, root: head.root, time: vault.now(), key: pair)
@@ -167,7 +166,7 @@ extension Session {
             let entries = about.map { r in
                 ExportProofEntry(seq: r.seq, entry: Encoding.base64(r.entry), leafHash: Encoding.hex(r.leafHash), signer: r.signer,
                                  signature: Encoding.base64(r.signature),
-                                 inclusionProof: MerkleTree.inclusionProof(index: Int(r.seq) - 1, levels: levels).map { Encoding.hex($0) })
+                                 inclusionProof: builder.proof(index: Int(r.seq) - 1).map { Encoding.hex($0) })
             }
             let proof = ExportProof(format: "confidant-export-proof/v1", logPublicKey: Encoding.base64(logKey.publicKey),
                                     checkpoint: checkpoint.text(publicKey: logKey.publicKey), treeSize: size,

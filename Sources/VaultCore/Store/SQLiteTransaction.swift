@@ -374,6 +374,18 @@ struct SQLiteTransaction: StoreTransaction {
         return try Row.fetchAll(db, sql: "SELECT * FROM access_log \(whereSQL) ORDER BY seq", arguments: StatementArguments(args)).map(logRow)
     }
 
+    func leafHashes(after seq: Int64, limit: Int) throws -> [(Int64, [UInt8])] {
+        var out: [(Int64, [UInt8])] = []
+        out.reserveCapacity(limit)
+        let rows = try Row.fetchCursor(db, sql: "SELECT seq, leaf_hash FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit])
+        while let r = try rows.next() {
+            let s: Int64 = try r.decode(Int64.self, atIndex: 0)
+            let d: Data = try r.decode(Data.self, atIndex: 1)
+            out.append((s, [UInt8](d)))
+        }
+        return out
+    }
+
     func logCount() throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM access_log") ?? 0
     }

@@ -73,6 +73,8 @@ public protocol StoreTransaction {
     func logEntries(after seq: Int64, limit: Int) throws -> [LogRow]
     func logEntries(matching filter: LogFilter) throws -> [LogRow]
     func logCount() throws -> Int64
+    /// (seq, leaf hash) of entries after `seq`, in order: the tree's leaves without the rest.
+    func leafHashes(after seq: Int64, limit: Int) throws -> [(Int64, [UInt8])]
 
     func insertTreeHead(_ row: TreeHeadRow) throws
     func latestTreeHead() throws -> TreeHeadRow?
