@@ -31,6 +31,7 @@ var outDir = "bench-out"
 var entries = 100_000
 var exportMiB = 1024
 var clientCount = 10_000
+var keepDir = false
 var args = Array(CommandLine.arguments.dropFirst())
 
 // Child mode: run one export and exit, so the parent can read this process's peak RSS.
@@ -55,6 +56,7 @@ while !args.isEmpty {
     else if a == "--entries", !args.isEmpty, let n = Int(args.removeFirst()) { entries = n }
     else if a == "--export-mib", !args.isEmpty, let n = Int(args.removeFirst()) { exportMiB = n }
     else if a == "--clients", !args.isEmpty, let n = Int(args.removeFirst()) { clientCount = n }
+    else if a == "--keep" { keepDir = true }
 }
 let cores = ProcessInfo.processInfo.activeProcessorCount
 print("confidant-bench: libsodium \(Sodium.versionString), \(cores) cores, \(entries) log entries")
@@ -62,7 +64,7 @@ print("measure".padding(toLength: 50, withPad: " ", startingAt: 0) + "   confida
 
 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("confidant-bench-\(UUID().uuidString)").path
 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: dir) }
+defer { if keepDir { print("kept \(dir)") } else { try? FileManager.default.removeItem(atPath: dir) } }
 
 // A vault with one therapist (also compliance, so it can verify) and one client.
 let pass = try SecretBytes(copying: Array("benchmark passphrase".utf8))
