@@ -150,6 +150,7 @@ enum ExportPassphrase {
     }
 }
 
+/// Writes all of `bytes` to `fd`, retrying short writes.
 enum SecretBytesWriter {
     static func write(_ bytes: [UInt8], fd: Int32) throws {
         try bytes.withUnsafeBytes { raw in

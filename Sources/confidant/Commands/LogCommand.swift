@@ -50,16 +50,13 @@ enum OutputFile {
     }
 
     static func write(_ data: Data, fd: Int32, path: String) throws {
-        let ok = data.withUnsafeBytes { raw -> Bool in
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress.map { $0 + done }, raw.count - done)
-                if n <= 0 { return false }
-                done += n
-            }
-            return fsync(fd) == 0
+        do {
+            try SecretBytesWriter.write([UInt8](data), fd: fd)
+            guard fsync(fd) == 0 else { throw VaultError(.cannotCreate, "could not sync \(path)") }
+        } catch {
+            unlink(path)
+            throw VaultError(.cannotCreate, "could not write \(path)")
         }
-        guard ok else { unlink(path); throw VaultError(.cannotCreate, "could not write \(path)") }
     }
 }
 
