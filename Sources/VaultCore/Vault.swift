@@ -96,10 +96,11 @@ public final class Vault: @unchecked Sendable {
             wroteRecovery = true
             let audit = try X25519KeyPair.generate()
             try store.write { tx in
+                // (The audit and log keys are vouched for by the signed vault settings.)
                 let auditKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .audit, owner: "", version: 1,
-                                                                 state: "current", createdAt: ms, publicKey: audit.publicKey))
+                                                                 state: "current", createdAt: ms, publicKey: audit.publicKey, signer: admin))
                 let logKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .log, owner: "", version: 1,
-                                                               state: "current", createdAt: ms, publicKey: logKey.publicKey))
+                                                               state: "current", createdAt: ms, publicKey: logKey.publicKey, signer: admin))
                 let logSeed = try logKey.seed()
                 for (recipient, pk) in [("recovery", recovery.publicKey), ("user:\(admin)", identity.box.publicKey)] {
                     try tx.insertWrap(KeyWrapRow(keyID: logKeyID, recipient: recipient, wrapped: try SealedBox.seal(secret: logSeed, to: pk)))

@@ -105,6 +105,31 @@ struct DatabaseWriterTests {
         #expect(r.stderr.contains("not signed by its root key"))
     }
 
+    @Test("a key version inserted by a database writer is never written under (65)")
+    func forgedKeyVersion() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        // The writer knows this key and wraps it to rivera's public key, as any writer could.
+        let known = try XChaCha20Poly1305.generateKey()
+        try VaultFile.withDatabase(p.vault) { db in
+            let pk = try #require(try Data.fetchOne(db, sql: "SELECT box_pk FROM users WHERE name = 'rivera'"))
+            try db.execute(sql: """
+                INSERT INTO data_keys (client_id, scope, owner, version, state, created_at, public_key, signer, signature)
+                VALUES (?, 'care', '', 2, 'current', 1, X'', 'rivera', X'00')
+                """, arguments: [client])
+            let id = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO key_wraps (key_id, recipient, wrapped) VALUES (?, 'user:rivera', ?)",
+                           arguments: [id, Data(try SealedBox.seal(secret: known, to: [UInt8](pk)))])
+        }
+        let r = try p.run("rivera", ["note", "add", client], stdin: Data("secret".utf8))
+        #expect(r.exitCode == 65)
+        #expect(r.stderr.contains("is not signed by a therapist or admin"))
+        let written = try VaultFile.withDatabase(p.vault) { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records WHERE key_version = 2")
+        }
+        #expect(written == 0)
+    }
+
     @Test("a forged pending grant is never completed")
     func forgedPendingGrant() throws {
         let p = try TestPractice()

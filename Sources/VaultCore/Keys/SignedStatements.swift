@@ -23,6 +23,21 @@ enum SignedStatements {
         return e.bytes
     }
 
+    /// A data-key version, signed by the user who made it: new records are only ever written
+    /// under a version whose signature verifies, so a database writer cannot slip in a key it knows.
+    static func dataKey(vaultID: [UInt8], _ k: DataKeyRow) -> [UInt8] {
+        var e = CanonicalEncoder(label: "confidant/data-key/v1")
+        e.append(vaultID)
+        e.append(k.clientID)
+        e.append(k.scope.rawValue)
+        e.append(k.owner)
+        e.append(k.version)
+        e.append(k.createdAt)
+        e.append(k.publicKey)
+        e.append(k.signer)
+        return e.bytes
+    }
+
     /// A pending care-team grant, signed by the admin who made it. Only a verified one is
     /// completed when a key holder next works with the vault.
     static func pendingGrant(vaultID: [UInt8], _ g: CareTeamRow) -> [UInt8] {

@@ -39,6 +39,7 @@ extension Session {
             case .psychotherapy:
                 let existing = try tx.currentDataKey(clientID: clientID, scope: .psychotherapy, owner: user)
                 if let existing, try tx.wrap(keyID: existing.id, recipient: recipient) != nil {
+                    try requireSignedKey(tx, existing)
                     key = existing
                     secret = try unwrap(tx, existing)
                 } else {

@@ -155,7 +155,19 @@ public final class Session: @unchecked Sendable {
         guard let k = try tx.currentDataKey(clientID: clientID, scope: .care, owner: "") else {
             throw VaultError.badData("client \(clientID) has no current data key; the vault was tampered with")
         }
+        try requireSignedKey(tx, k)
         return k
+    }
+
+    /// Refuses to write under a key version that no therapist or admin of this vault made.
+    func requireSignedKey(_ tx: any StoreTransaction, _ k: DataKeyRow) throws {
+        guard let signer = try? certifiedUser(tx, k.signer),
+              !signer.roles.split(separator: ",").filter({ $0 == "therapist" || $0 == "admin" }).isEmpty,
+              (try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name)).contains(where: {
+                  Ed25519.isValid(signature: k.signature, message: SignedStatements.dataKey(vaultID: meta.vaultID, k), publicKey: $0)
+              }) else {
+            throw VaultError.badData("key version \(k.version) of client \(k.clientID) is not signed by a therapist or admin of this vault; the vault was tampered with")
+        }
     }
 
     /// Creates a new data-key version wrapped to `recipients` (user names) and to recovery.
@@ -163,7 +175,8 @@ public final class Session: @unchecked Sendable {
                        recipients: [String]) throws -> (DataKeyRow, SecretBytes) {
         let secret = try XChaCha20Poly1305.generateKey()
         var row = DataKeyRow(id: 0, clientID: clientID, scope: scope, owner: owner, version: version, state: "current",
-                             createdAt: nowMillis, publicKey: [])
+                             createdAt: nowMillis, publicKey: [], signer: user)
+        row.signature = identity.signing.sign(SignedStatements.dataKey(vaultID: meta.vaultID, row))
         row.id = try tx.insertDataKey(row)
         try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "recovery", wrapped: try SealedBox.seal(secret: secret, to: meta.recoveryPublicKey)))
         if scope == .care {

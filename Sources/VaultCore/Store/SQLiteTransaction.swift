@@ -159,13 +159,14 @@ struct SQLiteTransaction: StoreTransaction {
         let scopeText: String = try col(r, "scope")
         guard let scope = KeyScope(rawValue: scopeText) else { throw VaultError.badData("data key \(try col(r, "id") as Int64) has unknown scope '\(scopeText)'") }
         return DataKeyRow(id: try col(r, "id"), clientID: try col(r, "client_id"), scope: scope, owner: try col(r, "owner"), version: try col(r, "version"),
-                          state: try col(r, "state"), createdAt: try col(r, "created_at"), publicKey: try bytes(r, "public_key"))
+                          state: try col(r, "state"), createdAt: try col(r, "created_at"), publicKey: try bytes(r, "public_key"),
+                          signer: try col(r, "signer"), signature: try bytes(r, "signature"))
     }
 
     func insertDataKey(_ k: DataKeyRow) throws -> Int64 {
         try db.execute(sql: """
-            INSERT INTO data_keys (client_id, scope, owner, version, state, created_at, public_key) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [k.clientID, k.scope.rawValue, k.owner, k.version, k.state, k.createdAt, Data(k.publicKey)])
+            INSERT INTO data_keys (client_id, scope, owner, version, state, created_at, public_key, signer, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [k.clientID, k.scope.rawValue, k.owner, k.version, k.state, k.createdAt, Data(k.publicKey), k.signer, Data(k.signature)])
         return db.lastInsertedRowID
     }
 

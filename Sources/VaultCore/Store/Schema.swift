@@ -39,7 +39,7 @@ enum Schema {
             CREATE TABLE data_keys (
               id INTEGER PRIMARY KEY AUTOINCREMENT, client_id TEXT NOT NULL, scope TEXT NOT NULL,
               owner TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL,
-              created_at INTEGER NOT NULL, public_key BLOB NOT NULL,
+              created_at INTEGER NOT NULL, public_key BLOB NOT NULL, signer TEXT NOT NULL, signature BLOB NOT NULL,
               UNIQUE (client_id, scope, owner, version));
             CREATE TABLE key_wraps (
               key_id INTEGER NOT NULL REFERENCES data_keys(id), recipient TEXT NOT NULL,

@@ -92,6 +92,9 @@ public struct DataKeyRow: Sendable, Equatable {
     public var createdAt: Int64
     /// For key pairs (the audit key) the public half; empty for symmetric data keys.
     public var publicKey: [UInt8]
+    /// Who made this version, and its signature over the row (`SignedStatements.dataKey`).
+    public var signer: String = ""
+    public var signature: [UInt8] = []
 }
 
 public struct KeyWrapRow: Sendable, Equatable {
