@@ -3,7 +3,7 @@ import Foundation
 import VaultCore
 
 struct ClientCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "client", abstract: "Add, list and show clients.",
+    static let configuration = CommandConfiguration(commandName: "client", abstract: "Add, list, show and purge clients.",
                                                     subcommands: [Add.self, List.self, Show.self, PurgeCommand.self])
 
     struct Add: ParsableCommand {

@@ -3,7 +3,7 @@ import Foundation
 import VaultCore
 
 struct UserCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Enrol users, list them, change your passphrase.",
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Enrol users, list them, change your passphrase, reset a lost one.",
                                                     subcommands: [Add.self, List.self, Passwd.self, Reset.self])
 
     struct Reset: ParsableCommand {
