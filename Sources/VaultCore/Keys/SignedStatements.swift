@@ -49,4 +49,27 @@ enum SignedStatements {
         e.append(g.grantedAt)
         return e.bytes
     }
+
+    /// A practice exception, signed by the admin who added it.
+    static func exception(vaultID: [UInt8], _ e: ExceptionRow) -> [UInt8] {
+        var enc = CanonicalEncoder(label: "confidant/exception/v1")
+        enc.append(vaultID)
+        enc.append(e.code)
+        enc.append(e.meaning)
+        enc.append(e.basis)
+        enc.append(e.addedBy)
+        enc.append(e.addedAt)
+        return enc.bytes
+    }
+
+    /// A client's acknowledgement of an agreement version's hash.
+    static func acknowledgement(vaultID: [UInt8], recordID: String, hash: [UInt8], time: Int64, user: String) -> [UInt8] {
+        var e = CanonicalEncoder(label: "confidant/agreement-ack/v1")
+        e.append(vaultID)
+        e.append(recordID)
+        e.append(hash)
+        e.append(time)
+        e.append(user)
+        return e.bytes
+    }
 }

@@ -27,18 +27,6 @@ public struct Acknowledgement: Sendable, Codable, Equatable {
     public var matchesAgreement: Bool
 }
 
-extension SignedStatements {
-    static func acknowledgement(vaultID: [UInt8], recordID: String, hash: [UInt8], time: Int64, user: String) -> [UInt8] {
-        var e = CanonicalEncoder(label: "confidant/agreement-ack/v1")
-        e.append(vaultID)
-        e.append(recordID)
-        e.append(hash)
-        e.append(time)
-        e.append(user)
-        return e.bytes
-    }
-}
-
 extension Session {
     /// Stores a new version of an agreement, validated against SPEC §2.
     /// - Throws: ``VaultError`` bad data (65) naming the invalid field.

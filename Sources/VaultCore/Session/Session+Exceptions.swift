@@ -1,19 +1,6 @@
 import Foundation
 import VaultCrypto
 
-extension SignedStatements {
-    static func exception(vaultID: [UInt8], _ e: ExceptionRow) -> [UInt8] {
-        var enc = CanonicalEncoder(label: "confidant/exception/v1")
-        enc.append(vaultID)
-        enc.append(e.code)
-        enc.append(e.meaning)
-        enc.append(e.basis)
-        enc.append(e.addedBy)
-        enc.append(e.addedAt)
-        return enc.bytes
-    }
-}
-
 extension Session {
     /// The exception catalogue in force: SPEC §2's defaults plus the practice's own additions
     /// (each signed by the admin who added it; additions are never changed or removed, so codes in
