@@ -31,10 +31,16 @@ public final class Vault: @unchecked Sendable {
     public let meta: VaultMetaRow
     /// The clock used for every timestamp; injectable for tests.
     public let now: @Sendable () -> Date
+    /// The audit and log public keys, checked against the signed settings at open and used
+    /// from memory after (never re-read from the file).
+    let auditKey: [UInt8]
+    let logKey: [UInt8]
 
-    init(store: any VaultStore, meta: VaultMetaRow, now: @escaping @Sendable () -> Date) {
+    init(store: any VaultStore, meta: VaultMetaRow, auditKey: [UInt8], logKey: [UInt8], now: @escaping @Sendable () -> Date) {
         self.store = store
         self.meta = meta
+        self.auditKey = auditKey
+        self.logKey = logKey
         self.now = now
     }
 
@@ -42,21 +48,34 @@ public final class Vault: @unchecked Sendable {
     public var vaultID: String { Encoding.hex(meta.vaultID) }
     /// The practice name given at `init`.
     public var practice: String { meta.practice }
+    /// The storage backend under the guard (backup, restore and compaction only).
+    var backend: any VaultStore { (store as? GuardedStore)?.inner ?? store }
+    /// How far the local clock may lag the newest entry before commands refuse (64).
+    static let clockTolerance: Int64 = 5 * 60 * 1000
 
-    /// Opens an existing vault.
-    /// - Throws: ``VaultError``: not found (66), bad data (65), busy (75).
-    public static func open(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws -> Vault {
-        let store = try SQLiteStore.open(path: path)
-        guard let meta = try store.read({ try $0.meta() }) else {
+    /// Opens an existing vault: checks its schema, that its log extends what this machine saw,
+    /// and that its settings, users and keys are the ones its signed log vouches for.
+    /// - Throws: ``VaultError``: not found (66), bad data (65), busy (75), usage (64) when the
+    ///   local clock is more than 5 minutes behind the newest entry.
+    /// - Parameter asCopy: a backup being checked: its log may be shorter than what this
+    ///   machine saw of the live vault, and opening it does not move this machine's pin.
+    public static func open(path: String, asCopy: Bool = false, now: @escaping @Sendable () -> Date = { Date() }) throws -> Vault {
+        let sqlite = try SQLiteStore.open(path: path)
+        guard let meta = try sqlite.read({ try $0.meta() }) else {
             throw VaultError.badData("\(path) has no vault settings; it is not an initialised Confidant vault")
         }
         guard meta.formatVersion == Schema.formatVersion else {
             throw VaultError.badData("\(path) uses vault format \(meta.formatVersion); this confidant reads format \(Schema.formatVersion)")
         }
+        let pin = asCopy ? nil : RollbackPin.forVault(Encoding.hex(meta.vaultID))
+        if let pinned = try pin?.load(), pinned.rootKey != Encoding.base64(meta.rootSigningKey) {
+            throw VaultError.badData("this vault's root key is not the one this machine saw before: the file was replaced by another vault with the same id")
+        }
+        let store = GuardedStore(inner: sqlite, pinnedRootKey: meta.rootSigningKey, pin: pin)
         let (audit, log) = try store.read { tx in (try tx.dataKey(id: meta.auditKeyID), try tx.dataKey(id: meta.logKeyID)) }
         // The settings are signed by an admin whose certificate chains to the root key.
         let signerKeys: [[UInt8]] = try store.read { tx in
-            guard let signer = try tx.user(named: meta.settingsSigner), signer.roles.split(separator: ",").contains("admin") else { return [] }
+            guard let signer = try tx.user(named: meta.settingsSigner), (try? Role.parseList(signer.roles))?.contains(.admin) == true else { return [] }
             return try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name)
         }
         guard let audit, let log, audit.scope == .audit, log.scope == .log,
@@ -67,7 +86,30 @@ public final class Vault: @unchecked Sendable {
               }) else {
             throw VaultError.badData("\(path): the vault settings are not signed by its root key or a certified admin; the file was tampered with")
         }
-        return Vault(store: store, meta: meta, now: now)
+        let tail = try pin?.check(store, meta: meta)
+        if let tail, Int64(now().timeIntervalSince1970 * 1000) < tail.time - clockTolerance {
+            throw VaultError.usage("this machine's clock is more than 5 minutes behind the vault's newest entry (\(Timestamp.iso(tail.time))); set the clock right and try again")
+        }
+        return Vault(store: store, meta: meta, auditKey: audit.publicKey, logKey: log.publicKey, now: now)
+    }
+
+    /// Runs `log verify`'s checks on a vault that does not open (its state fails the signed
+    /// log's check), without unlocking: only public keys are needed. Names the first bad fact.
+    /// - Throws: ``VaultError`` bad data (65) with the first problem found; returns when the
+    ///   log and the state check out (the problem was elsewhere).
+    public static func diagnose(path: String, checkpointText: String? = nil) throws -> LogVerification {
+        let sqlite = try SQLiteStore.open(path: path)
+        guard let meta = try sqlite.read({ try $0.meta() }) else {
+            throw VaultError.badData("\(path) has no vault settings; it is not an initialised Confidant vault")
+        }
+        let store = GuardedStore(inner: sqlite, pinnedRootKey: meta.rootSigningKey, pin: nil)
+        let checkpoint = try checkpointText.map { text -> Checkpoint in
+            guard let logKey = try store.readRaw({ try $0.dataKey(id: meta.logKeyID) }) else {
+                throw VaultError.badData("the vault's log key is missing; the vault file was tampered with")
+            }
+            return try Checkpoint.parse(text, publicKey: logKey.publicKey, vaultID: meta.vaultID)
+        }
+        return try LogVerifier.verify(store, meta: meta, checkpoint: checkpoint)
     }
 
     /// Creates a vault: its settings, the recovery key (secret written to `recoveryOut`), the
@@ -89,7 +131,9 @@ public final class Vault: @unchecked Sendable {
         let logKey = try Ed25519KeyPair.generate()
         let created = now()
         let ms = Int64(created.timeIntervalSince1970 * 1000)
-        let store = try SQLiteStore.create(path: path)
+        let sqlite = try SQLiteStore.create(path: path)
+        let pin = RollbackPin.forVault(Encoding.hex(vaultID))
+        let store = GuardedStore(inner: sqlite, pinnedRootKey: nil, pin: pin)
         var wroteRecovery = false
         do {
             try RecoveryKeyFile.write(path: recoveryOut, vaultID: vaultID, keyPair: recovery)
@@ -126,6 +170,10 @@ public final class Vault: @unchecked Sendable {
                                            roles: Role.format(roles), intent: AccessIntent(action: "vault.init"),
                                            outcome: .success, detail: "", signer: identity.signing)
             }
+            if let tail = try store.readRaw({ try $0.lastLog() }) {
+                pin?.reset(RollbackPin.State(vaultID: Encoding.hex(vaultID), rootKey: Encoding.base64(identity.signing.publicKey),
+                                             size: tail.seq, leafHash: Encoding.base64(tail.leafHash)))
+            }
         } catch {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             if wroteRecovery { try? FileManager.default.removeItem(atPath: recoveryOut) }
@@ -136,20 +184,11 @@ public final class Vault: @unchecked Sendable {
                           logPublicKey: Encoding.base64(logKey.publicKey))
     }
 
-    var auditPublicKey: [UInt8] {
-        get throws {
-            guard let k = try store.read({ try $0.dataKey(id: meta.auditKeyID) }) else {
-                throw VaultError.badData("the vault's audit key is missing; the vault file was tampered with")
-            }
-            return k.publicKey
-        }
-    }
-
     /// Appends an entry for an attempt by someone who could not be authenticated (or a refusal
     /// that happened before any work), in its own transaction.
     func logUnauthenticated(actor: String, intent: AccessIntent, outcome: Outcome, detail: String) {
         _ = try? store.write { tx in
-            try AccessLogWriter.append(tx, meta: meta, auditPublicKey: try auditPublicKey, time: now(), actor: actor, roles: "",
+            try AccessLogWriter.append(tx, meta: meta, auditPublicKey: auditKey, time: now(), actor: actor, roles: "",
                                        intent: intent, outcome: outcome, detail: detail, signer: nil)
         }
     }

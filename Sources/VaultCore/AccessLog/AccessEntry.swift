@@ -34,10 +34,19 @@ public struct AccessEntry: Sendable, Equatable {
     public var detail: String
     /// Review flags, sorted and comma-separated (`outside-care-team`, `break-glass`, ...).
     public var flags: String
+    /// The previous entry's leaf hash (empty for the first): the log is also a hash chain.
+    public var prevHash: [UInt8] = []
+    /// What this entry states about the vault's state: for each aggregate it changed or names,
+    /// the link to the previous entry about it and, when changed, its new table digests.
+    public var state: [StateChange] = []
+    /// The root of the authenticated index after this entry.
+    public var mapRoot: [UInt8] = []
 
-    /// Canonical bytes, format version 1.
+    static let label = "confidant/access-entry/v2"
+
+    /// Canonical bytes, format version 2.
     public func canonicalBytes() -> [UInt8] {
-        var e = CanonicalEncoder(label: "confidant/access-entry/v1")
+        var e = CanonicalEncoder(label: Self.label)
         e.append(seq)
         e.append(time)
         e.append(actor)
@@ -50,34 +59,66 @@ public struct AccessEntry: Sendable, Equatable {
         e.append(outcome.rawValue)
         e.append(detail)
         e.append(flags)
+        e.append(prevHash)
+        e.append(Self.encode(state))
+        e.append(mapRoot)
         return e.bytes
     }
 
-    /// Parses canonical bytes (format version 1) back into an entry.
+    static func encode(_ state: [StateChange]) -> [UInt8] {
+        var e = CanonicalEncoder(label: "confidant/entry-state/v1")
+        e.append(Int64(state.count))
+        for c in state {
+            e.append(c.aggregate)
+            e.append(c.prevSeq)
+            e.append(c.prevLeafHash)
+            e.append(Int64(c.tables.count))
+            for t in c.tables {
+                e.append(t.table)
+                e.append(Int64(t.rows))
+                e.append(t.digest)
+            }
+        }
+        return e.bytes
+    }
+
+    static func decodeState(_ bytes: [UInt8]) throws -> [StateChange] {
+        var d = try CanonicalDecoder(bytes, label: "confidant/entry-state/v1")
+        var out: [StateChange] = []
+        for _ in 0..<(try d.count()) {
+            var c = StateChange(aggregate: try d.string(), prevSeq: try d.int(), prevLeafHash: try d.field(), tables: [])
+            for _ in 0..<(try d.count()) {
+                c.tables.append(TableDigest(table: try d.string(), rows: Int(try d.int()), digest: try d.field()))
+            }
+            out.append(c)
+        }
+        guard d.atEnd else { throw VaultError.badData("malformed access entry") }
+        return out
+    }
+
+    /// Parses canonical bytes (format version 2) back into an entry.
     /// - Throws: ``VaultError`` bad data when the bytes are not a well-formed entry.
     public static func decode(_ bytes: [UInt8]) throws -> AccessEntry {
-        var fields: [[UInt8]] = []
-        var i = 0
-        while i < bytes.count {
-            guard i + 4 <= bytes.count else { throw VaultError.badData("malformed access entry") }
-            let n = Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
-            i += 4
-            guard n >= 0, i + n <= bytes.count else { throw VaultError.badData("malformed access entry") }
-            fields.append(Array(bytes[i..<(i + n)]))
-            i += n
-        }
-        guard fields.count == 13, String(decoding: fields[0], as: UTF8.self) == "confidant/access-entry/v1",
-              fields[1].count == 8, fields[2].count == 8,
-              let outcome = Outcome(rawValue: String(decoding: fields[10], as: UTF8.self)) else {
-            throw VaultError.badData("malformed access entry")
-        }
-        func int(_ f: [UInt8]) -> Int64 { Int64(bitPattern: f.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) }
-        func str(_ f: [UInt8]) -> String { String(decoding: f, as: UTF8.self) }
-        let e = AccessEntry(seq: int(fields[1]), time: int(fields[2]), actor: str(fields[3]), roles: str(fields[4]), action: str(fields[5]),
-                            clientID: str(fields[6]), recordID: str(fields[7]), purpose: str(fields[8]), sealedReason: fields[9],
-                            outcome: outcome, detail: str(fields[11]), flags: str(fields[12]))
-        guard e.canonicalBytes() == bytes else { throw VaultError.badData("access entry is not in canonical form") }
+        var d = try CanonicalDecoder(bytes, label: label)
+        var e = AccessEntry(seq: try d.int(), time: try d.int(), actor: try d.string(), roles: try d.string(), action: try d.string(),
+                            clientID: try d.string(), recordID: try d.string(), purpose: try d.string(), sealedReason: try d.field(),
+                            outcome: .error, detail: "")
+        guard let outcome = Outcome(rawValue: try d.string()) else { throw VaultError.badData("malformed access entry") }
+        e.outcome = outcome
+        e.detail = try d.string()
+        e.flags = try d.string()
+        e.prevHash = try d.field()
+        e.state = try decodeState(try d.field())
+        e.mapRoot = try d.field()
+        guard d.atEnd, e.canonicalBytes() == bytes else { throw VaultError.badData("access entry is not in canonical form") }
         return e
+    }
+
+    /// Whether the queryable columns of `row` say exactly what these signed bytes say.
+    func matchesColumns(of row: LogRow) -> Bool {
+        seq == row.seq && time == row.time && actor == row.actor && roles == row.roles && action == row.action
+            && clientID == row.clientID && recordID == row.recordID && purpose == row.purpose && sealedReason == row.sealedReason
+            && outcome.rawValue == row.outcome && detail == row.detail && flags == row.flags
     }
 
     /// RFC 9162 leaf hash of the canonical bytes.
@@ -98,6 +139,11 @@ public struct AccessEntry: Sendable, Equatable {
         outcome = Outcome(rawValue: row.outcome) ?? .error
         detail = row.detail
         flags = row.flags
+        if let signed = try? AccessEntry.decode(row.entry) {
+            prevHash = signed.prevHash
+            state = signed.state
+            mapRoot = signed.mapRoot
+        }
     }
 
     init(seq: Int64, time: Int64, actor: String, roles: String, action: String, clientID: String, recordID: String,
@@ -136,8 +182,10 @@ package enum AccessLogWriter {
     package static func append(_ tx: any StoreTransaction, meta: VaultMetaRow, auditPublicKey: [UInt8], time: Date,
                        actor: String, roles: String, intent: AccessIntent, outcome: Outcome, detail: String,
                        signer: Ed25519KeyPair?) throws -> AccessEntry {
+        guard let g = tx as? GuardedTransaction else { throw VaultError.internalError("an entry was appended outside a guarded transaction") }
         let head = try tx.latestTreeHead()
-        let seq = (try tx.lastLog()?.seq ?? 0) + 1
+        let prev = try tx.lastLog()
+        let seq = (prev?.seq ?? 0) + 1
         var frontier = try head.map { try MerkleFrontier(size: Int($0.size), encoded: $0.frontier) } ?? MerkleFrontier()
         guard Int64(frontier.size) == seq - 1 else {
             throw VaultError.badData("the access log and its tree head disagree (\(frontier.size) vs \(seq - 1) entries); run 'confidant log verify'")
@@ -146,10 +194,22 @@ package enum AccessLogWriter {
         if let reason = intent.reason, !reason.isEmpty {
             sealed = try SealedBox.seal(Array(reason.utf8), to: auditPublicKey)
         }
-        let entry = AccessEntry(seq: seq, time: Int64((time.timeIntervalSince1970 * 1000).rounded()), actor: actor, roles: roles,
+        // Time only moves forward along the log.
+        let millis = max(Int64((time.timeIntervalSince1970 * 1000).rounded()), prev?.time ?? 0)
+        var entry = AccessEntry(seq: seq, time: millis, actor: actor, roles: roles,
                                 action: intent.action, clientID: intent.clientID, recordID: intent.recordID,
                                 purpose: intent.purpose?.rawValue ?? "", sealedReason: sealed, outcome: outcome, detail: detail,
                                 flags: intent.flags.sorted().joined(separator: ","))
+        entry.prevHash = prev?.leafHash ?? []
+        if signer == nil {
+            // An unauthenticated attempt names no client or record and changes nothing.
+            guard intent.clientID.isEmpty, intent.recordID.isEmpty, g.touched.isEmpty else {
+                throw VaultError.internalError("an unsigned entry may not name a client, a record or a change")
+            }
+            entry.mapRoot = try g.trustedRoot()
+        } else {
+            (entry.state, entry.mapRoot) = try g.commitState(seq: seq, clientID: intent.clientID)
+        }
         let bytes = entry.canonicalBytes()
         let leaf = AccessEntry.leafHash(bytes)
         frontier.append(leafHash: leaf)
@@ -159,6 +219,7 @@ package enum AccessLogWriter {
                                 sealedReason: sealed, outcome: outcome.rawValue, detail: detail, flags: entry.flags, entry: bytes,
                                 leafHash: leaf, signer: signer == nil ? "" : actor,
                                 signature: signer?.sign(bytes) ?? []))
+        g.appended = (seq, leaf)
         return entry
     }
 }

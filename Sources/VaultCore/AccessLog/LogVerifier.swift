@@ -8,6 +8,8 @@ public struct LogVerification: Sendable, Codable, Equatable {
     public var root: String
     public var signedEntries: Int
     public var unsignedEntries: Int
+    /// How many aggregates (clients and vault-wide parts) the stored state was checked for.
+    public var aggregates: Int = 0
     /// The checkpoint size the log was proven to extend, when one was given.
     public var checkpointSize: Int?
     public var checkpointTime: String?
@@ -24,10 +26,11 @@ public struct LogVerification: Sendable, Codable, Equatable {
 enum LogVerifier {
     static let batch = 8192
 
-    static func verify(_ store: any VaultStore, meta: VaultMetaRow, checkpoint: Checkpoint?) throws -> LogVerification {
+    static func verify(_ guarded: any VaultStore, meta: VaultMetaRow, checkpoint: Checkpoint?) throws -> LogVerification {
+        guard let store = guarded as? GuardedStore else { throw VaultError.internalError("log verify needs the guarded store") }
         // Every signing key each user has had (entries made before a key rotation verify under
         // the key of their time).
-        let keys: [String: [[UInt8]]] = try store.read { tx in
+        let keys: [String: [[UInt8]]] = try store.readRaw { tx in
             var out: [String: [[UInt8]]] = [:]
             for u in try tx.users() { out[u.name] = try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: u.name) }
             return out
@@ -37,8 +40,10 @@ enum LogVerifier {
         var expected: Int64 = 1
         var signed = 0, unsigned = 0
         var checkpointRoot: [UInt8]?
+        var lastTime: Int64 = .min
+        var replay = StateReplay()
         while true {
-            let (rows, heads) = try store.read { tx in
+            let (rows, heads) = try store.readRaw { tx in
                 (try tx.logEntries(after: expected - 1, limit: batch), try tx.treeHeads(from: expected, limit: batch))
             }
             if rows.isEmpty { break }
@@ -51,15 +56,22 @@ enum LogVerifier {
                         ? "entry \(expected) is missing: the log jumps from \(expected - 1) to \(row.seq) (entries were removed)"
                         : "entry \(row.seq) is out of order (expected \(expected))")
                 }
-                let rebuilt = AccessEntry(row: row).canonicalBytes()
-                guard rebuilt == row.entry, Outcome(rawValue: row.outcome) != nil else {
+                guard let decoded = try? AccessEntry.decode(row.entry), decoded.matchesColumns(of: row) else {
                     throw VaultError.badData("entry \(row.seq) was modified: its fields no longer match its signed bytes")
                 }
                 let leaf = AccessEntry.leafHash(row.entry)
                 guard leaf == row.leafHash else { throw VaultError.badData("entry \(row.seq) has a wrong leaf hash") }
+                guard decoded.prevHash == (leaves.last ?? []) else {
+                    throw VaultError.badData("entry \(row.seq) does not chain to entry \(row.seq - 1) (an entry was replaced or removed)")
+                }
+                guard decoded.time >= lastTime else {
+                    throw VaultError.badData("entry \(row.seq) is dated before entry \(row.seq - 1): entry times never go back")
+                }
+                lastTime = decoded.time
                 if row.signer.isEmpty {
-                    guard row.signature.isEmpty, row.outcome == Outcome.denied.rawValue, row.action == "session.unlock" else {
-                        throw VaultError.badData("entry \(row.seq) is unsigned but is not a refused unlock (only those may be unsigned)")
+                    guard row.signature.isEmpty, row.outcome == Outcome.denied.rawValue, row.action == "session.unlock",
+                          decoded.clientID.isEmpty, decoded.recordID.isEmpty, decoded.state.isEmpty else {
+                        throw VaultError.badData("entry \(row.seq) is unsigned but is not a refused unlock naming no client (only those may be unsigned)")
                     }
                     unsigned += 1
                 } else {
@@ -70,6 +82,7 @@ enum LogVerifier {
                         throw VaultError.badData("entry \(row.seq): signature does not verify with the key of '\(row.actor)' (modified or re-signed)")
                     }
                     signed += 1
+                    try replay.apply(decoded, leaves: leaves)
                 }
                 frontier.append(leafHash: leaf)
                 leaves.append(leaf)
@@ -81,11 +94,13 @@ enum LogVerifier {
             }
         }
         let size = Int(expected - 1)
-        let extraHeads = try store.read { try $0.treeHeadCount(above: Int64(size)) }
+        let extraHeads = try store.readRaw { try $0.treeHeadCount(above: Int64(size)) }
         if extraHeads > 0 {
             throw VaultError.badData("entry \(size + 1) is missing: tree heads exist for \(extraHeads) entries after the last one (the log was truncated)")
         }
-        var result = LogVerification(size: size, root: Encoding.base64(frontier.root), signedEntries: signed, unsignedEntries: unsigned)
+        let aggregates = try store.readRaw { tx in try replay.checkProjection(tx) }
+        var result = LogVerification(size: size, root: Encoding.base64(frontier.root), signedEntries: signed, unsignedEntries: unsigned,
+                                     aggregates: aggregates)
         if let checkpoint {
             guard checkpoint.size <= size else {
                 throw VaultError.badData("entry \(size + 1) is missing: the log has \(size) entries but the checkpoint of \(checkpoint.time) pinned \(checkpoint.size) (truncated)")

@@ -26,6 +26,47 @@ struct CanonicalEncoder {
     mutating func append(_ value: Int) { append(Int64(value)) }
 }
 
+/// Reads what ``CanonicalEncoder`` wrote, field by field, checking the label first.
+struct CanonicalDecoder {
+    private let bytes: [UInt8]
+    private var i = 0
+
+    init(_ bytes: [UInt8], label: String) throws {
+        self.bytes = bytes
+        guard try string() == label else { throw VaultError.badData("malformed \(label) bytes") }
+    }
+
+    var atEnd: Bool { i == bytes.count }
+
+    mutating func field() throws -> [UInt8] {
+        guard i + 4 <= bytes.count else { throw VaultError.badData("malformed signed bytes (truncated)") }
+        let n = Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
+        i += 4
+        guard n <= bytes.count - i else { throw VaultError.badData("malformed signed bytes (truncated)") }
+        defer { i += n }
+        return Array(bytes[i..<(i + n)])
+    }
+
+    mutating func string() throws -> String {
+        let f = try field()
+        guard let s = String(bytes: f, encoding: .utf8) else { throw VaultError.badData("malformed signed bytes (text is not UTF-8)") }
+        return s
+    }
+
+    mutating func int() throws -> Int64 {
+        let f = try field()
+        guard f.count == 8 else { throw VaultError.badData("malformed signed bytes (integer)") }
+        return Int64(bitPattern: f.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    }
+
+    /// A count of following items, bounded by what the bytes can hold.
+    mutating func count() throws -> Int {
+        let n = try int()
+        guard n >= 0, n <= Int64(bytes.count - i) else { throw VaultError.badData("malformed signed bytes (count)") }
+        return Int(n)
+    }
+}
+
 /// The associated data bound into every record ciphertext (SPEC §3): vault id, client id,
 /// record id, record kind, key version and format version. Moving a ciphertext to another row,
 /// client, kind or key version makes it fail to open.

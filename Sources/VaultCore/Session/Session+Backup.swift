@@ -15,7 +15,7 @@ extension Vault {
     /// Opens a backup file and checks it: its settings signature, every user's certificate and
     /// the whole access log (as `log verify` does). Changes nothing in it.
     public static func verifyBackup(path: String) throws -> (Vault, LogVerification, Int, Int) {
-        let copy = try Vault.open(path: path)
+        let copy = try Vault.open(path: path, asCopy: true)
         try copy.store.read { tx in try Session.verifyAllCertificates(tx, meta: copy.meta) }
         let verification = try LogVerifier.verify(copy.store, meta: copy.meta, checkpoint: nil)
         let (clients, records) = try copy.store.read { tx in
@@ -36,7 +36,7 @@ extension Session {
             try perform(intent) { _, _ in try require(.admin, "taking a backup") }
             throw VaultError.notPermitted("taking a backup needs the admin role")
         }
-        guard let store = vault.store as? SQLiteStore else { throw VaultError.internalError("backup needs the SQLite store") }
+        guard let store = vault.backend as? SQLiteStore else { throw VaultError.internalError("backup needs the SQLite store") }
         // The entry is written only once the copy exists and verified; a failed backup leaves a
         // refusal entry instead.
         do {
@@ -74,10 +74,15 @@ extension Session {
                 throw VaultError.notPermitted("\(path) is a backup of another vault (\(Encoding.hex(copy.meta.vaultID))); nothing was restored")
             }
         }
-        guard let live = vault.store as? SQLiteStore, let source = copy.store as? SQLiteStore else {
+        guard let live = vault.backend as? SQLiteStore, let source = copy.backend as? SQLiteStore else {
             throw VaultError.internalError("restore needs the SQLite store")
         }
         try live.restore(from: source)
+        // This machine rolls back on purpose: its pin moves to the restored log.
+        if let pin = RollbackPin.forVault(Encoding.hex(meta.vaultID)), let tail = try (vault.store as? GuardedStore)?.readRaw({ try $0.lastLog() }) {
+            pin.reset(RollbackPin.State(vaultID: Encoding.hex(meta.vaultID), rootKey: Encoding.base64(meta.rootSigningKey),
+                                        size: tail.seq, leafHash: Encoding.base64(tail.leafHash)))
+        }
         // Record the restore in the restored log, signed by this admin (its key is in the backup).
         _ = try? vault.store.write { tx in try append(tx, AccessIntent(action: "vault.restore", purpose: .operations), .success, "entries:\(v.size)") }
         return BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)

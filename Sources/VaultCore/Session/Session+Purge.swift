@@ -41,7 +41,7 @@ extension Session {
                                                  flags: early ? ["purge-before-retention"] : []), .success, "")
             return PurgeReport(client: clientID, recordsDestroyed: n, keyVersionsDestroyed: keys.count, beforeRetention: early, approvedBy: approver.user)
         }
-        if let store = vault.store as? SQLiteStore { try store.compact() }
+        if let store = vault.backend as? SQLiteStore { try store.compact() }
         return report
     }
 }

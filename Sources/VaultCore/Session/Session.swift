@@ -70,10 +70,7 @@ public final class Session: @unchecked Sendable {
 
     @discardableResult
     package func append(_ tx: any StoreTransaction, _ intent: AccessIntent, _ outcome: Outcome, _ detail: String) throws -> AccessEntry {
-        guard let audit = try tx.dataKey(id: meta.auditKeyID) else {
-            throw VaultError.badData("the vault's audit key is missing; the vault file was tampered with")
-        }
-        return try AccessLogWriter.append(tx, meta: meta, auditPublicKey: audit.publicKey, time: vault.now(), actor: user,
+        return try AccessLogWriter.append(tx, meta: meta, auditPublicKey: vault.auditKey, time: vault.now(), actor: user,
                                           roles: Role.format(roles), intent: intent, outcome: outcome, detail: detail,
                                           signer: identity.signing)
     }

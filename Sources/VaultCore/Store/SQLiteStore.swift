@@ -81,6 +81,16 @@ public final class SQLiteStore: VaultStore, @unchecked Sendable {
                 guard migrated else {
                     throw VaultError.badData("\(path) has an unknown schema version; it was not made by this version of confidant")
                 }
+                // Exactly the format's schema: an extra table, view, trigger or index (a trigger
+                // would run inside confidant's own transactions) is refused before any use.
+                let found = Set(try SQLiteTransaction(db: db).schemaObjects())
+                let expected = try Schema.expectedObjects()
+                if let extra = found.subtracting(expected).sorted(by: { $0.name < $1.name }).first {
+                    throw VaultError.badData("\(path) holds a \(extra.type) '\(extra.name)' that is not part of the vault format; it was added outside confidant — restore from a backup")
+                }
+                if let missing = expected.subtracting(found).sorted(by: { $0.name < $1.name }).first {
+                    throw VaultError.badData("\(path) lacks the \(missing.type) '\(missing.name)' of the vault format (or it was altered); restore from a backup")
+                }
             }
         }
     }

@@ -215,20 +215,23 @@ struct SQLiteTransaction: StoreTransaction {
         return RecordRow(id: try col(r, "id"), clientID: try col(r, "client_id"), kind: kind, subkind: try col(r, "subkind"), author: try col(r, "author"),
                          keyID: try col(r, "key_id"), keyVersion: try col(r, "key_version"), formatVersion: try col(r, "format_version"),
                          createdAt: try col(r, "created_at"), sequence: try col(r, "sequence"), ciphertext: try bytes(r, "ciphertext"),
-                         auditCopy: try bytes(r, "audit_copy"))
+                         auditCopy: try bytes(r, "audit_copy"), contentHash: try bytes(r, "content_hash"))
     }
 
     func insertRecord(_ x: RecordRow) throws {
         try db.execute(sql: """
-            INSERT INTO records (id, client_id, kind, subkind, author, key_id, key_version, format_version, created_at, sequence, ciphertext, audit_copy)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO records (id, client_id, kind, subkind, author, key_id, key_version, format_version, created_at, sequence, ciphertext, audit_copy,
+              content_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [x.id, x.clientID, x.kind.rawValue, x.subkind, x.author, x.keyID, x.keyVersion, x.formatVersion,
-                             x.createdAt, x.sequence, Data(x.ciphertext), Data(x.auditCopy)])
+                             x.createdAt, x.sequence, Data(x.ciphertext), Data(x.auditCopy),
+                             Data(RecordRow.contentHash(ciphertext: x.ciphertext, auditCopy: x.auditCopy))])
     }
 
     func updateRecordKey(id: String, keyID: Int64, keyVersion: Int, ciphertext: [UInt8]) throws {
-        try db.execute(sql: "UPDATE records SET key_id = ?, key_version = ?, ciphertext = ? WHERE id = ?",
-                       arguments: [keyID, keyVersion, Data(ciphertext), id])
+        let audit = try Data.fetchOne(db, sql: "SELECT audit_copy FROM records WHERE id = ?", arguments: [id]).map { [UInt8]($0) } ?? []
+        try db.execute(sql: "UPDATE records SET key_id = ?, key_version = ?, ciphertext = ?, content_hash = ? WHERE id = ?",
+                       arguments: [keyID, keyVersion, Data(ciphertext), Data(RecordRow.contentHash(ciphertext: ciphertext, auditCopy: audit)), id])
     }
 
     func records(keyIDs: [Int64], limit: Int) throws -> [RecordRow] {
@@ -293,11 +296,13 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func rotationJobs(state: String) throws -> [RotationJobRow] {
-        try Row.fetchAll(db, sql: "SELECT * FROM rotation_jobs WHERE state = ? ORDER BY id", arguments: [state]).map {
-            RotationJobRow(id: try col($0, "id"), clientID: try col($0, "client_id"), scope: try col($0, "scope"), owner: try col($0, "owner"),
-                           toKeyID: try col($0, "to_key_id"), state: try col($0, "state"), actor: try col($0, "actor"),
-                           startedAt: try col($0, "started_at"), finishedAt: try col($0, "finished_at"))
-        }
+        try Row.fetchAll(db, sql: "SELECT * FROM rotation_jobs WHERE state = ? ORDER BY id", arguments: [state]).map(jobRow)
+    }
+
+    func jobRow(_ r: Row) throws -> RotationJobRow {
+        RotationJobRow(id: try col(r, "id"), clientID: try col(r, "client_id"), scope: try col(r, "scope"), owner: try col(r, "owner"),
+                       toKeyID: try col(r, "to_key_id"), state: try col(r, "state"), actor: try col(r, "actor"),
+                       startedAt: try col(r, "started_at"), finishedAt: try col(r, "finished_at"))
     }
 
     func finishRotationJob(id: Int64, at: Int64) throws {
@@ -311,7 +316,7 @@ struct SQLiteTransaction: StoreTransaction {
     func recordSummaries(clientID: String) throws -> [RecordRow] {
         try Row.fetchAll(db, sql: """
             SELECT id, client_id, kind, subkind, author, key_id, key_version, format_version, created_at, sequence,
-                   length(ciphertext) AS clen, X'' AS ciphertext, X'' AS audit_copy
+                   length(ciphertext) AS clen, X'' AS ciphertext, X'' AS audit_copy, content_hash
             FROM records WHERE client_id = ? ORDER BY created_at, rowid
             """, arguments: [clientID]).map { r in
             var row = try recordRow(r)
@@ -332,7 +337,7 @@ struct SQLiteTransaction: StoreTransaction {
 
     // MARK: access log
 
-    private func logRow(_ r: Row) throws -> LogRow {
+    func logRow(_ r: Row) throws -> LogRow {
         LogRow(seq: try col(r, "seq"), time: try col(r, "time"), actor: try col(r, "actor"), roles: try col(r, "roles"), action: try col(r, "action"),
                clientID: try col(r, "client_id"), recordID: try col(r, "record_id"), purpose: try col(r, "purpose"),
                sealedReason: try bytes(r, "sealed_reason"), outcome: try col(r, "outcome"), detail: try col(r, "detail"),

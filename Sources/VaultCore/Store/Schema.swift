@@ -2,15 +2,29 @@ import GRDB
 
 /// The vault file's schema, as GRDB migrations. The format version in `vault.format_version`
 /// and the SQLite `application_id` identify a Confidant vault.
+///
+/// Where each row comes from (every fact is made by a signed access entry whose `state` field
+/// commits to the digest of the aggregate the row belongs to; `log verify` replays those
+/// commitments and compares them with the rows, and every command checks an aggregate before
+/// it reads or writes it — see `GuardedTransaction`):
+/// - `vault`, `settings`, `data_keys`/`key_wraps` of the audit and log keys, all-clients
+///   rotation runs: aggregate `settings`;
+/// - `users`, `user_history`: aggregate `users`; `exceptions`: aggregate `exceptions`;
+/// - `clients`, `care_team`, `data_keys`, `key_wraps`, `records` (their `content_hash`, which
+///   every read of a ciphertext checks), `acknowledgements`, `export_requests`,
+///   `rotation_jobs` of one client: aggregate `client:ID`.
+/// - `access_log`, `tree_heads`: the log itself, checked by `log verify`;
+///   `state_heads`, `state_nodes`: the authenticated index (a Merkle map from aggregate to its
+///   latest entry and digest), whose root every signed entry carries.
 enum Schema {
     /// SQLite `application_id` of a Confidant vault ("CNFD").
     static let applicationID: Int32 = 0x434E_4644
     /// Current record/entry format version (part of every record's associated data).
-    static let formatVersion = 1
+    static let formatVersion = 2
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
-        m.registerMigration("v1") { db in
+        m.registerMigration("v2") { db in
             try db.execute(sql: """
             CREATE TABLE vault (
               id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -49,7 +63,7 @@ enum Schema {
               subkind TEXT NOT NULL, author TEXT NOT NULL, key_id INTEGER NOT NULL,
               key_version INTEGER NOT NULL, format_version INTEGER NOT NULL,
               created_at INTEGER NOT NULL, sequence INTEGER NOT NULL, ciphertext BLOB NOT NULL,
-              audit_copy BLOB NOT NULL);
+              audit_copy BLOB NOT NULL, content_hash BLOB NOT NULL);
             CREATE INDEX records_by_client ON records (client_id, kind);
             CREATE TABLE access_log (
               seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL, roles TEXT NOT NULL,
@@ -72,11 +86,27 @@ enum Schema {
             CREATE TABLE exceptions (
               code TEXT PRIMARY KEY, meaning TEXT NOT NULL, basis TEXT NOT NULL, added_by TEXT NOT NULL,
               added_at INTEGER NOT NULL, signature BLOB NOT NULL);
+            CREATE TABLE state_heads (
+              aggregate TEXT PRIMARY KEY, bucket INTEGER NOT NULL, seq INTEGER NOT NULL, digest BLOB NOT NULL);
+            CREATE INDEX state_heads_by_bucket ON state_heads (bucket);
+            CREATE TABLE state_nodes (
+              level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx));
             CREATE TABLE acknowledgements (
               record_id TEXT NOT NULL REFERENCES records(id), user TEXT NOT NULL, time INTEGER NOT NULL,
               body_hash BLOB NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (record_id, user));
             """)
         }
         return m
+    }
+
+    /// The schema objects a vault of this format holds, read off a fresh in-memory database.
+    static func expectedObjects() throws -> Set<SchemaObject> {
+        try expectedCache.get()
+    }
+
+    private static let expectedCache = Result<Set<SchemaObject>, Error> {
+        let queue = try DatabaseQueue()
+        try migrator.migrate(queue)
+        return Set(try queue.read { db in try SQLiteTransaction(db: db).schemaObjects() })
     }
 }

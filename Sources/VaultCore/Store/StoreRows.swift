@@ -1,4 +1,5 @@
 import Foundation
+import VaultCrypto
 
 /// The vault's fixed settings, written once at `init`.
 public struct VaultMetaRow: Sendable, Equatable {
@@ -120,6 +121,9 @@ public struct RecordRow: Sendable, Equatable {
     public var ciphertext: [UInt8]
     /// Disclosures only: the same body sealed to the audit key, for compliance. Empty otherwise.
     public var auditCopy: [UInt8] = []
+    /// SHA-256 over both blobs (``contentHash(ciphertext:auditCopy:)``): the aggregate digest
+    /// commits to it, and every read of the blobs checks them against it.
+    public var contentHash: [UInt8] = []
     /// The ciphertext's length when it was not loaded (``StoreTransaction/recordSummaries(clientID:)``).
     public var ciphertextLength: Int? = nil
 }
@@ -209,5 +213,16 @@ public struct LogFilter: Sendable, Equatable {
                 outcome: String? = nil, since: Int64? = nil, until: Int64? = nil, afterSeq: Int64? = nil) {
         self.clientID = clientID; self.actor = actor; self.action = action; self.purpose = purpose
         self.outcome = outcome; self.since = since; self.until = until; self.afterSeq = afterSeq
+    }
+}
+
+
+extension RecordRow {
+    /// What a record's `content_hash` column holds.
+    public static func contentHash(ciphertext: [UInt8], auditCopy: [UInt8]) -> [UInt8] {
+        var e = CanonicalEncoder(label: "confidant/record-content/v1")
+        e.append(ciphertext)
+        e.append(auditCopy)
+        return SHA256.hash(e.bytes)
     }
 }

@@ -106,7 +106,13 @@ struct LogCommand: ParsableCommand {
                 guard let d = FileManager.default.contents(atPath: checkpoint) else { throw VaultError(.notFound, "no checkpoint file at \(checkpoint)") }
                 text = String(decoding: d, as: UTF8.self)
             }
-            let r = try globals.session().verifyLog(checkpointText: text)
+            let session: Session
+            do { session = try globals.session() } catch let e as VaultError where e.kind == .badData {
+                // The vault refuses to open on a bad fact: name the first one the log shows.
+                _ = try Vault.diagnose(path: globals.vaultPath, checkpointText: text)
+                throw e
+            }
+            let r = try session.verifyLog(checkpointText: text)
             if globals.json { return try Output.json(r) }
             Output.line("Log verified: \(r.size) entries, root \(r.root) (\(r.signedEntries) signed, \(r.unsignedEntries) unsigned refused unlocks).")
             if let s = r.checkpointSize { Output.line("It extends the checkpoint of \(r.checkpointTime ?? "") (\(s) entries): consistency proof verified.") }

@@ -1,0 +1,152 @@
+import Foundation
+import VaultCrypto
+
+/// A transaction that acts only on state the signed log vouches for.
+///
+/// Before it returns or changes any row of an aggregate (a client, the users, the settings,
+/// the exceptions), it checks once per transaction that the aggregate's rows hash to the digest
+/// that the authenticated index holds for it, and that the index's path hashes to the map root
+/// carried by the newest signed entry — whose signature verifies under a certified user's key.
+/// A row a keyless writer added, changed, removed or rolled back therefore fails the check
+/// (``VaultError`` bad data, exit 65) before any decision reads it. Writes mark their
+/// aggregates; the next signed entry commits their new digests (``commitState(seq:clientID:)``).
+final class GuardedTransaction {
+    let inner: any StoreTransaction & StateStorage
+    /// The vault's root signing key as this machine pinned it (nil while creating a vault).
+    let pinnedRootKey: [UInt8]?
+    private var root: [UInt8]?
+    private var verified: Set<StateAggregate> = []
+    private(set) var touched: Set<StateAggregate> = []
+    /// The last entry this transaction appended (seq, leaf hash), for the rollback pin.
+    var appended: (Int64, [UInt8])?
+
+    init(inner: any StoreTransaction & StateStorage, pinnedRootKey: [UInt8]?) {
+        self.inner = inner
+        self.pinnedRootKey = pinnedRootKey
+    }
+
+    static func tampered(_ what: String) -> VaultError {
+        VaultError.badData("\(what); the vault file was changed outside confidant — run 'confidant log verify' and restore from a backup")
+    }
+
+    /// The map root of the newest signed entry, whose signer's certificate chains to the root key.
+    func trustedRoot() throws -> [UInt8] {
+        if let root { return root }
+        guard let tail = try inner.lastSignedLog() else {
+            root = StateMap.zero
+            return StateMap.zero
+        }
+        guard let meta = try inner.meta() else { throw Self.tampered("the vault settings are missing") }
+        if let pinnedRootKey, meta.rootSigningKey != pinnedRootKey {
+            throw Self.tampered("the vault's root key is not the one this machine pinned")
+        }
+        let entry = try AccessEntry.decode(tail.entry)
+        guard entry.seq == tail.seq, entry.actor == tail.signer else {
+            throw Self.tampered("the newest signed entry (\(tail.seq)) does not match its signed bytes")
+        }
+        let keys = try UserCertificate.verifiedSigningKeys(inner, meta: meta, name: entry.actor)
+        guard keys.contains(where: { Ed25519.isValid(signature: tail.signature, message: tail.entry, publicKey: $0) }) else {
+            throw Self.tampered("the signature of entry \(tail.seq) does not verify")
+        }
+        root = entry.mapRoot
+        // The keys just used came from the users and settings rows: they must be the signed ones.
+        try ensure(.users)
+        try ensure(.settings)
+        return entry.mapRoot
+    }
+
+    /// The index's head for `a`, after checking its bucket and path against `root`.
+    func provenHead(_ a: StateAggregate, root: [UInt8]) throws -> StateHeadRow? {
+        let b = StateMap.bucket(a.key)
+        let heads = try inner.stateHeads(bucket: b)
+        guard Set(heads.map(\.aggregate)).count == heads.count, heads.allSatisfy({ StateMap.bucket($0.aggregate) == b }) else {
+            throw Self.tampered("the vault's state index is inconsistent")
+        }
+        let computed = try StateMap.root(bucket: b, leaf: StateMap.leaf(heads)) { try inner.stateNode(level: $0, index: $1) }
+        guard computed == root else { throw Self.tampered("the vault's state index does not match its signed access log") }
+        return heads.first { $0.aggregate == a.key }
+    }
+
+    /// Checks `a`'s rows against the signed index, once per transaction.
+    func ensure(_ a: StateAggregate) throws {
+        if verified.contains(a) { return }
+        let r = try trustedRoot()
+        if verified.contains(a) { return }
+        let head = try provenHead(a, root: r)
+        let tables = try inner.tableDigests(of: a)
+        if let head {
+            guard StateDigest.aggregate(a.key, tables) == head.digest else {
+                throw Self.tampered("the stored state of \(a.label) differs from what its signed entries committed")
+            }
+        } else if let t = tables.first(where: { $0.rows > 0 }) {
+            throw Self.tampered("\(a.label) has \(t.rows) row(s) in table \(t.table) that no signed entry made")
+        }
+        verified.insert(a)
+    }
+
+    /// Checks `a`, then marks it changed: the next signed entry must commit its new digest.
+    func touch(_ a: StateAggregate) throws {
+        try ensure(a)
+        touched.insert(a)
+    }
+
+    /// Commits the changed aggregates (and the client the entry names) into the index for the
+    /// entry about to be appended at `seq`, returning what the entry states and the new root.
+    func commitState(seq: Int64, clientID: String) throws -> (changes: [StateChange], root: [UInt8]) {
+        var aggregates = touched
+        if !clientID.isEmpty { aggregates.insert(.client(clientID)) }
+        var r = try trustedRoot()
+        var changes: [StateChange] = []
+        for a in aggregates.sorted() {
+            let head = try provenHead(a, root: r)
+            var tables: [TableDigest] = []
+            var digest = head?.digest ?? []
+            if touched.contains(a) || head == nil {
+                try ensure(a)
+                tables = try inner.tableDigests(of: a)
+                digest = StateDigest.aggregate(a.key, tables)
+            }
+            let prevSeq = head?.seq ?? 0
+            let prevLeaf = prevSeq > 0 ? (try inner.log(seq: prevSeq)?.leafHash ?? []) : []
+            changes.append(StateChange(aggregate: a.key, prevSeq: prevSeq, prevLeafHash: prevLeaf, tables: tables))
+            try inner.upsertStateHead(StateHeadRow(aggregate: a.key, seq: seq, digest: digest))
+            r = try updatePath(bucket: StateMap.bucket(a.key))
+        }
+        touched = []
+        root = r
+        return (changes, r)
+    }
+
+    private func updatePath(bucket b: Int) throws -> [UInt8] {
+        var h = StateMap.leaf(try inner.stateHeads(bucket: b))
+        var idx = b
+        try inner.setStateNode(level: 0, index: idx, hash: h)
+        for level in 0..<StateMap.depth {
+            let sib = try inner.stateNode(level: level, index: idx ^ 1)
+            h = idx & 1 == 0 ? StateMap.node(h, sib) : StateMap.node(sib, h)
+            idx >>= 1
+            try inner.setStateNode(level: level + 1, index: idx, hash: h)
+        }
+        return h
+    }
+
+    // MARK: which aggregate a row belongs to
+
+    func keyAggregate(_ keyID: Int64) throws -> StateAggregate {
+        guard let k = try inner.dataKey(id: keyID) else { throw Self.tampered("data key \(keyID) is missing") }
+        return .owning(clientID: k.clientID)
+    }
+
+    func recordAggregate(_ id: String) throws -> StateAggregate? {
+        try inner.recordClient(id: id).map { .client($0) }
+    }
+
+    /// A record as read, after checking its blobs against the committed content hash.
+    func checked(_ r: RecordRow) throws -> RecordRow {
+        try ensure(.client(r.clientID))
+        guard r.ciphertextLength != nil || RecordRow.contentHash(ciphertext: r.ciphertext, auditCopy: r.auditCopy) == r.contentHash else {
+            throw Self.tampered("the stored bytes of record \(r.id) differ from what its signed entry committed")
+        }
+        return r
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// What the authenticated index needs from a backend: the raw digest of an aggregate's rows,
+/// the index's own rows, and the log's tail. Used only by ``GuardedTransaction`` and
+/// ``LogVerifier``; nothing here is trusted until checked against a signed entry.
+package protocol StateStorage {
+    /// One digest per table of the aggregate, over every column of its rows in primary-key
+    /// order (a record's ciphertexts enter through their `content_hash`).
+    func tableDigests(of aggregate: StateAggregate) throws -> [TableDigest]
+    func stateHeads(bucket: Int) throws -> [StateHeadRow]
+    func allStateHeads() throws -> [StateHeadRow]
+    func upsertStateHead(_ row: StateHeadRow) throws
+    /// A stored node of the map (32 zero bytes when absent).
+    func stateNode(level: Int, index: Int) throws -> [UInt8]
+    func setStateNode(level: Int, index: Int, hash: [UInt8]) throws
+    /// Every aggregate some stored row belongs to, and rows that belong to none (a wrap of no
+    /// key, an acknowledgement of no record).
+    func storedAggregates() throws -> (aggregates: Set<StateAggregate>, orphans: [String])
+    /// The newest entry that carries a signature.
+    func lastSignedLog() throws -> LogRow?
+    func log(seq: Int64) throws -> LogRow?
+    func rotationJob(id: Int64) throws -> RotationJobRow?
+    /// The client a record belongs to, without loading its blobs.
+    func recordClient(id: String) throws -> String?
+    /// Ids of records whose blobs do not hash to their `content_hash` (`log verify`).
+    func recordsWithAlteredContent() throws -> [String]
+    /// Every stored node of the map, keyed by level and index.
+    func allStateNodes() throws -> [StateNodeKey: [UInt8]]
+    /// `(type, name, sql)` of every schema object, for schema pinning.
+    func schemaObjects() throws -> [SchemaObject]
+}
+
+/// One row of `sqlite_master` (or its equivalent).
+package struct SchemaObject: Hashable, Sendable {
+    package var type: String
+    package var name: String
+    package var sql: String
+}
+
+/// Where a node of the state map sits.
+package struct StateNodeKey: Hashable, Sendable {
+    package var level: Int
+    package var index: Int
+}
