@@ -59,7 +59,10 @@ public final class Vault: @unchecked Sendable {
     ///   local clock is more than 5 minutes behind the newest entry.
     /// - Parameter asCopy: a backup being checked: its log may be shorter than what this
     ///   machine saw of the live vault, and opening it does not move this machine's pin.
-    public static func open(path: String, asCopy: Bool = false, now: @escaping @Sendable () -> Date = { Date() }) throws -> Vault {
+    /// - Parameter checkClock: false only under a debug build's pinned test clock, which jumps
+    ///   in time on purpose (entry times still never decrease).
+    public static func open(path: String, asCopy: Bool = false, checkClock: Bool = true,
+                            now: @escaping @Sendable () -> Date = { Date() }) throws -> Vault {
         let sqlite = try SQLiteStore.open(path: path)
         guard let meta = try sqlite.read({ try $0.meta() }) else {
             throw VaultError.badData("\(path) has no vault settings; it is not an initialised Confidant vault")
@@ -87,7 +90,7 @@ public final class Vault: @unchecked Sendable {
             throw VaultError.badData("\(path): the vault settings are not signed by its root key or a certified admin; the file was tampered with")
         }
         let tail = try pin?.check(store, meta: meta)
-        if let tail, Int64(now().timeIntervalSince1970 * 1000) < tail.time - clockTolerance {
+        if checkClock, let tail, Int64(now().timeIntervalSince1970 * 1000) < tail.time - clockTolerance {
             throw VaultError.usage("this machine's clock is more than 5 minutes behind the vault's newest entry (\(Timestamp.iso(tail.time))); set the clock right and try again")
         }
         return Vault(store: store, meta: meta, auditKey: audit.publicKey, logKey: log.publicKey, now: now)

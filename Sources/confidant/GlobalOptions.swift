@@ -43,7 +43,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// The session, and the passphrase that unlocked it (for re-sealing new keys under it).
     func sessionAndPassphrase() throws -> (Session, SecretBytes) {
-        let vault = try Vault.open(path: vaultPath, now: TestClock.now)
+        let vault = try Vault.open(path: vaultPath, checkClock: !TestClock.isPinned, now: TestClock.now)
         let user = try userName()
         let pass = try Passphrase.read(from: passphraseSource, prompt: "Passphrase for \(user): ")
         let session = try vault.unlock(user: user, passphrase: pass)
@@ -56,6 +56,15 @@ struct GlobalOptions: ParsableArguments {
 /// tests of time limits; release builds ignore it, so nobody can move a break-glass window or a
 /// retention period by setting a variable.
 enum TestClock {
+    /// Whether `CONFIDANT_TEST_NOW` pins the clock (never in a release build).
+    static let isPinned: Bool = {
+        #if DEBUG
+        return ProcessInfo.processInfo.environment["CONFIDANT_TEST_NOW"] != nil
+        #else
+        return false
+        #endif
+    }()
+
     static let now: @Sendable () -> Date = {
         #if DEBUG
         if let s = ProcessInfo.processInfo.environment["CONFIDANT_TEST_NOW"],

@@ -7,18 +7,23 @@ public final class TestPractice: @unchecked Sendable {
     public let dir: TempDir
     public let vault: String
     public let recoveryKey: String
+    /// Environment every command of this practice gets (a test clock, a state folder); a
+    /// command's own `env` entries win.
+    public var env: [String: String]
 
-    public init(extraUsers: [(String, String)] = []) throws {
+    /// - Parameter env: e.g. `["CONFIDANT_TEST_NOW": …]` for a practice set up in the past.
+    public init(extraUsers: [(String, String)] = [], env: [String: String] = [:]) throws {
+        self.env = env
         dir = try TempDir()
         vault = dir.file("practice.vault")
         recoveryKey = dir.file("recovery.key")
         try dir.write("pass-admin", "admin passphrase 1\n")
         let r = try CLI.run(["init", "--vault", vault, "--practice", "Test Practice", "--admin", "admin",
-                             "--recovery-out", recoveryKey, "--kdf", "interactive", "--passphrase-file", dir.file("pass-admin")])
+                             "--recovery-out", recoveryKey, "--kdf", "interactive", "--passphrase-file", dir.file("pass-admin")], env: env)
         guard r.exitCode == 0 else { throw TestFailure("init failed: \(r.exitCode) \(r.stderr)") }
         for (name, role) in [("rivera", "therapist"), ("chen", "therapist"), ("morgan", "compliance")] + extraUsers {
             try dir.write("pass-\(name)", "\(name) passphrase 1\n")
-            let u = try CLI.run(["user", "add", name, "--role", role, "--initial-passphrase-file", dir.file("pass-\(name)")] + auth("admin"))
+            let u = try CLI.run(["user", "add", name, "--role", role, "--initial-passphrase-file", dir.file("pass-\(name)")] + auth("admin"), env: env)
             guard u.exitCode == 0 else { throw TestFailure("user add \(name) failed: \(u.exitCode) \(u.stderr)") }
         }
     }
@@ -31,7 +36,7 @@ public final class TestPractice: @unchecked Sendable {
     /// Runs a command as `user`.
     @discardableResult
     public func run(_ user: String, _ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> CLIResult {
-        try CLI.run(args + auth(user), cwd: dir.path, stdin: stdin, env: env)
+        try CLI.run(args + auth(user), cwd: dir.path, stdin: stdin, env: self.env.merging(env) { _, new in new })
     }
 
     /// Runs a command that must succeed and returns its trimmed stdout.

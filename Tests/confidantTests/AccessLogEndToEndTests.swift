@@ -55,9 +55,7 @@ struct AccessLogEndToEndTests {
         let (p, seq) = try practiceWithHistory()
         try VaultFile.withDatabase(p.vault) { db in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM access_log WHERE seq = ?", arguments: [seq]))
-            var e = AccessEntry(seq: row["seq"], time: row["time"], actor: row["actor"], roles: row["roles"], action: row["action"],
-                                clientID: row["client_id"], recordID: row["record_id"], purpose: "HLEGAL",
-                                sealedReason: [UInt8](row["sealed_reason"] as Data), outcome: .success, detail: "", flags: "")
+            var e = try AccessEntry.decode([UInt8](row["entry"] as Data))
             e.purpose = "HLEGAL"
             let bytes = e.canonicalBytes()
             try db.execute(sql: "UPDATE access_log SET purpose = 'HLEGAL', entry = ?, leaf_hash = ? WHERE seq = ?",
@@ -222,18 +220,20 @@ struct AccessLogEndToEndTests {
 
     @Test("bulk access and after-hours access become review items, with configurable limits")
     func bulkAndAfterHours() throws {
-        let p = try TestPractice()
+        // One timeline that only moves forward: set up at 10:00, write at noon, open at 03:00 the next night.
+        let p = try TestPractice(env: ["CONFIDANT_TEST_NOW": "2026-11-01T10:00:00Z"])
         _ = try p.ok("admin", ["settings", "set", "review.bulk-threshold", "3"])
         _ = try p.ok("admin", ["settings", "set", "review.working-hours", "09:00-17:00"])
         #expect(try p.run("admin", ["settings", "set", "review.bulk-threshold", "zero"]).exitCode == 64)
         #expect(try p.run("admin", ["settings", "set", "review.colour", "red"]).exitCode == 64)
-        let noon = ["CONFIDANT_TEST_NOW": "2026-11-02T12:00:00Z"]
+        let noon = ["CONFIDANT_TEST_NOW": "2026-11-01T12:00:00Z"]
         let client = try p.run("rivera", ["client", "add", "--name", "N"], env: noon).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let note = try p.run("rivera", ["note", "add", client], stdin: Data("x".utf8), env: noon).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         for _ in 0..<4 {
             _ = try p.run("rivera", ["note", "open", note, "--purpose", "TREAT"], env: ["CONFIDANT_TEST_NOW": "2026-11-02T03:00:00Z"])
         }
-        let items = try JSONSerialization.jsonObject(with: try p.run("morgan", ["--json", "log", "review"]).stdoutData) as? [[String: Any]] ?? []
+        let items = try JSONSerialization.jsonObject(with: try p.run("morgan", ["--json", "log", "review"],
+                                                                    env: ["CONFIDANT_TEST_NOW": "2026-11-02T10:00:00Z"]).stdoutData) as? [[String: Any]] ?? []
         #expect(items.filter { $0["rule"] as? String == "bulk" }.count == 1)
         #expect(items.filter { $0["rule"] as? String == "after-hours" }.count == 4)
     }

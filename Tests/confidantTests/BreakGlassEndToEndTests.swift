@@ -54,7 +54,7 @@ fileprivate extension TestPractice {
 struct BreakGlassEndToEndTests {
     @Test("a therapist outside the care team opens a progress note by break-glass; it is logged and reviewed until closed")
     func declareAndReview() throws {
-        let p = try TestPractice()
+        let p = try TestPractice(env: clock(declaredAt, plusMinutes: -600))
         let (client, note) = try p.riveraClientWithNote("progress: safety plan reviewed")
         _ = try p.ok("admin", ["settings", "set", "review.working-hours", "00:00-24:00"])
         // Without break-glass chen is refused.
@@ -105,7 +105,7 @@ struct BreakGlassEndToEndTests {
 
     @Test("a compliance officer holding the audit key reads the emergency reason in log show")
     func reasonForCompliance() throws {
-        let p = try TestPractice()
+        let p = try TestPractice(env: clock(declaredAt, plusMinutes: -600))
         try p.dir.write("pass-auditor", "auditor passphrase 1\n")
         _ = try p.ok("admin", ["user", "add", "auditor", "--role", "compliance", "--initial-passphrase-file", p.dir.file("pass-auditor"),
                                "--recovery-key", p.recoveryKey])
@@ -139,7 +139,7 @@ struct BreakGlassEndToEndTests {
 
     @Test("within the window ETREAT opens without --break-glass; after 24 hours it is refused")
     func defaultWindow() throws {
-        let p = try TestPractice()
+        let p = try TestPractice(env: clock(declaredAt, plusMinutes: -600))
         let (client, note) = try p.riveraClientWithNote("progress text", env: clock(declaredAt, plusMinutes: -60))
         let note2 = try p.run("rivera", ["note", "add", client], stdin: Data("second note".utf8), env: clock(declaredAt, plusMinutes: -30))
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -177,7 +177,7 @@ struct BreakGlassEndToEndTests {
 
     @Test("breakglass.hours sets the window")
     func configuredWindow() throws {
-        let p = try TestPractice()
+        let p = try TestPractice(env: clock(declaredAt, plusMinutes: -600))
         #expect(try p.run("admin", ["settings", "set", "breakglass.hours", "0"]).exitCode == 64)
         #expect(try p.run("rivera", ["settings", "set", "breakglass.hours", "48"]).exitCode == 77)
         let set = try p.run("admin", ["settings", "set", "breakglass.hours", "1"], env: clock(declaredAt, plusMinutes: -120))
@@ -195,7 +195,7 @@ struct BreakGlassEndToEndTests {
 
     @Test("break-glass never reaches psychotherapy notes")
     func neverPsychotherapy() throws {
-        let p = try TestPractice()
+        let p = try TestPractice(env: clock(declaredAt, plusMinutes: -600))
         let (client, note) = try p.riveraClientWithNote("progress text")
         let psy = try p.addNote(client, "process notes: private", kind: "psychotherapy")
 
@@ -222,7 +222,7 @@ struct BreakGlassEndToEndTests {
 
     @Test("--break-glass needs --reason and --purpose ETREAT (64); a refused declaration opens no window")
     func usage() throws {
-        let p = try TestPractice()
+        let p = try TestPractice(env: clock(declaredAt, plusMinutes: -600))
         let (_, note) = try p.riveraClientWithNote("progress text")
         for (purpose, reason) in [("ETREAT", nil), ("ETREAT", "   "), ("TREAT", emergencyReason), ("TREAT", nil)] as [(String, String?)] {
             let r = try p.breakGlass(note, purpose: purpose, reason: reason)

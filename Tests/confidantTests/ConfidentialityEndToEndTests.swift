@@ -54,7 +54,8 @@ struct ConfidentialityEndToEndTests {
         let r = try p.run("rivera", ["note", "open", victim, "--purpose", "TREAT"])
         #expect(r.exitCode == 65)
         #expect(r.stdout.isEmpty)
-        #expect(r.stderr.contains("does not decrypt"))
+        // The row's bytes no longer hash to what its signed entry committed: refused before decryption.
+        #expect(r.stderr.contains("the stored bytes of record \(victim) differ from what its signed entry committed"))
         let last = try #require(try VaultFile.logRows(p.vault).last)
         #expect(last.action == "note.open" && last.record == victim && last.outcome == "error")
         #expect(try p.ok("rivera", ["note", "open", source, "--purpose", "TREAT"]) == "secret of A")
@@ -82,7 +83,7 @@ struct ConfidentialityEndToEndTests {
         }
         let r = try p.run("chen", ["user", "list"])
         #expect(r.exitCode == 65)
-        #expect(r.stderr.contains("certificate of user 'chen'"))
+        #expect(r.stderr.contains("the stored state of the vault's users differs from what its signed entries committed"))
     }
 }
 
@@ -102,7 +103,7 @@ struct DatabaseWriterTests {
         }
         let r = try p.run("rivera", ["client", "list"])
         #expect(r.exitCode == 65)
-        #expect(r.stderr.contains("not signed by its root key"))
+        #expect(r.stderr.contains("the stored state of the vault's settings differs from what its signed entries committed"))
     }
 
     @Test("a key version inserted by a database writer is never written under (65)")
@@ -123,7 +124,7 @@ struct DatabaseWriterTests {
         }
         let r = try p.run("rivera", ["note", "add", client], stdin: Data("secret".utf8))
         #expect(r.exitCode == 65)
-        #expect(r.stderr.contains("is not signed by a therapist or admin"))
+        #expect(r.stderr.contains("the stored state of client \(client) differs from what its signed entries committed"))
         let written = try VaultFile.withDatabase(p.vault) { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records WHERE key_version = 2")
         }
@@ -139,8 +140,9 @@ struct DatabaseWriterTests {
             try db.execute(sql: "INSERT INTO care_team (client_id, user, granted_by, granted_at, state, signature) VALUES (?, 'chen', 'admin', 1, 'pending', X'00')",
                            arguments: [client])
         }
-        _ = try p.ok("rivera", ["client", "list"])  // a key holder works with the vault
-        #expect(try p.run("chen", ["note", "open", note, "--purpose", "TREAT"]).exitCode == 77)
+        // The forged row is not what the signed log made: every command touching the client refuses.
+        #expect(try p.run("rivera", ["client", "list"]).exitCode == 65)
+        #expect(try p.run("chen", ["note", "open", note, "--purpose", "TREAT"]).exitCode == 65)
         let state = try VaultFile.withDatabase(p.vault) { db in
             try String.fetchOne(db, sql: "SELECT state FROM care_team WHERE client_id = ? AND user = 'chen'", arguments: [client])
         }
@@ -162,7 +164,7 @@ struct DatabaseWriterTests {
         let target = column == "box_pk" ? "chen" : "morgan"
         let r = try p.run("rivera", ["careteam", "grant", client, target])
         #expect(r.exitCode == 65)
-        #expect(r.stderr.contains("certificate of user '\(target)'"))
+        #expect(r.stderr.contains("the stored state of the vault's users differs from what its signed entries committed"))
         let wraps = try VaultFile.withDatabase(p.vault) { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_wraps WHERE recipient = ? AND key_id IN (SELECT id FROM data_keys WHERE client_id = ?)",
                              arguments: ["user:\(target)", client])

@@ -440,9 +440,12 @@ struct DisclosureEndToEndTests {
             let r = try p.run(user, ["--json", "disclosures", client])
             #expect(r.exitCode == 65, "\(user)")
             #expect(r.stdout.isEmpty)
-            #expect(r.stderr.hasPrefix("confidant: error: "))
-            #expect(r.stderr.contains(id), "\(r.stderr)")
+            #expect(r.stderr == "confidant: error: the stored state of client \(client) differs from what its signed entries committed; the vault file was changed outside confidant — run 'confidant log verify' and restore from a backup\n")
         }
+        // log verify names the table whose rows no longer match.
+        let v = try p.run("admin", ["log", "verify"])
+        #expect(v.exitCode == 65)
+        #expect(v.stderr.contains("client \(client): table records holds"), "\(v.stderr)")
     }
 
     @Test("an altered disclosure record also exits 65 naming it")

@@ -49,13 +49,18 @@ fileprivate extension TestPractice {
     /// Runs a command as `user` against another vault file (a backup) or with another passphrase file.
     func klRun(_ user: String, _ args: [String], vault other: String? = nil, passphraseFile: String? = nil,
                stdin: Data? = nil, env: [String: String] = [:]) throws -> CLIResult {
-        try CLI.run(args + ["--vault", other ?? vault, "--as", user, "--passphrase-file", passphraseFile ?? dir.file("pass-\(user)")],
-                    cwd: dir.path, stdin: stdin, env: env)
+        // A copy of the vault (a backup) is opened as another machine would: this machine has
+        // seen the live vault's longer log and refuses the copy as a rollback.
+        var env = env
+        if other != nil, env["XDG_STATE_HOME"] == nil { env["XDG_STATE_HOME"] = dir.file("other-machine-state") }
+        return try CLI.run(args + ["--vault", other ?? vault, "--as", user, "--passphrase-file", passphraseFile ?? dir.file("pass-\(user)")],
+                           cwd: dir.path, stdin: stdin, env: env)
     }
 
     /// `note open ID --purpose TREAT --json` as `user`; the note's text when it opened.
-    func klOpen(_ note: String, as user: String = "rivera", vault other: String? = nil, passphraseFile: String? = nil) throws -> (Int32, String?) {
-        let r = try klRun(user, ["--json", "note", "open", note, "--purpose", "TREAT"], vault: other, passphraseFile: passphraseFile)
+    func klOpen(_ note: String, as user: String = "rivera", vault other: String? = nil, passphraseFile: String? = nil,
+                env: [String: String] = [:]) throws -> (Int32, String?) {
+        let r = try klRun(user, ["--json", "note", "open", note, "--purpose", "TREAT"], vault: other, passphraseFile: passphraseFile, env: env)
         return (r.exitCode, r.exitCode == 0 ? klObject(r)["text"] as? String : nil)
     }
 
@@ -73,8 +78,8 @@ fileprivate extension TestPractice {
         return list.first { $0.client == client }?.scopes.first { s in (s.scope + (s.owner.map { ":" + $0 } ?? "")) == scope }
     }
 
-    func klVerify(_ vault: String? = nil) throws -> CLIResult {
-        try klRun("admin", ["log", "verify"], vault: vault)
+    func klVerify(_ vault: String? = nil, env: [String: String] = [:]) throws -> CLIResult {
+        try klRun("admin", ["log", "verify"], vault: vault, env: env)
     }
 
     /// What a refused command must leave alone: the vault id, every record and wrap, the users,
@@ -343,14 +348,14 @@ struct KeyLifecycleStatusTests {
         // Overdue: limit one day, clock two days on.
         _ = try p.ok("admin", ["settings", "set", "keys.max-age-days", "1"])
         _ = try p.ok("admin", ["settings", "set", "review.working-hours", "00:00-24:00"])
+        // Not overdue today (asked first: after the clock moves on, the log's time has too).
+        #expect(try p.klScope("rivera", client: a, "care")?.overdue == false)
         let later = klAt(Date().addingTimeInterval(2 * 86_400 + 3_600))
         care = try #require(try p.klScope("rivera", client: a, "care", env: later))
         #expect(care.overdue == true)
         #expect(care.ageDays == 2)
         psy = try #require(try p.klScope("rivera", client: a, "psy:rivera", env: later))
         #expect(psy.overdue == true)
-        // Not overdue today.
-        #expect(try p.klScope("rivera", client: a, "care")?.overdue == false)
         let review = try p.run("morgan", ["--json", "log", "review"], env: later)
         #expect(review.exitCode == 0, "\(review.stderr)")
         let overdue = klArray(review).filter { $0["rule"] as? String == "key-overdue" }
@@ -584,8 +589,11 @@ struct KeyLifecyclePurgeTests {
         let timely = try p.run("admin", ["--json", "client", "purge", two, "--approved-by", "morgan"] + cosign + [p.dir.file("pass-morgan")], env: eightYears)
         #expect(timely.exitCode == 0, "\(timely.stderr)")
         #expect(klObject(timely)["beforeRetention"] as? Bool == false)
-        #expect(try p.klOpen(twoNote).0 == 66)
-        #expect(try p.klVerify().exitCode == 0)
+        // The vault's newest entry is now eight years ahead: later commands run at that time too.
+        #expect(try p.klOpen(twoNote, env: eightYears).0 == 66)
+        #expect(try p.klVerify(env: eightYears).exitCode == 0)
+        // Without the test clock this machine's clock is years behind the newest entry: 64.
+        #expect(try p.klVerify().exitCode == 64)
     }
 }
 
