@@ -3,8 +3,11 @@ import GRDB
 
 /// Direct access to a vault file, for tests that play the attacker with a database editor.
 public enum VaultFile {
-    public static func withDatabase<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
-        let q = try DatabaseQueue(path: path)
+    /// - Parameter foreignKeys: false to edit as a writer who ignores the schema's references.
+    public static func withDatabase<T>(_ path: String, foreignKeys: Bool = true, _ body: (Database) throws -> T) throws -> T {
+        var config = Configuration()
+        config.foreignKeysEnabled = foreignKeys
+        let q = try DatabaseQueue(path: path, configuration: config)
         defer { try? q.close() }
         return try q.write { try body($0) }
     }
@@ -21,5 +24,22 @@ public enum VaultFile {
     /// Every byte of the vault file and its -wal and -shm companions that exist.
     public static func allBytes(_ path: String) -> [(String, Data)] {
         ["", "-wal", "-shm"].compactMap { s in FileManager.default.contents(atPath: path + s).map { (path + s, $0) } }
+    }
+
+    /// Copies the vault to `dest` as a file-level copy would (WAL checkpointed first), replacing
+    /// whatever is there — yesterday's copy, put back later by someone with write access.
+    public static func copy(_ path: String, to dest: String) throws {
+        let q = try DatabaseQueue(path: path)
+        try q.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try q.close()
+        for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dest + s) }
+        try FileManager.default.copyItem(atPath: path, toPath: dest)
+    }
+
+    /// Every row of `table`, as text, for before/after comparisons.
+    public static func rows(_ path: String, _ table: String) throws -> [String] {
+        try withDatabase(path) { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid").map { $0.description }
+        }
     }
 }

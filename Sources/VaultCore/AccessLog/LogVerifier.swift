@@ -86,7 +86,11 @@ enum LogVerifier {
                 }
                 frontier.append(leafHash: leaf)
                 leaves.append(leaf)
-                if let stored = headBySize[row.seq], stored != frontier.root {
+                // Every append stores the tree head after it: a missing one was removed.
+                guard let stored = headBySize[row.seq] else {
+                    throw VaultError.badData("entry \(row.seq): the tree head stored after it is missing (removed)")
+                }
+                guard stored == frontier.root else {
                     throw VaultError.badData("entry \(row.seq): the stored tree head differs from the recomputed root")
                 }
                 if let checkpoint, checkpoint.size == Int(row.seq) { checkpointRoot = frontier.root }

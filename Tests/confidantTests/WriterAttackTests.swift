@@ -1,0 +1,202 @@
+import Foundation
+import GRDB
+import Testing
+import VaultCrypto
+import VaultTestSupport
+
+// The party to defend against can write the vault's storage but holds no key (a thief with the
+// file, a backup operator, a database administrator). Each test plays that writer with raw SQL
+// on the vault file and shows the vault refusing (65) — or acting exactly as if the attack had
+// not happened — and `log verify` naming the first bad fact.
+
+/// A practice with history: client C with notes, chen granted then revoked, two versions of the
+/// confidentiality agreement (the newer one no longer explains `legal-order`).
+fileprivate struct AttackScene {
+    let p: TestPractice
+    let client: String
+    let note1: String
+    let note2: String
+    /// A copy of the vault taken after the grant and the first agreement, before the revoke.
+    let snapshot: String
+
+    init() throws {
+        p = try TestPractice()
+        client = try p.addClient(name: "Jordan Example")
+        _ = try p.ok("rivera", ["careteam", "grant", client, "chen"])
+        note1 = try p.addNote(client, "session one")
+        try Self.agreement(p, client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-02")
+        snapshot = p.dir.file("snapshot.vault")
+        try VaultFile.copy(p.vault, to: snapshot)
+        _ = try p.ok("rivera", ["careteam", "revoke", client, "chen"])
+        try Self.agreement(p, client, ["harm-to-self"], reviewedOn: "2026-11-20")
+        note2 = try p.addNote(client, "session two, after chen left")
+    }
+
+    static func agreement(_ p: TestPractice, _ client: String, _ codes: [String], reviewedOn: String) throws {
+        let list = codes.map { "\"\($0)\"" }.joined(separator: ", ")
+        let f = try p.dir.write("conf-\(UUID().uuidString).json",
+                                #"{"reviewedOn": "\#(reviewedOn)", "acknowledgedOn": "\#(reviewedOn)", "exceptionsExplained": [\#(list)]}"#)
+        _ = try p.ok("rivera", ["agreement", "add", client, "--kind", "confidentiality", "--file", f])
+    }
+
+    /// Runs `args` as `user` on `vault` with its own machine state (`XDG_STATE_HOME`), so that
+    /// what is tested is the signed-state check, not this machine's rollback pin.
+    func run(_ user: String, _ args: [String], vault: String, machine: String) throws -> CLIResult {
+        try CLI.run(args + ["--vault", vault, "--as", user, "--passphrase-file", p.dir.file("pass-\(user)")],
+                    cwd: p.dir.path, env: ["XDG_STATE_HOME": p.dir.file("machine-\(machine)")])
+    }
+
+    /// The two decisions an attacker wants to flip: the revoked therapist opens a note, and a
+    /// disclosure under a basis the agreement in force no longer states.
+    func decisions(_ vault: String, machine: String) throws -> (open: Int32, disclose: Int32) {
+        let open = try run("chen", ["note", "open", note1, "--purpose", "TREAT"], vault: vault, machine: machine)
+        let disclose = try run("rivera", ["disclose", client, "--to", "Superior Court", "--address", "1 Court St",
+                                          "--records", note1, "--basis", "legal-order", "--purpose", "subpoena",
+                                          "--date", "2026-11-25"], vault: vault, machine: machine)
+        return (open.exitCode, disclose.exitCode)
+    }
+}
+
+fileprivate let tamperedState = "differs from what its signed entries committed"
+
+@Suite("writer attacks")
+struct WriterAttackTests {
+    @Test("the untampered scene: the revoked therapist is refused (77), so is the unstated basis (77), and the log verifies")
+    func baseline() throws {
+        let s = try AttackScene()
+        let d = try s.decisions(s.p.vault, machine: "baseline")
+        #expect(d.open == 77)
+        #expect(d.disclose == 77)
+        #expect(try s.p.run("admin", ["log", "verify"]).exitCode == 0)
+    }
+
+    @Test("undoing a revocation with one UPDATE is refused (65) and log verify names the care-team table")
+    func undoRevocation() throws {
+        let s = try AttackScene()
+        try VaultFile.withDatabase(s.p.vault) { db in
+            try db.execute(sql: "UPDATE care_team SET state = 'active' WHERE user = 'chen'")
+        }
+        let open = try s.p.run("chen", ["note", "open", s.note2, "--purpose", "TREAT"])
+        #expect(open.exitCode == 65)
+        #expect(open.stdout.isEmpty)
+        #expect(open.stderr.contains("client \(s.client) \(tamperedState)"))
+        let v = try s.p.run("admin", ["log", "verify"])
+        #expect(v.exitCode == 65)
+        #expect(v.stderr.contains("client \(s.client): table care_team holds"), "\(v.stderr)")
+    }
+
+    @Test("a planted key version and rotation job are never used: resume and revoke refuse (65), no record is re-sealed")
+    func plantedKeyAndJob() throws {
+        let s = try AttackScene()
+        let known = try XChaCha20Poly1305.generateKey()
+        let before = try VaultFile.rows(s.p.vault, "records")
+        try VaultFile.withDatabase(s.p.vault) { db in
+            let pk = try #require(try Data.fetchOne(db, sql: "SELECT box_pk FROM users WHERE name = 'rivera'"))
+            let v = try Int.fetchOne(db, sql: "SELECT max(version) FROM data_keys WHERE client_id = ? AND scope = 'care'", arguments: [s.client]) ?? 0
+            let sig = try Data.fetchOne(db, sql: "SELECT signature FROM data_keys WHERE client_id = ? ORDER BY id DESC LIMIT 1", arguments: [s.client]) ?? Data()
+            try db.execute(sql: """
+                INSERT INTO data_keys (client_id, scope, owner, version, state, created_at, public_key, signer, signature)
+                VALUES (?, 'care', '', ?, 'current', 1, X'', 'rivera', ?)
+                """, arguments: [s.client, v + 1, sig])
+            let id = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO key_wraps (key_id, recipient, wrapped) VALUES (?, 'user:rivera', ?)",
+                           arguments: [id, Data(try SealedBox.seal(secret: known, to: [UInt8](pk)))])
+            try db.execute(sql: """
+                INSERT INTO rotation_jobs (client_id, scope, owner, to_key_id, state, actor, started_at, finished_at)
+                VALUES (?, 'care', '', ?, 'running', 'rivera', 1, 0)
+                """, arguments: [s.client, id])
+        }
+        let resume = try s.p.run("rivera", ["key", "rotate", "--client", s.client, "--resume"])
+        #expect(resume.exitCode == 65)
+        #expect(resume.stderr.contains(tamperedState))
+        #expect(try s.p.run("rivera", ["careteam", "revoke", s.client, "chen"]).exitCode == 65)
+        #expect(try s.p.run("rivera", ["note", "add", s.client], stdin: Data("new".utf8)).exitCode == 65)
+        #expect(try VaultFile.rows(s.p.vault, "records") == before)
+        #expect(try s.p.run("admin", ["log", "verify"]).exitCode == 65)
+    }
+
+    @Test("a deleted note, or a deleted newer agreement version, is refused (65) — the unstated basis never passes")
+    func deletedRecords() throws {
+        let s = try AttackScene()
+        let newer = try VaultFile.withDatabase(s.p.vault) { db in
+            try String.fetchOne(db, sql: "SELECT id FROM records WHERE client_id = ? AND subkind = 'confidentiality' ORDER BY sequence DESC LIMIT 1",
+                                arguments: [s.client])
+        }
+        let copy = s.p.dir.file("copy.vault")
+        try VaultFile.copy(s.p.vault, to: copy)
+        try VaultFile.withDatabase(copy) { db in try db.execute(sql: "DELETE FROM records WHERE id = ?", arguments: [try #require(newer)]) }
+        let d = try s.decisions(copy, machine: "agreement")
+        #expect(d.disclose == 65)
+        #expect(d.open == 65)
+
+        try VaultFile.withDatabase(s.p.vault) { db in try db.execute(sql: "DELETE FROM records WHERE id = ?", arguments: [s.note2]) }
+        let list = try s.p.run("rivera", ["note", "list", s.client])
+        #expect(list.exitCode == 65)
+        #expect(list.stderr.contains(tamperedState))
+        let v = try s.p.run("admin", ["log", "verify"])
+        #expect(v.exitCode == 65)
+        #expect(v.stderr.contains("client \(s.client): table records holds"), "\(v.stderr)")
+    }
+
+    @Test("a planted trigger (or view, index, table) is refused before anything is read or written",
+          arguments: ["CREATE TRIGGER t_swap AFTER INSERT ON access_log BEGIN UPDATE data_keys SET public_key = X'00' WHERE scope = 'audit'; END",
+                      "CREATE VIEW v_leak AS SELECT * FROM records",
+                      "CREATE INDEX i_extra ON records (author)",
+                      "CREATE TABLE copied (x BLOB)"])
+    func plantedSchemaObject(_ sql: String) throws {
+        let s = try AttackScene()
+        try VaultFile.withDatabase(s.p.vault) { db in try db.execute(sql: sql) }
+        let name = sql.split(separator: " ")[2]
+        let logBefore = try VaultFile.rows(s.p.vault, "access_log")
+        for args in [["note", "list", s.client], ["client", "list"], ["log", "verify"]] {
+            let r = try s.p.run("admin", args)
+            #expect(r.exitCode == 65, "\(args)")
+            #expect(r.stderr.contains("'\(name)' that is not part of the vault format"), "\(r.stderr)")
+        }
+        #expect(try VaultFile.rows(s.p.vault, "access_log") == logBefore)
+    }
+
+    @Test("yesterday's copy of the vault file put back over today's is refused (65) by every command on this machine")
+    func yesterdaysCopy() throws {
+        let s = try AttackScene()
+        let yesterday = s.p.dir.file("yesterday.vault")
+        try VaultFile.copy(s.p.vault, to: yesterday)
+        _ = try s.p.addNote(s.client, "written today")
+        try VaultFile.copy(yesterday, to: s.p.vault)
+        for (user, args) in [("rivera", ["note", "list", s.client]), ("rivera", ["client", "list"]), ("admin", ["log", "verify"]),
+                             ("morgan", ["log", "review"])] {
+            let r = try s.p.run(user, args)
+            #expect(r.exitCode == 65, "\(args)")
+            #expect(r.stderr.contains("the vault was rolled back"), "\(r.stderr)")
+        }
+    }
+
+    @Test("an unsigned entry naming a client is rejected by log verify, and the client's commands still work")
+    func unsignedEntryNamingClient() throws {
+        let s = try AttackScene()
+        try VaultFile.withDatabase(s.p.vault) { db in
+            let last = try #require(try Row.fetchOne(db, sql: "SELECT seq, leaf_hash FROM access_log ORDER BY seq DESC LIMIT 1"))
+            let seq: Int64 = last["seq"]
+            try db.execute(sql: """
+                INSERT INTO access_log (seq, time, actor, roles, action, client_id, record_id, purpose, sealed_reason, outcome, detail, flags,
+                  entry, leaf_hash, signer, signature)
+                VALUES (?, 1, 'mallory', '', 'session.unlock', ?, '', '', X'', 'denied', 'wrong-passphrase', '', X'00', X'00', '', X'')
+                """, arguments: [seq + 1, s.client])
+        }
+        let v = try s.p.run("admin", ["log", "verify"])
+        #expect(v.exitCode == 65)
+        #expect(v.stderr.hasPrefix("confidant: error: entry "), "\(v.stderr)")
+    }
+
+    @Test("a client row planted by the writer is refused (65) wherever it would be listed")
+    func plantedClient() throws {
+        let s = try AttackScene()
+        try VaultFile.withDatabase(s.p.vault) { db in
+            try db.execute(sql: "INSERT INTO clients (id, created_at, created_by, status) VALUES ('cplanted00000a', 1, 'rivera', 'active')")
+        }
+        let r = try s.p.run("rivera", ["client", "list"])
+        #expect(r.exitCode == 65)
+        #expect(r.stderr.contains("client cplanted00000a has 1 row(s) in table clients that no signed entry made"), "\(r.stderr)")
+        #expect(try s.p.run("admin", ["log", "verify"]).exitCode == 65)
+    }
+}
