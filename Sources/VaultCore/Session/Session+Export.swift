@@ -62,16 +62,19 @@ extension Session {
         let clientID = plan.records.client.id
         let done = AccessIntent(action: "export.fulfilled", clientID: clientID, recordID: requestID, purpose: .patientRequest)
         do {
-            let about = try exportAccessRows(clientID: clientID)
+            let (about, logKey) = try exportStart(clientID: clientID)
             var records = plan.records
             records.accessReport = about.map { ExportAccess(seq: $0.seq, time: Timestamp.iso($0.time), actor: $0.actor, action: $0.action,
                                                             record: $0.recordID, purpose: $0.purpose, outcome: $0.outcome) }
             let writer = ExportWriter(session: self, records: records, auditRows: about) { digest in
                 let entry = try self.vault.store.write { tx in
+                    guard try tx.exportRequest(id: requestID)?.state == "open" else {
+                        throw VaultError.usage("export request \(requestID) was fulfilled by another process meanwhile")
+                    }
                     try tx.fulfilExportRequest(id: requestID, at: self.nowMillis, by: self.user)
                     return try self.append(tx, done, .success, ExportManifest.entryDetail(digest: digest))
                 }
-                return try self.exportProof(rows: about, manifestSeq: entry.seq)
+                return try self.exportProof(rows: about, manifestSeq: entry.seq, logKey: logKey)
             }
             return try writer.write(recipient: recipient, sink: sink)
         } catch {
