@@ -59,7 +59,10 @@ def test_x25519_export_opens_with_age_and_verifies(practice, tmp_path):
     dec = subprocess.run(["age", "-d", "-i", str(key), str(out)], capture_output=True)
     assert dec.returncode == 0, dec.stderr
     names = unzip(dec.stdout, tmp_path / "unpacked")
-    assert names == ["README.txt", "fhir-bundle.json", "index.html", f"notes/{note}.txt", "proof.json", "records.json"]
+    assert names == ["README.txt", "fhir-bundle.json", "index.html", "manifest.json", f"notes/{note}.txt", "proof.json", "records.json"]
+    import io
+    import zipfile
+    assert zipfile.ZipFile(io.BytesIO(dec.stdout)).namelist()[-2:] == ["manifest.json", "proof.json"]
     unpacked = tmp_path / "unpacked"
     assert (unpacked / "notes" / f"{note}.txt").read_text() == SECRET_NOTE
     records = json.loads((unpacked / "records.json").read_text())
@@ -74,7 +77,12 @@ def test_x25519_export_opens_with_age_and_verifies(practice, tmp_path):
     # Independent verification, then a single altered log entry must fail it.
     ok = verify(unpacked)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith(f"verify_export: OK: client {client}, 1 notes, ")
+    assert ok.stdout.startswith(f"verify_export: OK: client {client}, 1 notes, 5 files match the signed manifest, ")
+    (tmp_path / "export.zip").write_bytes(dec.stdout)
+    assert verify(tmp_path / "export.zip").returncode == 0  # the archive itself, entry by entry
+    pinned = subprocess.run([sys.executable, str(VERIFY), str(unpacked), "--log-key", practice.init_json["logPublicKey"]],
+                            capture_output=True, text=True)
+    assert pinned.returncode == 0, pinned.stderr
     proof = json.loads((unpacked / "proof.json").read_text())
     import base64
     entry = bytearray(base64.b64decode(proof["entries"][0]["entry"]))
@@ -185,3 +193,106 @@ def test_export_memory_stays_flat(practice, tmp_path):
     peak_mib = usage.ru_maxrss / 1024
     assert out.stat().st_size > 2 * 64 * (1 << 20)  # notes twice (files and index.html) plus the rest
     assert peak_mib < 100, f"peak RSS {peak_mib:.1f} MiB"
+
+
+def fulfilled_zip(practice, tmp_path):
+    """An export fulfilled to a fresh identity, decrypted with `age`: (zip entries, key, recipient, note id)."""
+    import io
+    import zipfile
+    _, note, _, req = setup_client(practice)
+    key, recipient = keypair(tmp_path)
+    out = tmp_path / "export.age"
+    practice.run("dr-rivera", "export", "fulfill", req, "--out", out, "--recipient", recipient)
+    data = subprocess.run(["age", "-d", "-i", str(key), str(out)], capture_output=True, check=True).stdout
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        entries = [(i.filename, z.read(i)) for i in z.infolist()]
+    return entries, key, recipient, note
+
+
+def rezip(entries, path: Path, links=(), compression=0, folders=()):
+    """Writes `entries` (name, bytes) as a STORE archive; `links` (name, target) as symlinks."""
+    import zipfile
+    with zipfile.ZipFile(path, "w", compression) as z:
+        for name in folders:
+            z.mkdir(name, mode=0o700)
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.create_system, info.external_attr = 3, 0o100600 << 16
+            z.writestr(info, data)
+        for name, target in links:
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.create_system, info.external_attr = 3, 0o120777 << 16
+            z.writestr(info, target)
+
+
+def test_rezipped_export_with_deflate_and_a_folder_entry_still_opens(practice, tmp_path):
+    """Another ZIP tool may compress and store `notes/`: the signed manifest still holds."""
+    import zipfile
+    entries, key, recipient, note = fulfilled_zip(practice, tmp_path)
+    zip_path = tmp_path / "rezipped.zip"
+    rezip(entries, zip_path, compression=zipfile.ZIP_DEFLATED, folders=["notes"])
+    assert verify(zip_path).returncode == 0
+    reenc = tmp_path / "rezipped.age"
+    subprocess.run(["age", "-e", "-r", recipient, "-o", str(reenc), str(zip_path)], check=True)
+    r = practice.raw(["export", "open", reenc, "--out", tmp_path / "opened", "--identity", key])
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "opened" / "notes" / f"{note}.txt").read_text() == SECRET_NOTE
+
+
+@pytest.mark.parametrize("forge", ["note-and-records", "note-records-and-manifest"])
+def test_forged_export_is_refused(practice, tmp_path, forge):
+    """One note's text and its hash in records.json changed (and, the second time, the manifest
+    recomputed), re-zipped and re-encrypted: `export open` exits 65, verify_export.py fails."""
+    import hashlib
+    entries, key, recipient, note = fulfilled_zip(practice, tmp_path)
+    files = dict(entries)
+    forged = b"MARKER-FORGED: nothing happened in session"
+    files[f"notes/{note}.txt"] = forged
+    records = json.loads(files["records.json"])
+    records["notes"][0].update(sha256=hashlib.sha256(forged).hexdigest(), bytes=len(forged))
+    files["records.json"] = json.dumps(records, indent=2, sort_keys=True).encode()
+    if forge == "note-records-and-manifest":
+        manifest = json.loads(files["manifest.json"])
+        for f in manifest["files"]:
+            f.update(size=len(files[f["name"]]), sha256=hashlib.sha256(files[f["name"]]).hexdigest())
+        files["manifest.json"] = json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode() + b"\n"
+    zip_path = tmp_path / "forged.zip"
+    rezip([(name, files[name]) for name, _ in entries], zip_path)
+    forged_age = tmp_path / "forged.age"
+    subprocess.run(["age", "-e", "-r", recipient, "-o", str(forged_age), str(zip_path)], check=True)
+    opened = tmp_path / "opened"
+    r = practice.raw(["export", "open", forged_age, "--out", opened, "--identity", key])
+    assert r.returncode == 65, r.stderr
+    assert r.stderr.startswith("confidant: error: ") and r.stderr.count("\n") == 1
+    assert list(opened.iterdir()) == []
+    bad = verify(zip_path)
+    assert bad.returncode == 1
+    assert "signed manifest" in bad.stderr or "manifest.json is not the manifest signed" in bad.stderr
+    unpacked = tmp_path / "unpacked"
+    unzip(zip_path.read_bytes(), unpacked)
+    assert verify(unpacked).returncode == 1
+
+
+@pytest.mark.parametrize("odd", ["symlink", "dotdot", "absolute", "undefined", "duplicate"])
+def test_verify_export_refuses_odd_archives(practice, tmp_path, odd):
+    entries, _, _, _ = fulfilled_zip(practice, tmp_path)
+    links = [("notes/x.txt", "/etc/passwd")] if odd == "symlink" else []
+    extra = {"dotdot": [("../evil", b"x")], "absolute": [("/abs", b"x")], "undefined": [("notes/run.sh", b"x")],
+             "duplicate": [entries[0]]}.get(odd, [])
+    zip_path = tmp_path / "odd.zip"
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        rezip(entries + extra, zip_path, links)
+    bad = verify(zip_path)
+    assert bad.returncode == 1
+    assert "verify_export: FAILED: the archive holds" in bad.stderr
+    if odd == "symlink":  # and an unpacked folder holding a link
+        folder = tmp_path / "folder"
+        folder.mkdir()
+        for name, data in entries:
+            (folder / name).parent.mkdir(exist_ok=True)
+            (folder / name).write_bytes(data)
+        (folder / "notes" / "x.txt").symlink_to("/etc/passwd")
+        bad = verify(folder)
+        assert bad.returncode == 1 and "symbolic link" in bad.stderr

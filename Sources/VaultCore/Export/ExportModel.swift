@@ -73,8 +73,10 @@ public struct ExportWithheld: Sendable, Codable, Equatable {
     public var reason: String
 }
 
-/// proof.json, format `confidant-export-proof/v1`.
+/// proof.json, format `confidant-export-proof/v2`.
 public struct ExportProof: Sendable, Codable, Equatable {
+    public static let formatName = "confidant-export-proof/v2"
+
     public var format: String
     /// The vault's log public key (Ed25519, base64) that signed the checkpoint.
     public var logPublicKey: String
@@ -85,7 +87,10 @@ public struct ExportProof: Sendable, Codable, Equatable {
     public var rootHash: String
     /// Every Ed25519 public key (base64) each signer has had, for entry signatures.
     public var signingKeys: [String: [String]]
+    /// One per access-report row, in the same order.
     public var entries: [ExportProofEntry]
+    /// The `export.fulfilled` entry whose detail is `manifest:<hex SHA-256 of manifest.json>`.
+    public var manifestEntry: ExportProofEntry
 }
 
 public struct ExportProofEntry: Sendable, Codable, Equatable {

@@ -1,6 +1,5 @@
 import Foundation
 import VaultCrypto
-import ZIPFoundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,19 +9,48 @@ public struct ExportCheck: Sendable, Codable, Equatable {
     public var directory: String
     public var client: String
     public var notes: Int
+    /// Files checked against the signed manifest (every file but manifest.json and proof.json).
+    public var files: Int
     public var accessEntries: Int
     public var treeSize: Int
     public var logPublicKey: String
+    /// Whether `logPublicKey` was required to equal a key given with `--log-key`.
+    public var logKeyPinned: Bool
 }
 
-/// Decrypts an export (age), unpacks it (ZIPFoundation) and verifies every proof in it.
+/// Decrypts an export (age), checks its archive entry by entry and verifies every proof and
+/// every file against the signed manifest, then writes the files the format defines.
 public enum ExportOpener {
+    private static let maxJSON: Int64 = 512 << 20
+
+    /// Parses a `--log-key` value. - Throws: ``VaultError`` usage (64) unless it is base64 of 32 bytes.
+    public static func parseLogKey(_ text: String) throws -> [UInt8] { try ExportVerifier.parseLogKey(text) }
+
     /// - Parameters:
     ///   - source: reads up to n bytes of the age file; empty at its end.
     ///   - directory: created (mode 0700) if missing; must be empty.
+    ///   - pinnedLogKey: the practice's published log public key; the export must be signed with it.
     /// - Throws: ``VaultError`` bad data (65) when the file does not decrypt, is truncated or
-    ///   modified, or any proof does not verify — then nothing is left in `directory`.
-    public static func open(source: @escaping (Int) throws -> [UInt8], identities: [AgeIdentity], into directory: String) throws -> ExportCheck {
+    ///   modified, holds an entry the format does not define, or any proof or hash does not
+    ///   verify — then nothing is left in `directory`.
+    public static func open(source: @escaping (Int) throws -> [UInt8], identities: [AgeIdentity], into directory: String,
+                            pinnedLogKey: [UInt8]? = nil) throws -> ExportCheck {
+        try prepare(directory)
+        // The decrypted archive stays inside the (0700) output folder, mode 0600, only until
+        // it is unpacked or refused; ZIPFoundation needs a seekable file.
+        let zipPath = directory + "/.export.zip"
+        do {
+            try decrypt(source: source, identities: identities, to: zipPath)
+            let check = try unpack(zipPath: zipPath, into: directory, pinnedLogKey: pinnedLogKey)
+            guard unlink(zipPath) == 0 else { throw VaultError(.cannotCreate, "cannot remove \(zipPath)") }
+            return check
+        } catch {
+            cleanUp(directory)
+            throw error
+        }
+    }
+
+    private static func prepare(_ directory: String) throws {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: directory, isDirectory: &isDir) {
@@ -32,46 +60,27 @@ public enum ExportOpener {
         } else {
             guard mkdir(directory, 0o700) == 0 else { throw VaultError(.cannotCreate, "cannot create folder \(directory)") }
         }
-        let zipPath = directory + "/.export.zip"
-        func cleanUp() {
-            if let items = try? fm.contentsOfDirectory(atPath: directory) {
-                for i in items { try? fm.removeItem(atPath: directory + "/" + i) }
-            }
+    }
+
+    private static func cleanUp(_ directory: String) {
+        let fm = FileManager.default
+        for item in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] { try? fm.removeItem(atPath: directory + "/" + item) }
+    }
+
+    private static func decrypt(source: @escaping (Int) throws -> [UInt8], identities: [AgeIdentity], to zipPath: String) throws {
+        let fd = Glibc.open(zipPath, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw VaultError(.cannotCreate, "cannot write \(zipPath)") }
+        defer { close(fd) }
+        let decryptor: AgeDecryptor
+        do { decryptor = try AgeDecryptor(identities: identities, source: source) } catch let e as AgeError {
+            throw VaultError(e == .noMatch ? .notPermitted : .badData, "the export does not open: \(describe(e))")
         }
         do {
-            let fd = Glibc.open(zipPath, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw VaultError(.cannotCreate, "cannot write in \(directory)") }
-            defer { close(fd) }
-            let decryptor: AgeDecryptor
-            do { decryptor = try AgeDecryptor(identities: identities, source: source) } catch let e as AgeError {
-                throw VaultError(e == .noMatch ? .notPermitted : .badData, "the export does not open: \(describe(e))")
+            while let chunk = try decryptor.next() {
+                try chunk.withUnsafeBytes { try writeAll(fd, $0, what: zipPath) }
             }
-            do {
-                while let chunk = try decryptor.next() {
-                    let ok = chunk.withUnsafeBytes { raw -> Bool in
-                        var done = 0
-                        while done < raw.count {
-                            let n = Glibc.write(fd, raw.baseAddress.map { $0 + done }, raw.count - done)
-                            if n <= 0 { return false }
-                            done += n
-                        }
-                        return true
-                    }
-                    guard ok else { throw VaultError(.cannotCreate, "could not write in \(directory)") }
-                }
-            } catch let e as AgeError {
-                throw VaultError.badData("the export is damaged or was modified: \(describe(e))")
-            }
-            do {
-                try fm.unzipItem(at: URL(fileURLWithPath: zipPath), to: URL(fileURLWithPath: directory))
-            } catch {
-                throw VaultError.badData("the export's archive is damaged (\(error))")
-            }
-            try? fm.removeItem(atPath: zipPath)
-            return try verify(directory: directory)
-        } catch {
-            cleanUp()
-            throw error
+        } catch let e as AgeError {
+            throw VaultError.badData("the export is damaged or was modified: \(describe(e))")
         }
     }
 
@@ -85,52 +94,107 @@ public enum ExportOpener {
         }
     }
 
-    /// Verifies an unpacked export: note hashes, the checkpoint signature, every entry's leaf
-    /// hash, signature and inclusion proof, and that the access report is exactly those entries.
-    public static func verify(directory: String) throws -> ExportCheck {
-        func load<T: Decodable>(_ name: String, _ type: T.Type) throws -> T {
-            guard let d = FileManager.default.contents(atPath: directory + "/" + name) else {
-                throw VaultError.badData("the export has no \(name)")
-            }
-            do { return try JSONDecoder().decode(T.self, from: d) } catch { throw VaultError.badData("\(name) is malformed") }
+    /// Checks the archive's layout, the proofs and the manifest, hashes every listed file,
+    /// and only then writes the files.
+    private static func unpack(zipPath: String, into directory: String, pinnedLogKey: [UInt8]?) throws -> ExportCheck {
+        let archive = try ExportArchive(path: zipPath)
+        var byName: [String: ExportArchive.File] = [:]
+        for f in archive.files { byName[f.name] = f }
+        func read(_ name: String) throws -> [UInt8] {
+            guard let f = byName[name] else { throw VaultError.badData("the export has no \(name)") }
+            return try archive.read(f, limit: maxJSON)
         }
-        let records = try load("records.json", ExportRecords.self)
-        let proof = try load("proof.json", ExportProof.self)
-        for n in records.notes {
-            guard !n.file.contains(".."), let d = FileManager.default.contents(atPath: directory + "/" + n.file),
-                  Encoding.hex(SHA256.hash([UInt8](d))) == n.sha256 else {
-                throw VaultError.badData("note \(n.id) does not match its hash in records.json")
-            }
+        let buffered = [ExportLayout.manifest: try read(ExportLayout.manifest), ExportLayout.proof: try read(ExportLayout.proof),
+                        ExportLayout.records: try read(ExportLayout.records)]
+        let v = try ExportVerifier.verify(records: buffered[ExportLayout.records] ?? [], proof: buffered[ExportLayout.proof] ?? [],
+                                          manifest: buffered[ExportLayout.manifest] ?? [], pinnedLogKey: pinnedLogKey)
+        var expected: [String: ExportManifestFile] = [:]
+        for f in v.manifest.files { expected[f.name] = f }
+        for name in ExportLayout.unlisted {
+            let bytes = buffered[name] ?? []
+            expected[name] = ExportManifestFile(name: name, size: Int64(bytes.count), sha256: Encoding.hex(SHA256.hash(bytes)))
         }
-        let vaultID = try Encoding.fromHex(records.vaultId)
-        let logKey = try Encoding.fromBase64(proof.logPublicKey)
-        let checkpoint = try Checkpoint.parse(proof.checkpoint, publicKey: logKey, vaultID: vaultID)
-        guard checkpoint.size == proof.treeSize, Encoding.base64(checkpoint.root) == proof.rootHash else {
-            throw VaultError.badData("proof.json's tree size or root differs from its signed checkpoint")
+        guard Set(byName.keys) == Set(expected.keys) else {
+            throw VaultError.badData("the export's files are not exactly those its signed manifest lists; the export was altered")
         }
-        guard proof.entries.count == records.accessReport.count else {
-            throw VaultError.badData("the access report has \(records.accessReport.count) rows but proof.json proves \(proof.entries.count)")
-        }
-        for (p, row) in zip(proof.entries, records.accessReport) {
-            let bytes = try Encoding.fromBase64(p.entry)
-            let leaf = AccessEntry.leafHash(bytes)
-            guard Encoding.hex(leaf) == p.leafHash,
-                  MerkleTree.verifyInclusion(leafHash: leaf, index: Int(p.seq) - 1, treeSize: checkpoint.size,
-                                             proof: try p.inclusionProof.map { try Encoding.fromHex($0) }, root: checkpoint.root) else {
-                throw VaultError.badData("log entry \(p.seq) is not in the signed log (its inclusion proof fails)")
-            }
-            let e = try AccessEntry.decode(bytes)
-            let keys = try (proof.signingKeys[p.signer] ?? []).map { try Encoding.fromBase64($0) }
-            let sig = try Encoding.fromBase64(p.signature)
-            guard p.signer == e.actor, keys.contains(where: { Ed25519.isValid(signature: sig, message: bytes, publicKey: $0) }) else {
-                throw VaultError.badData("log entry \(p.seq)'s signature does not verify")
-            }
-            guard e.seq == p.seq, e.seq == row.seq, e.clientID == records.client.id, Timestamp.iso(e.time) == row.time, e.actor == row.actor,
-                  e.action == row.action, e.recordID == row.record, e.purpose == row.purpose, e.outcome.rawValue == row.outcome else {
-                throw VaultError.badData("access report row \(row.seq) does not match its signed log entry")
+        for f in archive.files where buffered[f.name] == nil {
+            let want = try expectation(expected, f.name)
+            let sha = SHA256Hasher()
+            try archive.stream(f, limit: want.size) { sha.update($0) }
+            guard f.entry.uncompressedSize == UInt64(want.size), Encoding.hex(sha.finish()) == want.sha256 else {
+                throw VaultError.badData("\(f.name) does not match its hash in the signed manifest; the export was altered")
             }
         }
-        return ExportCheck(directory: directory, client: records.client.id, notes: records.notes.count,
-                           accessEntries: records.accessReport.count, treeSize: checkpoint.size, logPublicKey: proof.logPublicKey)
+        try FileWriter(directory: directory).write(archive, buffered: buffered, expected: expected)
+        return ExportCheck(directory: directory, client: v.records.client.id, notes: v.records.notes.count, files: v.manifest.files.count,
+                           accessEntries: v.records.accessReport.count, treeSize: v.treeSize, logPublicKey: v.proof.logPublicKey,
+                           logKeyPinned: pinnedLogKey != nil)
+    }
+
+    static func expectation(_ expected: [String: ExportManifestFile], _ name: String) throws -> ExportManifestFile {
+        guard let want = expected[name] else { throw VaultError.badData("\(name) is not in the export's signed manifest") }
+        return want
+    }
+
+    static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, what: String) throws {
+        var done = 0
+        while done < raw.count {
+            let n = Glibc.write(fd, raw.baseAddress.map { $0 + done }, raw.count - done)
+            guard n > 0 else { throw VaultError(.cannotCreate, "could not write \(what)") }
+            done += n
+        }
+    }
+}
+
+/// Writes verified files into the output folder: only names the format defines, each created
+/// new (never following a link), files 0600 and the `notes` folder 0700.
+private struct FileWriter {
+    let directory: String
+
+    func write(_ archive: ExportArchive, buffered: [String: [UInt8]], expected: [String: ExportManifestFile]) throws {
+        let dirFD = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dirFD >= 0 else { throw VaultError(.cannotCreate, "cannot open folder \(directory)") }
+        defer { close(dirFD) }
+        var notesFD: Int32 = -1
+        defer { if notesFD >= 0 { close(notesFD) } }
+        for f in archive.files {
+            var parent = dirFD
+            var leaf = f.name
+            if ExportLayout.isNoteFile(f.name) {
+                if notesFD < 0 {
+                    guard mkdirat(dirFD, ExportLayout.notesFolder, 0o700) == 0 else {
+                        throw VaultError(.cannotCreate, "cannot create folder \(directory)/\(ExportLayout.notesFolder)")
+                    }
+                    notesFD = openat(dirFD, ExportLayout.notesFolder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                    guard notesFD >= 0 else { throw VaultError(.cannotCreate, "cannot open folder \(directory)/\(ExportLayout.notesFolder)") }
+                }
+                parent = notesFD
+                leaf = String(f.name.dropFirst(ExportLayout.notesFolder.count + 1))
+            }
+            try writeFile(archive, f, parent: parent, leaf: leaf, buffered: buffered[f.name],
+                          want: try ExportOpener.expectation(expected, f.name))
+        }
+    }
+
+    /// One file, re-hashed as it is written, so the bytes on disk are the ones that were checked.
+    private func writeFile(_ archive: ExportArchive, _ f: ExportArchive.File, parent: Int32, leaf: String, buffered: [UInt8]?,
+                           want: ExportManifestFile) throws {
+        let fd = openat(parent, leaf, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw VaultError(.cannotCreate, "cannot create \(f.name) in \(directory)") }
+        defer { close(fd) }
+        let sha = SHA256Hasher()
+        var size: Int64 = 0
+        let what = directory + "/" + f.name
+        func put(_ bytes: some ContiguousBytes) throws {
+            sha.update(bytes)
+            try bytes.withUnsafeBytes { raw in
+                size += Int64(raw.count)
+                try ExportOpener.writeAll(fd, raw, what: what)
+            }
+        }
+        if let buffered { try put(buffered) } else { try archive.stream(f, limit: want.size) { try put($0) } }
+        guard size == want.size, Encoding.hex(sha.finish()) == want.sha256 else {
+            throw VaultError.badData("\(f.name) changed while it was written; nothing was kept")
+        }
     }
 }

@@ -2,11 +2,17 @@ import Foundation
 import VaultCrypto
 
 /// Writes an export archive (ZIP) through an age encryptor, one note at a time.
+///
+/// Every file's SHA-256 and size are taken while it streams. After the last listed file,
+/// manifest.json lists them; `commit` then signs its hash into the `export.fulfilled` entry
+/// and returns proof.json, which proves that entry, and proof.json ends the archive.
 struct ExportWriter {
     let session: Session
     let records: ExportRecords
-    let proof: ExportProof
     let auditRows: [LogRow]
+    /// Commits the entry carrying `manifest:<hex>` for the given manifest SHA-256 and returns
+    /// the proofs of the access report and of that entry.
+    let commit: ([UInt8]) throws -> ExportProof
 
     func write(recipient: AgeRecipient, sink: @escaping ([UInt8]) throws -> Void) throws -> ExportSummary {
         var total: Int64 = 0
@@ -20,16 +26,22 @@ struct ExportWriter {
             try zip.write(text)
             secureWipe(&text)
         }
-        try zip.begin("records.json")
+        try zip.begin(ExportLayout.records)
         try zip.write([UInt8](try JSONEncoder.exportPretty.encode(records)))
         try zip.begin("index.html")
         try writeHTML(zip)
         try zip.begin("fhir-bundle.json")
         try writeFHIR(zip)
-        try zip.begin("proof.json")
-        try zip.write([UInt8](try JSONEncoder.exportPretty.encode(proof)))
         try zip.begin("README.txt")
         try zip.write(Self.readme)
+        try zip.end()
+        let manifest = try ExportManifest(files: zip.files).encoded()
+        try zip.begin(ExportLayout.manifest)
+        try zip.write(manifest)
+        try zip.end()
+        let proof = try commit(SHA256.hash(manifest))
+        try zip.begin(ExportLayout.proof)
+        try zip.write([UInt8](try JSONEncoder.exportPretty.encode(proof)))
         try zip.finish()
         try age.finish()
         return ExportSummary(requestId: records.requestId, client: records.client.id, notes: records.notes.count,
@@ -44,11 +56,13 @@ struct ExportWriter {
       records.json      the same as data (format confidant-export/v1)
       notes/            each note as a text file
       fhir-bundle.json  the same as a FHIR R4 Bundle, for other health software
-      proof.json        proofs that the access report matches the practice's tamper-evident log
+      manifest.json     the name, size and SHA-256 of every file above, signed by your practice
+      proof.json        proofs that the manifest and the access report are in the practice's tamper-evident log
 
     To check the proofs without trusting the practice's software, run the independent verifier
     (tools/verify_export.py in the Confidant source, Python with PyNaCl) on this folder, and
-    compare the log public key in proof.json with the one the practice publishes.
+    compare the log public key in proof.json with the one the practice publishes
+    (verify_export.py --log-key KEY, or confidant export open --log-key KEY).
 
     """
 

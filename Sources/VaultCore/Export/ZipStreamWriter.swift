@@ -1,4 +1,5 @@
 import Foundation
+import VaultCrypto
 
 /// A ZIP writer that streams: entries are written with the STORE method and trailing data
 /// descriptors, so no seek is ever needed and only one chunk is held in memory.
@@ -8,6 +9,9 @@ import Foundation
 /// archive is written straight into the age encryptor. ZIPFoundation reads the result
 /// (`export open`), and `unzip` or any other tool can too. Entries and the archive must stay
 /// under 4 GiB (no ZIP64).
+///
+/// Each entry's SHA-256 and size are computed as it streams; ``files`` lists them for the
+/// export's manifest.
 final class ZipStreamWriter {
     private let sink: ([UInt8]) throws -> Void
     private var offset: UInt32 = 0
@@ -16,9 +20,13 @@ final class ZipStreamWriter {
     // The entry being written.
     private var name: [UInt8] = []
     private var headerOffset: UInt32 = 0
+    private var path = ""
     private var crc = CRC32()
+    private var sha = SHA256Hasher()
     private var size: UInt64 = 0
     private var open = false
+    /// Every finished entry: name, size and SHA-256, in archive order.
+    private(set) var files: [ExportManifestFile] = []
 
     init(sink: @escaping ([UInt8]) throws -> Void) { self.sink = sink }
 
@@ -43,9 +51,11 @@ final class ZipStreamWriter {
         guard count < UInt16.max - 1 else {
             throw VaultError(.cannotCreate, "the export would hold more than 65,534 files, which this archive format does not support")
         }
+        self.path = path
         name = Array(path.utf8)
         headerOffset = offset
         crc = CRC32()
+        sha = SHA256Hasher()
         size = 0
         open = true
         try emit(Self.le32(0x0403_4b50) + Self.le16(20) + Self.le16(Self.flags) + Self.le16(0) + Self.le16(Self.dosTime)
@@ -54,6 +64,7 @@ final class ZipStreamWriter {
 
     func write(_ bytes: [UInt8]) throws {
         crc.update(bytes)
+        sha.update(bytes)
         size += UInt64(bytes.count)
         try emit(bytes)
     }
@@ -70,6 +81,7 @@ final class ZipStreamWriter {
             + Self.le16(UInt16(name.count)) + Self.le16(0) + Self.le16(0) + Self.le16(0) + Self.le16(0)
             + Self.le32(UInt32(0o100600) << 16) + Self.le32(headerOffset) + name
         count += 1
+        files.append(ExportManifestFile(name: path, size: Int64(size), sha256: Encoding.hex(sha.finish())))
     }
 
     /// Writes the central directory. Call once, after the last entry.

@@ -55,26 +55,31 @@ extension Session {
             guard req.state == "open" else { throw VaultError.usage("export request \(requestID) was already fulfilled") }
             return try exportPlan(tx, clientID: req.clientID, includePsychotherapy: includePsychotherapy, requestID: requestID)
         }
-        // The access entry is committed; now write. The request counts as fulfilled only once the
-        // whole file was written; a failure is logged and the request stays open for a retry.
+        // The access entry is committed; now write. Once every file but proof.json is written,
+        // its manifest hash is signed into the `export.fulfilled` entry, the request counts as
+        // fulfilled, and proof.json (proving that entry too) ends the archive. A failure is
+        // logged; before the manifest is signed the request stays open for a retry.
+        let clientID = plan.records.client.id
+        let done = AccessIntent(action: "export.fulfilled", clientID: clientID, recordID: requestID, purpose: .patientRequest)
         do {
-            let proof = try exportProof(clientID: plan.records.client.id)
+            let (about, logKey) = try exportStart(clientID: clientID)
             var records = plan.records
-            records.accessReport = proof.access
-            let summary = try ExportWriter(session: self, records: records, proof: proof.proof, auditRows: proof.rows)
-                .write(recipient: recipient, sink: sink)
-            try vault.store.write { tx in
-                try tx.fulfilExportRequest(id: requestID, at: nowMillis, by: user)
-                try append(tx, AccessIntent(action: "export.fulfilled", clientID: plan.records.client.id, recordID: requestID,
-                                            purpose: .patientRequest), .success, "bytes:\(summary.bytes)")
+            records.accessReport = about.map { ExportAccess(seq: $0.seq, time: Timestamp.iso($0.time), actor: $0.actor, action: $0.action,
+                                                            record: $0.recordID, purpose: $0.purpose, outcome: $0.outcome) }
+            let writer = ExportWriter(session: self, records: records, auditRows: about) { digest in
+                let entry = try self.vault.store.write { tx in
+                    guard try tx.exportRequest(id: requestID)?.state == "open" else {
+                        throw VaultError.usage("export request \(requestID) was fulfilled by another process meanwhile")
+                    }
+                    try tx.fulfilExportRequest(id: requestID, at: self.nowMillis, by: self.user)
+                    return try self.append(tx, done, .success, ExportManifest.entryDetail(digest: digest))
+                }
+                return try self.exportProof(rows: about, manifestSeq: entry.seq, logKey: logKey)
             }
-            return summary
+            return try writer.write(recipient: recipient, sink: sink)
         } catch {
             let kind = (error as? VaultError)?.kind ?? .internal
-            _ = try? vault.store.write { tx in
-                try append(tx, AccessIntent(action: "export.fulfilled", clientID: plan.records.client.id, recordID: requestID,
-                                            purpose: .patientRequest), .error, kind.logCode)
-            }
+            _ = try? vault.store.write { tx in try append(tx, done, .error, kind.logCode) }
             throw error
         }
     }
@@ -132,49 +137,6 @@ extension Session {
                                     client: ExportClient(id: clientID, name: profile.name, dateOfBirth: profile.dateOfBirth, contact: profile.contact),
                                     notes: notes, agreements: agreements, disclosures: disclosures, accessReport: [], withheld: withheld)
         return ExportPlan(records: records)
-    }
-
-    /// A signed checkpoint of the current log and, for every entry about the client, its bytes,
-    /// signature and inclusion proof.
-    private func exportProof(clientID: String) throws -> (proof: ExportProof, access: [ExportAccess], rows: [LogRow]) {
-        try vault.store.read { tx in
-            guard let head = try tx.latestTreeHead() else { throw VaultError.badData("the access log is empty") }
-            let size = Int(head.size)
-            // Which entries are about this client (a filtered query), then one streaming pass
-            // over every leaf hash to build their proofs in ~32 bytes per leaf pair.
-            let about = try tx.logEntries(matching: LogFilter(clientID: clientID)).filter { $0.seq <= Int64(size) }
-            var builder = MerkleProofBuilder(indexes: about.map { Int($0.seq) - 1 })
-            var seen = 0
-            var after: Int64 = 0
-            while seen < size {
-                let hashes = try tx.leafHashes(after: after, limit: min(65536, size - seen))
-                if hashes.isEmpty { break }
-                for h in hashes { builder.append(h.1) }
-                seen += hashes.count
-                after = hashes.last?.0 ?? after
-            }
-            guard seen == size, builder.finish() == head.root else {
-                throw VaultError.badData("the access log does not match its tree head; run 'confidant log verify'")
-            }
-            guard let logKey = try tx.dataKey(id: meta.logKeyID) else { throw VaultError.badData("the vault's log key is missing") }
-            let pair = try Ed25519KeyPair(seed: try unwrap(tx, logKey))
-            let checkpoint = Checkpoint.sign(vaultID: meta.vaultID, size: size, root: head.root, time: vault.now(), key: pair)
-            var keys: [String: [String]] = [:]
-            for signer in Set(about.map(\.signer)) where !signer.isEmpty {
-                keys[signer] = try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer).map { Encoding.base64($0) }
-            }
-            let entries = about.map { r in
-                ExportProofEntry(seq: r.seq, entry: Encoding.base64(r.entry), leafHash: Encoding.hex(r.leafHash), signer: r.signer,
-                                 signature: Encoding.base64(r.signature),
-                                 inclusionProof: builder.proof(index: Int(r.seq) - 1).map { Encoding.hex($0) })
-            }
-            let proof = ExportProof(format: "confidant-export-proof/v1", logPublicKey: Encoding.base64(logKey.publicKey),
-                                    checkpoint: checkpoint.text(publicKey: logKey.publicKey), treeSize: size,
-                                    rootHash: Encoding.base64(head.root), signingKeys: keys, entries: entries)
-            let access = about.map { ExportAccess(seq: $0.seq, time: Timestamp.iso($0.time), actor: $0.actor, action: $0.action,
-                                                  record: $0.recordID, purpose: $0.purpose, outcome: $0.outcome) }
-            return (proof, access, about)
-        }
     }
 
     /// One note's plaintext, for the export writer (the export's access entry covers it).
