@@ -75,7 +75,9 @@ def decode_entry(data):
             raise Failure("malformed log entry")
         fields.append(data[i:i + n])
         i += n
-    if len(fields) != 13 or fields[0] != b"confidant/access-entry/v1" or len(fields[1]) != 8 or len(fields[2]) != 8:
+    # Format 2: the 12 fields of version 1, then the previous leaf hash, the state statement and
+    # the state-map root (docs/access-log.md); this checker reads the first 12.
+    if len(fields) != 16 or fields[0] != b"confidant/access-entry/v2" or len(fields[1]) != 8 or len(fields[2]) != 8:
         raise Failure("malformed log entry")
     s = [f.decode("utf-8") for f in fields[3:9]] + [fields[10].decode(), fields[11].decode(), fields[12].decode()]
     return {"seq": int.from_bytes(fields[1], "big", signed=True), "time": int.from_bytes(fields[2], "big", signed=True),

@@ -16,7 +16,7 @@ import pytest
 from conftest import ADMIN, COMPLIANCE, THERAPISTS
 
 RIVERA, CHEN = THERAPISTS
-LABEL = b"confidant/access-entry/v1"
+LABEL = b"confidant/access-entry/v2"
 COLUMNS = ("seq", "time", "actor", "roles", "action", "client_id", "record_id", "purpose",
            "sealed_reason", "outcome", "detail", "flags")
 INT_COLUMNS = {"seq", "time"}
@@ -73,13 +73,19 @@ def test_every_entry_signature_and_leaf_hash(practice):
     assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
 
     signed = unsigned = 0
+    previous_leaf = b""
     for row in rows:
         entry = bytes(row["entry"])
         assert bytes(row["leaf_hash"]) == hashlib.sha256(b"\x00" + entry).digest(), row["seq"]
 
         fields = decode_fields(entry)
         assert fields[0] == LABEL
-        assert fields[1:] == [column_bytes(row, c) for c in COLUMNS], row["seq"]
+        assert len(fields) == 16, row["seq"]
+        assert fields[1:13] == [column_bytes(row, c) for c in COLUMNS], row["seq"]
+        # Format 2: a hash chain (the previous entry's leaf hash), the state statement, the map root.
+        assert fields[13] == previous_leaf, row["seq"]
+        assert len(fields[15]) == 32, row["seq"]
+        previous_leaf = bytes(row["leaf_hash"])
 
         signature = bytes(row["signature"])
         if row["signer"]:
