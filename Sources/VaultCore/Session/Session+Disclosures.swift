@@ -155,20 +155,21 @@ extension Session {
             intent.value.flags.insert("disclosure")
             if override { intent.value.flags.insert("basis-not-stated") }
             if r.clientInformed == false { intent.value.flags.insert("client-not-informed") }
-            intent.value.successDetail = Self.disclosureDigest(plain)
+            intent.value.successDetail = Self.disclosureDigest(row)
             if let cosigner {
                 try cosigner.append(tx, AccessIntent(action: "disclosure.cosign", clientID: r.clientID, recordID: id, purpose: .operations,
-                                                     flags: override ? ["basis-not-stated"] : []), .success, Self.disclosureDigest(plain))
+                                                     flags: override ? ["basis-not-stated"] : []), .success, Self.disclosureDigest(row))
             }
             return AccountingEntry(id: id, logSeq: 0, body: body)
         }
     }
 
-    /// `sha256:<hex>` of a disclosure's plaintext body, recorded in its log entry so that an
-    /// altered or removed disclosure is detected by the accounting. Over the plaintext, not the
-    /// ciphertext, so re-encryption under a new key version leaves it valid.
-    static func disclosureDigest(_ plain: [UInt8]) -> String {
-        "sha256:" + Encoding.hex(SHA256.hash(plain))
+    /// `ct-sha256:<hex>` of a disclosure's copy sealed to the audit key, recorded in its log
+    /// entry so that an altered or removed disclosure is detected by the accounting. Over a
+    /// ciphertext, never the plaintext (an unkeyed hash of a short body could be confirmed by
+    /// guessing); the audit copy is never re-encrypted, so key rotation leaves it valid.
+    static func disclosureDigest(_ row: RecordRow) -> String {
+        "ct-sha256:" + Encoding.hex(SHA256.hash(row.auditCopy))
     }
 
     func describe(_ records: [DisclosedRecord]) -> String {
@@ -235,7 +236,7 @@ extension Session {
                 } else {
                     plain = try openRecord(tx, row)
                 }
-                guard Self.disclosureDigest(plain) == e.detail else {
+                guard Self.disclosureDigest(row) == e.detail else {
                     throw VaultError.badData("disclosure \(e.recordID) no longer matches its log entry \(e.seq); it was altered")
                 }
                 let body: DisclosureBody

@@ -123,7 +123,7 @@ extension Session {
                 throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault")
             }
             let plain = try openRecord(tx, row)
-            guard Self.disclosureDigest(plain) == e.detail else { throw VaultError.badData("disclosure \(e.recordID) was altered") }
+            guard Self.disclosureDigest(row) == e.detail else { throw VaultError.badData("disclosure \(e.recordID) was altered") }
             let b = try JSONDecoder().decode(DisclosureBody.self, from: Data(plain))
             if b.date >= cutoff {
                 disclosures.append(ExportDisclosure(id: row.id, date: b.date, recipientName: b.recipientName, recipientAddress: b.recipientAddress,
