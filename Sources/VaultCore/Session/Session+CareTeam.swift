@@ -18,7 +18,8 @@ extension Session {
     /// ``useRecoveryKey(path:)``. An admin without it records a pending grant, completed the
     /// next time a care-team member unlocks.
     public func grant(clientID: String, to member: String) throws -> CareTeamChange {
-        try perform(AccessIntent(action: "careteam.grant", clientID: clientID, recordID: member)) { tx, _ in
+        try TextInput.validate(member, field: "the user name")
+        return try perform(AccessIntent(action: "careteam.grant", clientID: clientID, recordID: member)) { tx, _ in
             try requireAny([.therapist, .admin], "granting care-team access")
             _ = try existingClient(tx, clientID)
             let onTeam = try isOnCareTeam(tx, clientID)
