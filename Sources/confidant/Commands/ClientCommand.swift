@@ -82,13 +82,19 @@ struct CareTeamCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
         @Argument var user: String
+        @Option(help: "Recovery key file (admin not on the care team): re-encrypt the records at once.") var recoveryKey: String?
+        func validate() throws { try TextInput.validate(user, field: "the user name") }
         func run() throws {
             let session = try globals.session()
+            if let recoveryKey { try session.useRecoveryKey(path: recoveryKey) }
             let r = try session.revoke(clientID: client, from: user)
-            // Re-encrypt the client's older records under the new version straight away.
-            let moved = try session.resumeRotations(clientID: client)
             if globals.json { return try Output.json(r) }
-            Output.line("Revoked \(user) from \(client); key version \(r.keyVersion ?? 0) is current and \(moved.recordsReEncrypted) record(s) were re-encrypted under it.")
+            let head = "Revoked \(Output.escape(user)) from \(Output.escape(client)); key version \(r.keyVersion ?? 0) is current"
+            if r.reEncryption == .pending {
+                Output.line(head + "; the records will be re-encrypted by the next 'confidant key rotate --resume' run by a care-team therapist or an admin with --recovery-key.")
+            } else {
+                Output.line(head + " and \(r.recordsReEncrypted ?? 0) record(s) were re-encrypted under it.")
+            }
         }
     }
 }
