@@ -90,9 +90,11 @@ extension Session {
         }
     }
 
-    /// True when this session can unwrap the key a rotation job re-encrypts under.
+    /// True when this session can unwrap the key a rotation job re-encrypts under, or the job
+    /// has nothing left to do (a later rotation destroyed its key) and only needs closing.
     func canRunRotation(_ job: RotationJobRow) throws -> Bool {
         try vault.store.read { tx in
+            guard let target = try tx.dataKey(id: job.toKeyID), target.state != "destroyed" else { return true }
             if try tx.wrap(keyID: job.toKeyID, recipient: recipient) != nil { return true }
             guard recovery != nil else { return false }
             return try tx.wrap(keyID: job.toKeyID, recipient: "recovery") != nil
