@@ -123,6 +123,7 @@ public final class Vault: @unchecked Sendable {
                               now: @escaping @Sendable () -> Date = { Date() }) throws -> InitResult {
         guard roles.contains(.admin) else { throw VaultError.usage("the first user must hold the admin role") }
         try UserName.validate(admin)
+        try TextInput.validate(practice, field: "--practice")
         guard !practice.trimmingCharacters(in: .whitespaces).isEmpty else { throw VaultError.usage("--practice must not be empty") }
         guard passphrase.count >= 8 else { throw VaultError.usage("the passphrase must have at least 8 characters") }
         if FileManager.default.fileExists(atPath: recoveryOut) {
@@ -190,6 +191,8 @@ public final class Vault: @unchecked Sendable {
     /// Appends an entry for an attempt by someone who could not be authenticated (or a refusal
     /// that happened before any work), in its own transaction.
     func logUnauthenticated(actor: String, intent: AccessIntent, outcome: Outcome, detail: String) {
+        // Only a well-formed name is ever logged as an actor (``unlock`` refuses others first).
+        guard (try? UserName.validate(actor)) != nil else { return }
         _ = try? store.write { tx in
             try AccessLogWriter.append(tx, meta: meta, auditPublicKey: auditKey, time: now(), actor: actor, roles: "",
                                        intent: intent, outcome: outcome, detail: detail, signer: nil)
@@ -198,9 +201,12 @@ public final class Vault: @unchecked Sendable {
 
     /// Unlocks `user` with its passphrase: derives the Argon2id key, opens the sealed secret
     /// keys and checks the user's certificate chain. A wrong passphrase is logged as denied.
-    /// - Throws: ``VaultError`` not permitted (77) for an unknown user or wrong passphrase, bad data
-    ///   (65) when the user's certificate does not verify.
+    /// - Throws: ``VaultError`` usage (64), with nothing logged, for a malformed user name; not
+    ///   permitted (77) for an unknown user or wrong passphrase, bad data (65) when the user's
+    ///   certificate does not verify.
     public func unlock(user: String, passphrase: SecretBytes) throws -> Session {
+        // Before anything is logged: a refused unlock's entry names the actor as given.
+        try UserName.validate(user)
         let intent = AccessIntent(action: "session.unlock")
         let users = try store.read { tx in (try tx.user(named: user), try tx.users()) }
         guard let row = users.0 else {
@@ -226,7 +232,9 @@ public final class Vault: @unchecked Sendable {
 
 /// Rules for user names: short, printable, no separators used in key-wrap recipients.
 public enum UserName {
+    /// - Throws: ``VaultError`` usage (64); the message never repeats control characters.
     public static func validate(_ name: String) throws {
+        try TextInput.validate(name, field: "the user name")
         let ok = !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
         guard ok else { throw VaultError.usage("user name '\(name)' must be 1-64 letters, digits, '.', '_' or '-'") }
     }

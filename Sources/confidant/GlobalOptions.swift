@@ -29,6 +29,8 @@ struct GlobalOptions: ParsableArguments {
         guard let u = asUser ?? ProcessInfo.processInfo.environment["CONFIDANT_USER"], !u.isEmpty else {
             throw VaultError(.usage, "say who you are with --as USER (or set CONFIDANT_USER)")
         }
+        // Before the passphrase prompt (which shows it) and before anything is logged.
+        try UserName.validate(u)
         return u
     }
 

@@ -83,20 +83,22 @@ struct SessionPolicyTests {
         #expect(throws: VaultError.self) { try p.rivera.addNotes(clientID: c.id, contents: [[]]) }
     }
 
-    @Test("revoke retires the old version and wraps the new one to the remaining team only")
+    @Test("revoke by a care-team member wraps a new version to the remaining team only, re-encrypts under it and destroys the old one")
     func revokeRotates() throws {
         let p = try Practice()
         let c = try p.rivera.addClient(profile: ClientProfile(name: "N"))
         _ = try p.rivera.grant(clientID: c.id, to: "chen")
         let r = try p.rivera.revoke(clientID: c.id, from: "chen")
         #expect(r.keyVersion == 2)
+        #expect(r.reEncryption == .done && r.recordsReEncrypted == 1)
         let keys = try p.vault.store.read { try $0.dataKeys(clientID: c.id) }
         #expect(keys.map(\.version) == [1, 2])
-        #expect(keys.map(\.state) == ["retired", "current"])
+        #expect(keys.map(\.state) == ["destroyed", "current"])
         for k in keys {
             #expect(try p.vault.store.read { try $0.wrap(keyID: k.id, recipient: "user:chen") } == nil)
-            #expect(try p.vault.store.read { try $0.wrap(keyID: k.id, recipient: "user:rivera") } != nil)
-            #expect(try p.vault.store.read { try $0.wrap(keyID: k.id, recipient: "recovery") } != nil)
+            let live = k.state == "current"
+            #expect(try p.vault.store.read { try $0.wrap(keyID: k.id, recipient: "user:rivera") != nil } == live)
+            #expect(try p.vault.store.read { try $0.wrap(keyID: k.id, recipient: "recovery") != nil } == live)
         }
     }
 }

@@ -33,14 +33,16 @@ public struct AgreementBody: Sendable, Equatable, Codable {
 
     /// Parses and validates an agreement file of the given kind.
     ///
-    /// Unknown keys are rejected; dates must be `YYYY-MM-DD`; lists must be lists of non-empty
-    /// strings; confidentiality exception codes must come from the catalogue.
+    /// Unknown keys are rejected, and so is a key given twice in one object (JSON parsers keep the
+    /// last one silently); dates must be `YYYY-MM-DD`; lists must be lists of non-empty strings;
+    /// confidentiality exception codes must come from the catalogue.
     /// - Throws: ``VaultError`` (bad data) whose message names the offending field.
     public static func parse(_ data: Data, kind: AgreementKind, knownExceptions: [String] = ConfidentialityException.catalogue.map(\.code)) throws -> AgreementBody {
         let any: Any
         do { any = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
             throw VaultError.badData("agreement file is not valid JSON")
         }
+        try JSONDuplicateKeys.check(data, what: "the agreement file")
         guard let obj = any as? [String: Any] else { throw VaultError.badData("agreement file must hold one JSON object") }
         let allowed: Set<String>
         let required: [String]

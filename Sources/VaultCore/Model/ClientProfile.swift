@@ -12,8 +12,10 @@ public struct ClientProfile: Sendable, Equatable, Codable {
         self.contact = contact
     }
 
-    /// - Throws: ``VaultError`` (usage) for an empty name or a malformed date of birth.
+    /// - Throws: ``VaultError`` (usage) for an empty name, a malformed date of birth, or a
+    ///   field with a control character.
     public func validated() throws -> ClientProfile {
+        try validateText()
         guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw VaultError.usage("client name must not be empty")
         }
@@ -21,5 +23,12 @@ public struct ClientProfile: Sendable, Equatable, Codable {
             throw VaultError.usage("date of birth '\(dob)' must be a date YYYY-MM-DD")
         }
         return self
+    }
+
+    /// - Throws: ``VaultError`` (usage) when a field holds a control character (``TextInput``).
+    public func validateText() throws {
+        try TextInput.validate(name, field: "--name")
+        try TextInput.validate(dateOfBirth, field: "--dob")
+        try TextInput.validate(contact, field: "--contact")
     }
 }

@@ -63,7 +63,8 @@ extension Session {
 
     /// Opens one agreement version.
     public func showAgreement(id: String, purpose: Purpose, reason: String? = nil) throws -> AgreementRecord {
-        try perform(AccessIntent(action: "agreement.show", recordID: id, purpose: purpose, reason: reason)) { tx, intent in
+        try TextInput.validate(reason, field: "--reason")
+        return try perform(AccessIntent(action: "agreement.show", recordID: id, purpose: purpose, reason: reason)) { tx, intent in
             guard let rec = try tx.record(id: id), rec.kind == .agreement else {
                 throw VaultError.notFound("no agreement '\(id)' in this vault; 'confidant agreement list CLIENT' shows the ids")
             }

@@ -9,6 +9,21 @@ public struct CareTeamChange: Sendable, Codable, Equatable {
     public var state: String
     /// After a revoke: the new current key version.
     public var keyVersion: Int?
+    /// After a revoke: whether the older records were re-encrypted under the new version at
+    /// once, or wait in a journaled rotation job for someone who holds the client key.
+    public var reEncryption: ReEncryption?
+    /// After a revoke that re-encrypted at once: how many records moved.
+    public var recordsReEncrypted: Int?
+}
+
+/// What happened to the older records after a revoke made a new key version current.
+public enum ReEncryption: String, Sendable, Codable, Equatable {
+    /// Re-encrypted under the new version in this call.
+    case done
+    /// Left to a journaled rotation job: the actor (an admin off the care team, without the
+    /// recovery key) cannot unwrap the client key. `key rotate --resume` by a care-team
+    /// therapist, or by an admin with the recovery key, finishes it.
+    case pending
 }
 
 extension Session {
@@ -18,7 +33,8 @@ extension Session {
     /// ``useRecoveryKey(path:)``. An admin without it records a pending grant, completed the
     /// next time a care-team member unlocks.
     public func grant(clientID: String, to member: String) throws -> CareTeamChange {
-        try perform(AccessIntent(action: "careteam.grant", clientID: clientID, recordID: member)) { tx, _ in
+        try TextInput.validate(member, field: "the user name")
+        return try perform(AccessIntent(action: "careteam.grant", clientID: clientID, recordID: member)) { tx, _ in
             try requireAny([.therapist, .admin], "granting care-team access")
             _ = try existingClient(tx, clientID)
             let onTeam = try isOnCareTeam(tx, clientID)
@@ -53,9 +69,39 @@ extension Session {
 
     /// Removes `member` from the care team: deletes every key of this client wrapped to it at
     /// once and makes a new care-key version, wrapped to the remaining team and recovery, current
-    /// before anything new is written. Older records stay under their (now retired) version
-    /// until a rotation re-encrypts them.
+    /// before anything new is written. Then re-encrypts the older records under it when this
+    /// user can unwrap the client key; otherwise the journaled job stays pending (an admin off
+    /// the care team revokes without holding the key) and the result says so.
+    /// - Throws: ``VaultError`` before the revoke commits as usual; a failure of the
+    ///   re-encryption after it committed says that the revoke itself stands.
     public func revoke(clientID: String, from member: String) throws -> CareTeamChange {
+        try TextInput.validate(member, field: "the user name")
+        var (change, job) = try revokeMember(clientID: clientID, member: member)
+        guard try canRunRotation(job) else {
+            change.reEncryption = .pending
+            return change
+        }
+        do {
+            change.recordsReEncrypted = try runJob(job, report: { _ in })
+            change.reEncryption = .done
+            return change
+        } catch let e as VaultError {
+            throw VaultError(e.kind, "revoked '\(member)' from client \(clientID), but re-encrypting its older records failed (\(e.message)); 'confidant key rotate --resume' finishes it")
+        }
+    }
+
+    /// True when this session can unwrap the key a rotation job re-encrypts under, or the job
+    /// has nothing left to do (a later rotation destroyed its key) and only needs closing.
+    func canRunRotation(_ job: RotationJobRow) throws -> Bool {
+        try vault.store.read { tx in
+            guard let target = try tx.dataKey(id: job.toKeyID), target.state != "destroyed" else { return true }
+            if try tx.wrap(keyID: job.toKeyID, recipient: recipient) != nil { return true }
+            guard recovery != nil else { return false }
+            return try tx.wrap(keyID: job.toKeyID, recipient: "recovery") != nil
+        }
+    }
+
+    private func revokeMember(clientID: String, member: String) throws -> (CareTeamChange, RotationJobRow) {
         try perform(AccessIntent(action: "careteam.revoke", clientID: clientID, recordID: member)) { tx, _ in
             try requireAny([.therapist, .admin], "revoking care-team access")
             _ = try existingClient(tx, clientID)
@@ -81,11 +127,12 @@ extension Session {
             let clientUsers = try tx.users().filter { $0.clientID == clientID }.map(\.name)
             let (key, _) = try createDataKey(tx, clientID: clientID, scope: .care, owner: "", version: old.version + 1,
                                              recipients: remaining + clientUsers)
-            // Journal the re-encryption of older records under the new version; the CLI runs it
-            // at once (`resumeRotations(clientID:)`), and any later rotation finishes it.
-            _ = try tx.insertRotationJob(RotationJobRow(id: 0, clientID: clientID, scope: KeyScope.care.rawValue, owner: "",
-                                                        toKeyID: key.id, state: "running", actor: user, startedAt: nowMillis, finishedAt: 0))
-            return CareTeamChange(clientID: clientID, user: member, state: "revoked", keyVersion: key.version)
+            // Journal the re-encryption of older records under the new version; ``revoke`` runs it
+            // at once when it can, and any later rotation finishes it.
+            var job = RotationJobRow(id: 0, clientID: clientID, scope: KeyScope.care.rawValue, owner: "",
+                                     toKeyID: key.id, state: "running", actor: user, startedAt: nowMillis, finishedAt: 0)
+            job.id = try tx.insertRotationJob(job)
+            return (CareTeamChange(clientID: clientID, user: member, state: "revoked", keyVersion: key.version), job)
         }
     }
 

@@ -22,7 +22,10 @@ extension Session {
     ///   - therapist: a second therapist to put on the care team (the actor is always on it).
     /// - Throws: ``VaultError`` not permitted (77) unless the actor is a therapist.
     public func addClient(profile: ClientProfile, therapist: String? = nil) throws -> ClientSummary {
-        try perform(AccessIntent(action: "client.add", purpose: .treat)) { tx, intent in
+        // Control characters are refused before anything is logged (``TextInput``).
+        try profile.validateText()
+        try TextInput.validate(therapist, field: "--therapist")
+        return try perform(AccessIntent(action: "client.add", purpose: .treat)) { tx, intent in
             try require(.therapist, "adding a client")
             let profile = try profile.validated()
             var team = [user]

@@ -4,7 +4,8 @@ import VaultCrypto
 extension Session {
     /// Records a client's signed authorization (164.508); returns its id.
     public func addAuthorization(clientID: String, authorization a: ClientAuthorization) throws -> String {
-        try perform(AccessIntent(action: "authorization.add", clientID: clientID, purpose: .treat)) { tx, intent in
+        try a.validateText()
+        return try perform(AccessIntent(action: "authorization.add", clientID: clientID, purpose: .treat)) { tx, intent in
             try require(.therapist, "recording an authorization")
             _ = try existingClient(tx, clientID)
             try requireCareTeam(tx, clientID)
@@ -51,6 +52,7 @@ extension Session {
         case ClientAuthorization.basisCode: .patientRequest
         default: .legal
         }
+        try r.validateText()
         return try perform(AccessIntent(action: "disclosure.add", clientID: r.clientID, purpose: purposeCode)) { tx, intent in
             try require(.therapist, "disclosing records")
             _ = try existingClient(tx, r.clientID)

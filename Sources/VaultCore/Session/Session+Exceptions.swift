@@ -28,7 +28,9 @@ extension Session {
     /// Adds a jurisdiction-specific exception (admin). Codes are lower-case words joined by
     /// hyphens and can never be redefined.
     public func addException(code: String, meaning: String, basis: String) throws -> ConfidentialityException {
-        try perform(AccessIntent(action: "exception.add", recordID: code)) { tx, _ in
+        try TextInput.validate(meaning, field: "--meaning")
+        try TextInput.validate(basis, field: "--basis")
+        return try perform(AccessIntent(action: "exception.add", recordID: code)) { tx, _ in
             try require(.admin, "adding a confidentiality exception")
             guard !code.isEmpty, code.count <= 40, code.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }),
                   code != ClientAuthorization.basisCode else {

@@ -73,7 +73,8 @@ extension Session {
     /// pairs certified by this admin, sealed under `initialPassphrase`, and every key the user
     /// held re-wrapped to them through the recovery wraps.
     public func resetUser(_ name: String, initialPassphrase: SecretBytes) throws -> KeyMaintenanceReport {
-        try perform(AccessIntent(action: "user.reset", recordID: name, purpose: .operations)) { tx, intent in
+        try TextInput.validate(name, field: "the user name")
+        return try perform(AccessIntent(action: "user.reset", recordID: name, purpose: .operations)) { tx, intent in
             try require(.admin, "resetting a user's keys")
             guard let rec = recovery else { throw VaultError.notPermitted("resetting a user needs --recovery-key FILE") }
             guard initialPassphrase.count >= 8 else { throw VaultError.usage("the new passphrase must have at least 8 characters") }

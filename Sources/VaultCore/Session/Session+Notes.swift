@@ -108,7 +108,8 @@ extension Session {
     /// window (`breakglass.hours`, default 24) that therapist may open the client's progress
     /// notes with purpose ETREAT. Psychotherapy notes are never reachable this way.
     public func openNote(id: String, purpose: Purpose, reason: String? = nil, breakGlass: Bool = false) throws -> OpenedNote {
-        try perform(AccessIntent(action: "note.open", recordID: id, purpose: purpose, reason: reason)) { tx, intent in
+        try TextInput.validate(reason, field: "--reason")
+        return try perform(AccessIntent(action: "note.open", recordID: id, purpose: purpose, reason: reason)) { tx, intent in
             guard let rec = try tx.record(id: id), rec.kind == .progress || rec.kind == .psychotherapy else {
                 throw VaultError.notFound("no note '\(id)' in this vault; 'confidant note list CLIENT' shows the ids")
             }

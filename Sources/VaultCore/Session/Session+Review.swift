@@ -41,6 +41,7 @@ extension Session {
     /// - Throws: ``VaultError`` not found (66) for an unknown item, usage (64) for an empty note or
     ///   an item already closed.
     public func closeReview(item: String, note: String) throws {
+        try TextInput.validate(note, field: "--note")
         try perform(AccessIntent(action: "review.close", recordID: item, purpose: .operations, reason: note)) { tx, _ in
             try require(.compliance, "closing a review item")
             guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {

@@ -16,10 +16,13 @@ public struct RotationSummary: Sendable, Codable, Equatable {
     public var keysRotated: Int
     public var recordsReEncrypted: Int
     public var jobsResumed: Int
+    /// Interrupted or pending jobs left alone because this user cannot unwrap their client's key
+    /// (`resumeRotations()` without a client).
+    public var jobsWaiting: Int
 
-    public init(clients: Int, keysRotated: Int, recordsReEncrypted: Int, jobsResumed: Int) {
+    public init(clients: Int, keysRotated: Int, recordsReEncrypted: Int, jobsResumed: Int, jobsWaiting: Int = 0) {
         self.clients = clients; self.keysRotated = keysRotated
-        self.recordsReEncrypted = recordsReEncrypted; self.jobsResumed = jobsResumed
+        self.recordsReEncrypted = recordsReEncrypted; self.jobsResumed = jobsResumed; self.jobsWaiting = jobsWaiting
     }
 }
 
@@ -68,11 +71,17 @@ extension Session {
     }
 
     /// Finishes every interrupted rotation this user can: single jobs (of one client, when
-    /// given), then all-clients runs (admin with the recovery key).
+    /// given), then all-clients runs (admin with the recovery key). Without a client, jobs whose
+    /// key this user cannot unwrap are left for someone who can and counted in `jobsWaiting`;
+    /// with one, such a job is refused (77).
     public func resumeRotations(clientID: String? = nil, progress: ((RotationProgress) -> Void)? = nil) throws -> RotationSummary {
         var summary = RotationSummary(clients: 0, keysRotated: 0, recordsReEncrypted: 0, jobsResumed: 0)
         let jobs = try vault.store.read { try $0.rotationJobs(state: "running") }
         for job in jobs where job.clientID != "*" && (clientID == nil || job.clientID == clientID) {
+            if clientID == nil, try !canRunRotation(job) {
+                summary.jobsWaiting += 1
+                continue
+            }
             summary.recordsReEncrypted += try runJob(job, report: { _ in })
             summary.jobsResumed += 1
         }
@@ -167,7 +176,7 @@ extension Session {
     }
 
     /// Re-encrypts batch after batch, then destroys the older versions. Returns records moved.
-    private func runJob(_ job: RotationJobRow, report: (Int) -> Void) throws -> Int {
+    func runJob(_ job: RotationJobRow, report: (Int) -> Void) throws -> Int {
         var moved = 0
         while true {
             let n = try perform(AccessIntent(action: "key.rotate.batch", clientID: job.clientID, purpose: .operations)) { tx, intent in

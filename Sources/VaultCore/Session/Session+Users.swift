@@ -22,7 +22,8 @@ extension Session {
     ///   A client user (role `client`) names its client and receives that client's care keys, so
     ///   it can read and acknowledge its own agreements; the admin needs the recovery key for it.
     public func addUser(name: String, roles newRoles: Set<Role>, initialPassphrase: SecretBytes, clientID: String? = nil) throws -> UserSummary {
-        try perform(AccessIntent(action: "user.add", clientID: clientID ?? "", recordID: name)) { tx, _ in
+        try TextInput.validate(name, field: "the user name")
+        return try perform(AccessIntent(action: "user.add", clientID: clientID ?? "", recordID: name)) { tx, _ in
             try require(.admin, "enrolling a user")
             try UserName.validate(name)
             guard newRoles.contains(.client) == (clientID != nil) else {

@@ -42,7 +42,9 @@ public final class Session: @unchecked Sendable {
     final class IntentBox { var value: AccessIntent; init(_ v: AccessIntent) { value = v } }
 
     /// Runs `body` and its access entry in one write transaction; on refusal logs a denied entry.
+    /// Ids or a reason with control characters are refused (64) before anything is logged.
     func perform<T>(_ intent: AccessIntent, _ body: (any StoreTransaction, IntentBox) throws -> T) throws -> T {
+        try intent.validateText()
         let box = IntentBox(intent)
         do {
             return try vault.store.write { tx in

@@ -13,6 +13,10 @@ struct ClientCommand: ParsableCommand {
         @Option(help: "Date of birth YYYY-MM-DD.") var dob: String?
         @Option(help: "Contact details.") var contact: String?
         @Option(help: "Another therapist to put on the care team.") var therapist: String?
+        func validate() throws {
+            try ClientProfile(name: name, dateOfBirth: dob, contact: contact).validateText()
+            try TextInput.validate(therapist, field: "--therapist")
+        }
         func run() throws {
             let c = try globals.session().addClient(profile: ClientProfile(name: name, dateOfBirth: dob, contact: contact), therapist: therapist)
             if globals.json { try Output.json(Created(id: c.id, value: c)) } else { Output.line(c.id) }
@@ -40,11 +44,11 @@ struct ClientCommand: ParsableCommand {
             let c = try globals.session().showClient(id: id, purpose: p)
             if globals.json { return try Output.json(c) }
             Output.line("Client \(c.id)")
-            Output.line("  name:        \(c.name ?? "")")
-            if let d = c.dateOfBirth { Output.line("  born:        \(d)") }
-            if let d = c.contact { Output.line("  contact:     \(d)") }
-            Output.line("  care team:   \(c.careTeam.joined(separator: ", "))")
-            if !c.pendingCareTeam.isEmpty { Output.line("  pending:     \(c.pendingCareTeam.joined(separator: ", "))") }
+            Output.line("  name:        \(Output.escape(c.name ?? ""))")
+            if let d = c.dateOfBirth { Output.line("  born:        \(Output.escape(d))") }
+            if let d = c.contact { Output.line("  contact:     \(Output.escape(d))") }
+            Output.line("  care team:   \(c.careTeam.map { Output.escape($0) }.joined(separator: ", "))")
+            if !c.pendingCareTeam.isEmpty { Output.line("  pending:     \(c.pendingCareTeam.map { Output.escape($0) }.joined(separator: ", "))") }
             Output.line("  notes:       \(c.progressNotes ?? 0) progress")
             Output.line("  agreements:  \(c.agreements ?? 0)")
         }
@@ -61,6 +65,7 @@ struct CareTeamCommand: ParsableCommand {
         @Argument var client: String
         @Argument var user: String
         @Option(help: "Recovery key file (admin not on the care team).") var recoveryKey: String?
+        func validate() throws { try TextInput.validate(user, field: "the user name") }
         func run() throws {
             let s = try globals.session()
             if let recoveryKey { try s.useRecoveryKey(path: recoveryKey) }
@@ -77,13 +82,19 @@ struct CareTeamCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
         @Argument var user: String
+        @Option(help: "Recovery key file (admin not on the care team): re-encrypt the records at once.") var recoveryKey: String?
+        func validate() throws { try TextInput.validate(user, field: "the user name") }
         func run() throws {
             let session = try globals.session()
+            if let recoveryKey { try session.useRecoveryKey(path: recoveryKey) }
             let r = try session.revoke(clientID: client, from: user)
-            // Re-encrypt the client's older records under the new version straight away.
-            let moved = try session.resumeRotations(clientID: client)
             if globals.json { return try Output.json(r) }
-            Output.line("Revoked \(user) from \(client); key version \(r.keyVersion ?? 0) is current and \(moved.recordsReEncrypted) record(s) were re-encrypted under it.")
+            let head = "Revoked \(Output.escape(user)) from \(Output.escape(client)); key version \(r.keyVersion ?? 0) is current"
+            if r.reEncryption == .pending {
+                Output.line(head + "; the records will be re-encrypted by the next 'confidant key rotate --resume' run by a care-team therapist or an admin with --recovery-key.")
+            } else {
+                Output.line(head + " and \(r.recordsReEncrypted ?? 0) record(s) were re-encrypted under it.")
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ struct CosignOptions: ParsableArguments {
     }
 
     static func unlock(_ name: String, file: String?, fd: Int32?, vault: Vault) throws -> Session {
+        try UserName.validate(name)  // before the prompt, which shows the name
         let source: PassphraseSource
         if let fd { source = .fd(fd) }
         else if let f = file ?? ProcessInfo.processInfo.environment["CONFIDANT_COSIGN_PASSPHRASE_FILE"] { source = .file(f) }
@@ -58,16 +59,17 @@ struct DiscloseCommand: ParsableCommand {
             guard clientInformed == "yes" || clientInformed == "no" else { throw VaultError(.usage, "--client-informed must be yes or no") }
             informed = clientInformed == "yes"
         }
-        let session = try globals.session()
-        let cosigner = try cosign.session(vault: session.vault)
         let request = DisclosureRequest(clientID: client, recipientName: to, recipientAddress: address,
                                         recordIDs: records.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                         basis: basis, purpose: purpose, date: date, clientInformed: informed,
                                         notInformedReason: notInformedReason, authorizationID: authorization)
+        try request.validateText()  // before any passphrase is asked
+        let session = try globals.session()
+        let cosigner = try cosign.session(vault: session.vault)
         let d = try session.disclose(request, cosigner: cosigner)
         if globals.json { return try Output.json(Created(id: d.id, value: d.body)) }
         Output.line(d.id)
-        if d.body.override { FileHandle.standardError.write(Data("confidant: note: basis not stated to the client; co-signed by \(d.body.cosignedBy ?? "") and flagged for review\n".utf8)) }
+        if d.body.override { Output.note("basis not stated to the client; co-signed by \(d.body.cosignedBy ?? "") and flagged for review") }
     }
 }
 
@@ -88,6 +90,7 @@ struct AuthorizationCommand: ParsableCommand {
         func run() throws {
             func list(_ s: String?) -> [String]? { s.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } }
             var a = ClientAuthorization(recipient: recipient, recordIDs: list(records), kinds: list(kinds), purpose: purpose, expires: expires)
+            try a.validateText()
             if let signedCopy {
                 let data = try InputFile.read(signedCopy, what: "signed copy")
                 a.signedCopy = data.base64EncodedString()
@@ -143,6 +146,10 @@ struct ExceptionsCommand: ParsableCommand {
         @Argument var code: String
         @Option(help: "What it means, as shown to users.") var meaning: String
         @Option(help: "Its legal basis, e.g. a state statute.") var basis: String
+        func validate() throws {
+            try TextInput.validate(meaning, field: "--meaning")
+            try TextInput.validate(basis, field: "--basis")
+        }
         func run() throws {
             let e = try globals.session().addException(code: code, meaning: meaning, basis: basis)
             if globals.json { return try Output.json(Created(id: e.code, value: e)) }

@@ -12,6 +12,11 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Where to write the recovery key file (mode 0600; keep it offline).") var recoveryOut: String
     @Option(help: "Argon2id limits for every passphrase: interactive, moderate or sensitive.") var kdf: String = "moderate"
 
+    func validate() throws {
+        try TextInput.validate(practice, field: "--practice")
+        try UserName.validate(admin)
+    }
+
     func run() throws {
         guard let strength = KDFStrength(rawValue: kdf) else {
             throw VaultError(.usage, "--kdf must be interactive, moderate or sensitive")

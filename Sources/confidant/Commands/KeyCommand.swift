@@ -77,6 +77,9 @@ struct KeyCommand: ParsableCommand {
             reporter.finish()
             if globals.json { return try Output.json(summary) }
             Output.line("Rotated \(summary.keysRotated) key(s) of \(summary.clients) client(s); re-encrypted \(summary.recordsReEncrypted) record(s); resumed \(summary.jobsResumed) interrupted job(s).")
+            if summary.jobsWaiting > 0 {
+                Output.line("\(summary.jobsWaiting) job(s) wait for a care-team therapist of their client, or an admin with --recovery-key.")
+            }
         }
     }
 }

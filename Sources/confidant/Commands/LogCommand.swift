@@ -154,6 +154,7 @@ struct LogCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Argument var item: String
         @Option(help: "What was checked and concluded (stored encrypted).") var note: String
+        func validate() throws { try TextInput.validate(note, field: "--note") }
         func run() throws {
             try globals.session().closeReview(item: item, note: note)
             if globals.json { return try Output.json(["id": item, "state": "closed"]) }
@@ -172,9 +173,7 @@ struct LogCommand: ParsableCommand {
             if let out {
                 try OutputFile.produce(out) { try globals.session().exportLogFHIR(filter: try filter.filter()) }
             } else {
-                let data = try globals.session().exportLogFHIR(filter: try filter.filter())
-                FileHandle.standardOutput.write(data)
-                FileHandle.standardOutput.write(Data("\n".utf8))
+                Output.jsonData(try globals.session().exportLogFHIR(filter: try filter.filter()))
             }
         }
     }

@@ -51,12 +51,12 @@ struct NoteCommand: ParsableCommand {
         @Option(help: "Purpose of use: TREAT, ETREAT, HOPERAT, PATRQT, HLEGAL, THREAT, PUBHLTH.") var purpose: String
         @Option(help: "Why you are opening it (stored encrypted for compliance).") var reason: String?
         @Flag(help: "Emergency access outside the care team (with --purpose ETREAT and --reason); logged and reviewed.") var breakGlass = false
+        func validate() throws { try TextInput.validate(reason, field: "--reason") }
         func run() throws {
             let p = try Purpose.parse(purpose)
             let n = try globals.session().openNote(id: note, purpose: p, reason: reason, breakGlass: breakGlass)
             if globals.json { return try Output.json(OpenJSON(note: n.summary, text: n.text)) }
-            FileHandle.standardOutput.write(Data(n.content))
-            if n.content.last != 0x0a { FileHandle.standardOutput.write(Data("\n".utf8)) }
+            Output.body(n.content)
         }
         struct OpenJSON: Encodable {
             var note: NoteSummary
@@ -118,14 +118,15 @@ struct AgreementCommand: ParsableCommand {
         @Argument var agreement: String
         @Option(help: "Purpose of use (HL7 ActReason).") var purpose: String
         @Option(help: "Why you are opening it (stored encrypted).") var reason: String?
+        func validate() throws { try TextInput.validate(reason, field: "--reason") }
         func run() throws {
             let a = try globals.session().showAgreement(id: agreement, purpose: try Purpose.parse(purpose), reason: reason)
             if globals.json { return try Output.json(a) }
-            Output.line("Agreement \(a.id): \(a.kind), version \(a.version), client \(a.clientID), by \(a.author)")
+            Output.line("Agreement \(a.id): \(a.kind), version \(a.version), client \(a.clientID), by \(Output.escape(a.author))")
             if let b = a.body, let text = String(data: try JSONEncoder.pretty.encode(b), encoding: .utf8) { Output.line(text) }
             for ack in a.acknowledgements ?? [] {
                 let state = ack.signatureValid && ack.matchesAgreement ? "signature verifies" : (ack.signatureValid ? "signed an earlier text" : "SIGNATURE DOES NOT VERIFY")
-                Output.line("Acknowledged by \(ack.user) at \(ack.time): \(state)")
+                Output.line("Acknowledged by \(Output.escape(ack.user)) at \(Output.escape(ack.time)): \(state)")
             }
             if a.acknowledgements?.isEmpty ?? true { Output.line("Not acknowledged by the client in Confidant.") }
         }

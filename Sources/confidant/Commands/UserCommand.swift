@@ -31,6 +31,8 @@ struct UserCommand: ParsableCommand {
         @Option(help: "Recovery key file: lets a new compliance user read sealed reasons at once (required for client users).") var recoveryKey: String?
         @Option(help: "For a client user: the client it is.") var client: String?
 
+        func validate() throws { try TextInput.validate(name, field: "the user name") }
+
         func run() throws {
             let roles = try Role.parseList(role)
             let session = try globals.session()
