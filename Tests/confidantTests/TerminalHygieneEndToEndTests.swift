@@ -104,7 +104,6 @@ struct TerminalHygieneEndToEndTests {
         let seq = try VaultFile.logRows(p.vault).count
         let actor = "chen\u{1b}[31m\u{9b}2J\u{7f}\nforged"
         try Self.tamper(p.vault, "UPDATE access_log SET actor = ?, detail = ? WHERE seq = ?", [actor, "x\u{1b}]0;title\u{7}", seq])
-        try Self.tamper(p.vault, "UPDATE care_team SET user = ? WHERE user = 'chen'", ["chen\u{1b}[31m\u{9b}2J"])
 
         let shown = try p.run("morgan", ["log", "show"])
         #expect(shown.exitCode == 0, "\(shown.stderr)")
@@ -115,11 +114,6 @@ struct TerminalHygieneEndToEndTests {
         #expect(!Self.hasRawControl(review.stdoutData))
         #expect(review.stdout.contains(#"chen\x1b[31m\u{9b}2J\x7f\nforged"#))
         #expect(review.stdout.contains(#"refused attempt (x\x1b]0;title\x07)"#))
-        let list = try p.run("admin", ["client", "list"])
-        #expect(list.exitCode == 0, "\(list.stderr)")
-        #expect(!Self.hasRawControl(list.stdoutData))
-        #expect(list.stdout.contains(#"chen\x1b[31m\u{9b}2J"#), "\(list.stdout)")
-
         // JSON keeps the exact text, every control written as a JSON escape.
         let json = try p.run("morgan", ["--json", "log", "show"])
         #expect(json.exitCode == 0)
@@ -127,6 +121,15 @@ struct TerminalHygieneEndToEndTests {
         #expect(json.stdout.contains(#"chen\u001b[31m\u009b2J\u007f\nforged"#), "\(json.stdout)")
         let rows = try #require(try JSONSerialization.jsonObject(with: json.stdoutData) as? [[String: Any]])
         #expect(rows.first { ($0["seq"] as? Int) == seq }?["actor"] as? String == actor)
+
+        // A care-team row edited the same way is not the signed state: refused (65), and neither
+        // stream carries a raw control character.
+        try Self.tamper(p.vault, "UPDATE care_team SET user = ? WHERE user = 'chen'", ["chen\u{1b}[31m\u{9b}2J"])
+        let list = try p.run("admin", ["client", "list"])
+        #expect(list.exitCode == 65, "\(list.stderr)")
+        #expect(list.stdout.isEmpty)
+        #expect(!Self.hasRawControl(Data(list.stderr.dropLast().utf8)))
+
     }
 
     @Test("an agreement file with a key given twice exits 65 and names the key")

@@ -15,15 +15,13 @@ extension Session {
     func allReviewItems(_ tx: any StoreTransaction) throws -> [ReviewItem] {
         let rows = try tx.logEntries(matching: LogFilter())
         var items = LogReview.items(rows, settings: try ReviewSettings.load(tx))
-        let closed = Dictionary(rows.filter { $0.action == "review.close" && $0.outcome == Outcome.success.rawValue }.map { ($0.recordID, $0.actor) },
-                                uniquingKeysWith: { a, _ in a })
         let maxAge = Int(try tx.setting(SettingKey.maxKeyAgeDays.rawValue) ?? SettingKey.maxKeyAgeDays.defaultValue) ?? 365
         for c in try tx.clients() where c.status == "active" {
             for s in try scopeStatus(tx, clientID: c.id, maxAgeDays: maxAge) where s.overdue {
                 let id = "key-overdue-\(c.id)-\(s.scope)\(s.owner.map { "-" + $0 } ?? "")-v\(s.currentVersion)"
                 items.append(ReviewItem(id: id, rule: "key-overdue", seq: 0, time: s.createdAt, actor: "", action: "key.rotate",
                                         client: c.id, record: "", purpose: "", why: "\(s.scope) key version \(s.currentVersion) is \(s.ageDays) days old (limit \(maxAge)); run 'confidant key rotate --client \(c.id)'",
-                                        state: closed[id] == nil ? "open" : "closed", closedBy: closed[id]))
+                                        state: "open", closedBy: nil))
             }
         }
         let now = nowMillis
@@ -32,9 +30,38 @@ extension Session {
             items.append(ReviewItem(id: id, rule: "export-overdue", seq: 0, time: Timestamp.iso(r.dueAt), actor: r.requestedBy,
                                     action: "export.request", client: r.clientID, record: r.id, purpose: Purpose.patientRequest.rawValue,
                                     why: "the client's request for its records was due \(Timestamp.iso(r.dueAt)) (45 CFR 164.524: 30 days)",
-                                    state: closed[id] == nil ? "open" : "closed", closedBy: closed[id]))
+                                    state: "open", closedBy: nil))
         }
-        return items
+        let closed = try validClosures(tx, rows, items: items)
+        return items.map { i in
+            var i = i
+            i.closedBy = closed[i.id]
+            i.state = i.closedBy == nil ? "open" : "closed"
+            return i
+        }
+    }
+
+    /// The closing entries that count (``ReviewClosurePolicy``): signed by their actor under a
+    /// certified key, by a compliance user who is not the item's actor (single-staff vaults aside).
+    /// A closing row that a writer inserted, or that a user signed outside confidant for its own
+    /// item, closes nothing.
+    func validClosures(_ tx: any StoreTransaction, _ rows: [LogRow], items: [ReviewItem]) throws -> [String: String] {
+        let actors = Dictionary(items.map { ($0.id, $0.actor) }, uniquingKeysWith: { a, _ in a })
+        let users = try tx.users()
+        let staff = ReviewClosurePolicy.staffCount(users)
+        var keys: [String: [[UInt8]]] = [:]
+        var out: [String: String] = [:]
+        for r in rows where r.action == "review.close" && r.outcome == Outcome.success.rawValue && out[r.recordID] == nil {
+            guard r.signer == r.actor, let u = users.first(where: { $0.name == r.actor }) else { continue }
+            if keys[r.actor] == nil { keys[r.actor] = try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: r.actor) }
+            guard keys[r.actor, default: []].contains(where: { Ed25519.isValid(signature: r.signature, message: r.entry, publicKey: $0) }),
+                  let itemActor = actors[r.recordID] else { continue }
+            let roles = (try? Role.parseList(u.roles)) ?? []
+            if case .allowed = ReviewClosurePolicy.decide(closer: r.actor, closerRoles: roles, itemActor: itemActor, staffCount: staff) {
+                out[r.recordID] = r.actor
+            }
+        }
+        return out
     }
 
     /// Closes a review item with a note (sealed for compliance). The closing is itself an entry.
@@ -42,7 +69,7 @@ extension Session {
     ///   an item already closed.
     public func closeReview(item: String, note: String) throws {
         try TextInput.validate(note, field: "--note")
-        try perform(AccessIntent(action: "review.close", recordID: item, purpose: .operations, reason: note)) { tx, _ in
+        try perform(AccessIntent(action: "review.close", recordID: item, purpose: .operations, reason: note)) { tx, intent in
             try require(.compliance, "closing a review item")
             guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw VaultError.usage("--note must say what was checked and concluded")
@@ -52,6 +79,11 @@ extension Session {
                 throw VaultError.notFound("no review item '\(item)'; 'confidant log review' lists the open ones")
             }
             guard found.state == "open" else { throw VaultError.usage("review item '\(item)' is already closed") }
+            let staff = ReviewClosurePolicy.staffCount(try tx.users())
+            switch ReviewClosurePolicy.decide(closer: user, closerRoles: roles, itemActor: found.actor, staffCount: staff) {
+            case .refused(let why): throw VaultError.notPermitted(why)
+            case .allowed(let selfReviewed): if selfReviewed { intent.value.flags.insert("self-reviewed") }
+            }
         }
     }
 

@@ -84,7 +84,14 @@ extension GuardedTransaction: StoreTransaction {
     func recordCount(keyID: Int64) throws -> Int { try ensure(try keyAggregate(keyID)); return try inner.recordCount(keyID: keyID) }
     func deleteRecords(clientID: String) throws -> Int { try touch(.client(clientID)); return try inner.deleteRecords(clientID: clientID) }
     func deleteClientData(clientID: String) throws { try touch(.client(clientID)); try inner.deleteClientData(clientID: clientID) }
-    func record(id: String) throws -> RecordRow? { try inner.record(id: id).map(checked) }
+    func record(id: String) throws -> RecordRow? {
+        guard let r = try inner.record(id: id) else {
+            // A record the log knows but the store lacks was removed: check its client (65).
+            if let c = try inner.loggedClient(ofRecord: id) { try ensure(.client(c)) }
+            return nil
+        }
+        return try checked(r)
+    }
     func records(clientID: String) throws -> [RecordRow] {
         try ensure(.client(clientID))
         return try inner.records(clientID: clientID).map(checked)
@@ -100,7 +107,10 @@ extension GuardedTransaction: StoreTransaction {
 
     func insertExportRequest(_ row: ExportRequestRow) throws { try touch(.client(row.clientID)); try inner.insertExportRequest(row) }
     func exportRequest(id: String) throws -> ExportRequestRow? {
-        guard let r = try inner.exportRequest(id: id) else { return nil }
+        guard let r = try inner.exportRequest(id: id) else {
+            if let c = try inner.loggedClient(ofRecord: id) { try ensure(.client(c)) }
+            return nil
+        }
         try ensure(.client(r.clientID))
         return r
     }

@@ -143,6 +143,11 @@ extension SQLiteTransaction: StateStorage {
         try String.fetchOne(db.cachedStatement(sql: "SELECT client_id FROM records WHERE id = ?"), arguments: [id])
     }
 
+    func loggedClient(ofRecord recordID: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT client_id FROM access_log WHERE record_id = ? AND client_id != '' ORDER BY seq LIMIT 1",
+                            arguments: [recordID])
+    }
+
     func recordsWithAlteredContent() throws -> [String] {
         var bad: [String] = []
         let rows = try Row.fetchCursor(db, sql: "SELECT id, ciphertext, audit_copy, content_hash FROM records ORDER BY id")

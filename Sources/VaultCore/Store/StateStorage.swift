@@ -22,6 +22,8 @@ package protocol StateStorage {
     func rotationJob(id: Int64) throws -> RotationJobRow?
     /// The client a record belongs to, without loading its blobs.
     func recordClient(id: String) throws -> String?
+    /// The client a logged entry names for `recordID` (to check a client whose record is gone).
+    func loggedClient(ofRecord recordID: String) throws -> String?
     /// Ids of records whose blobs do not hash to their `content_hash` (`log verify`).
     func recordsWithAlteredContent() throws -> [String]
     /// Every stored node of the map, keyed by level and index.
