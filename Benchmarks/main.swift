@@ -149,6 +149,22 @@ let verifyTime = try clockSeconds { verified = try session.verifyLog().size }
 record("log verify, entries/s (all cores)", Double(verified) / verifyTime, allCores, "entries/s", "raw = Ed25519 verify on all \(cores) cores")
 record("log verify per core, entries/s", Double(verified) / verifyTime / Double(cores), perCore, "entries/s", "raw = Ed25519 verify, one core")
 
+// 3b. The signed-state check a command makes before it reads one client (trust in the newest
+// signed entry, the index path, the client's rows), at this log size; raw = one Ed25519 verify.
+var checks: [Double] = []
+for _ in 0..<300 { checks.append(try clockSeconds { _ = try vault.store.read { try $0.careTeam(clientID: client.id) } } * 1000) }
+checks.sort()
+var rawOne: [Double] = []
+for _ in 0..<300 { rawOne.append(clockSeconds { _ = Ed25519.isValid(signature: sig, message: message, publicKey: signer.publicKey) } * 1000) }
+rawOne.sort()
+record("client state check p50 (ms), \(verified) entries", checks[checks.count / 2], rawOne[rawOne.count / 2], "ms",
+       "one client with \(try vault.store.read { try $0.records(clientID: client.id).count }) records; raw = one Ed25519 verify")
+record("client state check p99 (ms)", checks[checks.count * 99 / 100], rawOne[rawOne.count * 99 / 100], "ms")
+var opens: [Double] = []
+for _ in 0..<100 { opens.append(try clockSeconds { _ = try session.openNote(id: small.id, purpose: .treat) } * 1000) }
+opens.sort()
+record("single note open p50 (ms), \(verified) entries", opens[opens.count / 2], rawLat[rawLat.count / 2], "ms", "with the state check")
+
 // 4. Client re-encryption (key rotate) vs raw AEAD open + seal of the same bytes.
 let rotClient = try session.addClient(profile: ClientProfile(name: "Rotation Client"))
 let chunk = Random.bytes(64 * 1024)

@@ -214,12 +214,14 @@ package enum AccessLogWriter {
         let leaf = AccessEntry.leafHash(bytes)
         frontier.append(leafHash: leaf)
         try tx.insertTreeHead(TreeHeadRow(size: seq, root: frontier.root, frontier: frontier.encoded(), time: entry.time))
-        try tx.appendLog(LogRow(seq: seq, time: entry.time, actor: actor, roles: roles, action: entry.action,
-                                clientID: entry.clientID, recordID: entry.recordID, purpose: entry.purpose,
-                                sealedReason: sealed, outcome: outcome.rawValue, detail: detail, flags: entry.flags, entry: bytes,
-                                leafHash: leaf, signer: signer == nil ? "" : actor,
-                                signature: signer?.sign(bytes) ?? []))
+        let row = LogRow(seq: seq, time: entry.time, actor: actor, roles: roles, action: entry.action,
+                         clientID: entry.clientID, recordID: entry.recordID, purpose: entry.purpose,
+                         sealedReason: sealed, outcome: outcome.rawValue, detail: detail, flags: entry.flags, entry: bytes,
+                         leafHash: leaf, signer: signer == nil ? "" : actor,
+                         signature: signer?.sign(bytes) ?? [])
+        try tx.appendLog(row)
         g.appended = (seq, leaf)
+        if signer != nil { g.selfSigned = (row, entry.mapRoot) }
         return entry
     }
 }

@@ -78,8 +78,12 @@ extension Session {
                                                keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: nowMillis,
                                                sequence: 1, ciphertext: []), secret: secret, plaintext: content)
                 try tx.insertRecord(row)
-                try append(tx, AccessIntent(action: "note.add", clientID: clientID, recordID: id, purpose: .treat), .success, "")
                 out.append(noteSummary(row))
+            }
+            // One entry per note, appended after all rows are in: the first commits the client's
+            // new state once (the transaction is atomic), so a batch costs O(n), not O(n²).
+            for note in out {
+                try append(tx, AccessIntent(action: "note.add", clientID: clientID, recordID: note.id, purpose: .treat), .success, "")
             }
             intent.value.successDetail = "notes:\(contents.count)"
             return out

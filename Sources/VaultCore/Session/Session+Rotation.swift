@@ -175,12 +175,28 @@ extension Session {
         }
     }
 
+    /// A job's target: a signed version of the job's own client, scope and owner. Records are
+    /// sealed under it only while it is the newest; a job a later rotation superseded is only
+    /// closed. Nothing is ever sealed under any other key.
+    /// - Throws: ``VaultError`` bad data (65) for a key of another client, scope or owner, or
+    ///   one no therapist or admin signed.
+    func rotationTarget(_ tx: any StoreTransaction, _ job: RotationJobRow) throws -> (key: DataKeyRow, superseded: Bool) {
+        guard let target = try tx.dataKey(id: job.toKeyID), target.clientID == job.clientID,
+              target.scope.rawValue == job.scope, target.owner == job.owner else {
+            throw VaultError.badData("rotation job \(job.id) names a key that is not of its client, scope and owner; the vault was tampered with")
+        }
+        try requireSignedKey(tx, target)
+        let newest = try tx.dataKeys(clientID: job.clientID).filter { $0.scope == target.scope && $0.owner == target.owner }.map(\.version).max()
+        return (target, newest != target.version || target.state == "destroyed")
+    }
+
     /// Re-encrypts batch after batch, then destroys the older versions. Returns records moved.
     func runJob(_ job: RotationJobRow, report: (Int) -> Void) throws -> Int {
         var moved = 0
         while true {
             let n = try perform(AccessIntent(action: "key.rotate.batch", clientID: job.clientID, purpose: .operations)) { tx, intent in
-                guard let target = try tx.dataKey(id: job.toKeyID) else { throw VaultError.badData("rotation job \(job.id) names a missing key") }
+                let (target, superseded) = try rotationTarget(tx, job)
+                if superseded { return 0 }
                 let older = try tx.dataKeys(clientID: job.clientID)
                     .filter { $0.scope == target.scope && $0.owner == target.owner && $0.version < target.version && $0.state != "destroyed" }
                 let batch = try tx.records(keyIDs: older.map(\.id), limit: Self.rotationBatch)
@@ -202,8 +218,8 @@ extension Session {
             report(n)
         }
         try perform(AccessIntent(action: "key.rotate.finish", clientID: job.clientID, purpose: .operations)) { tx, intent in
-            guard let target = try tx.dataKey(id: job.toKeyID) else { throw VaultError.badData("rotation job \(job.id) names a missing key") }
-            let older = try tx.dataKeys(clientID: job.clientID)
+            let (target, superseded) = try rotationTarget(tx, job)
+            let older = superseded ? [] : try tx.dataKeys(clientID: job.clientID)
                 .filter { $0.scope == target.scope && $0.owner == target.owner && $0.version < target.version && $0.state != "destroyed" }
             for k in older {
                 guard try tx.recordCount(keyID: k.id) == 0 else {

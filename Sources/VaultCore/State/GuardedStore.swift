@@ -7,6 +7,7 @@ public final class GuardedStore: VaultStore, @unchecked Sendable {
     public let inner: any VaultStore
     let pinnedRootKey: [UInt8]?
     let pin: RollbackPin?
+    let trust = TrustCache()
 
     init(inner: any VaultStore, pinnedRootKey: [UInt8]?, pin: RollbackPin?) {
         self.inner = inner
@@ -18,7 +19,7 @@ public final class GuardedStore: VaultStore, @unchecked Sendable {
         guard let raw = tx as? any StoreTransaction & StateStorage else {
             throw VaultError.internalError("the store does not keep a state index")
         }
-        return GuardedTransaction(inner: raw, pinnedRootKey: pinnedRootKey)
+        return GuardedTransaction(inner: raw, pinnedRootKey: pinnedRootKey, trustCache: trust)
     }
 
     public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
@@ -27,6 +28,7 @@ public final class GuardedStore: VaultStore, @unchecked Sendable {
 
     public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         var tail: (Int64, [UInt8])?
+        var signedTail: (row: LogRow, root: [UInt8])?
         let result = try inner.write { tx -> T in
             let g = try guarded(tx)
             let out = try body(g)
@@ -34,9 +36,11 @@ public final class GuardedStore: VaultStore, @unchecked Sendable {
                 throw VaultError.internalError("a change to \(g.touched.map(\.key).sorted().joined(separator: ", ")) was not committed by a signed entry")
             }
             tail = g.appended
+            signedTail = g.selfSigned
             return out
         }
         if let tail { pin?.advance(size: tail.0, leafHash: tail.1) }
+        if let signedTail { trust.remember(signedTail.row, root: signedTail.root) }
         return result
     }
 

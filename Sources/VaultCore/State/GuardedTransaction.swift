@@ -18,11 +18,24 @@ final class GuardedTransaction {
     private var verified: Set<StateAggregate> = []
     private(set) var touched: Set<StateAggregate> = []
     /// The last entry this transaction appended (seq, leaf hash), for the rollback pin.
-    var appended: (Int64, [UInt8])?
+    var appended: (Int64, [UInt8])? {
+        didSet { if let a = appended { leafCache[a.0] = a.1 } }
+    }
+    /// Nodes of the map read or written in this transaction (this transaction is the only
+    /// writer while it runs), so a batch of appends does not re-read its own path.
+    /// The last entry this transaction appended and signed itself, with its map root: trusted
+    /// by the next transaction of this process without re-verifying its signature.
+    var selfSigned: (row: LogRow, root: [UInt8])?
+    private var nodeCache: [StateNodeKey: [UInt8]] = [:]
+    private var leafCache: [Int64: [UInt8]] = [:]
 
-    init(inner: any StoreTransaction & StateStorage, pinnedRootKey: [UInt8]?) {
+    /// The newest signed entry this process already verified, and its map root.
+    let trustCache: TrustCache?
+
+    init(inner: any StoreTransaction & StateStorage, pinnedRootKey: [UInt8]?, trustCache: TrustCache? = nil) {
         self.inner = inner
         self.pinnedRootKey = pinnedRootKey
+        self.trustCache = trustCache
     }
 
     static func tampered(_ what: String) -> VaultError {
@@ -35,6 +48,14 @@ final class GuardedTransaction {
         guard let tail = try inner.lastSignedLog() else {
             root = StateMap.zero
             return StateMap.zero
+        }
+        if let known = trustCache?.root(for: tail) {
+            // The same signed bytes this process verified before: the same root. The rows are
+            // still checked below and per aggregate.
+            root = known
+            try ensure(.users)
+            try ensure(.settings)
+            return known
         }
         guard let meta = try inner.meta() else { throw Self.tampered("the vault settings are missing") }
         if let pinnedRootKey, meta.rootSigningKey != pinnedRootKey {
@@ -49,6 +70,7 @@ final class GuardedTransaction {
             throw Self.tampered("the signature of entry \(tail.seq) does not verify")
         }
         root = entry.mapRoot
+        trustCache?.remember(tail, root: entry.mapRoot)
         // The keys just used came from the users and settings rows: they must be the signed ones.
         try ensure(.users)
         try ensure(.settings)
@@ -62,7 +84,7 @@ final class GuardedTransaction {
         guard Set(heads.map(\.aggregate)).count == heads.count, heads.allSatisfy({ StateMap.bucket($0.aggregate) == b }) else {
             throw Self.tampered("the vault's state index is inconsistent")
         }
-        let computed = try StateMap.root(bucket: b, leaf: StateMap.leaf(heads)) { try inner.stateNode(level: $0, index: $1) }
+        let computed = try StateMap.root(bucket: b, leaf: StateMap.leaf(heads)) { try node(level: $0, index: $1) }
         guard computed == root else { throw Self.tampered("the vault's state index does not match its signed access log") }
         return heads.first { $0.aggregate == a.key }
     }
@@ -107,7 +129,7 @@ final class GuardedTransaction {
                 digest = StateDigest.aggregate(a.key, tables)
             }
             let prevSeq = head?.seq ?? 0
-            let prevLeaf = prevSeq > 0 ? (try inner.log(seq: prevSeq)?.leafHash ?? []) : []
+            let prevLeaf = prevSeq > 0 ? (try leafCache[prevSeq] ?? inner.log(seq: prevSeq)?.leafHash ?? []) : []
             changes.append(StateChange(aggregate: a.key, prevSeq: prevSeq, prevLeafHash: prevLeaf, tables: tables))
             try inner.upsertStateHead(StateHeadRow(aggregate: a.key, seq: seq, digest: digest))
             r = try updatePath(bucket: StateMap.bucket(a.key))
@@ -117,15 +139,30 @@ final class GuardedTransaction {
         return (changes, r)
     }
 
+    private func node(level: Int, index: Int) throws -> [UInt8] {
+        let k = StateNodeKey(level: level, index: index)
+        if let h = nodeCache[k] { return h }
+        let h = try inner.stateNode(level: level, index: index)
+        nodeCache[k] = h
+        return h
+    }
+
+    private func setNode(level: Int, index: Int, hash: [UInt8]) throws {
+        let k = StateNodeKey(level: level, index: index)
+        guard nodeCache[k] != hash else { return }
+        try inner.setStateNode(level: level, index: index, hash: hash)
+        nodeCache[k] = hash
+    }
+
     private func updatePath(bucket b: Int) throws -> [UInt8] {
         var h = StateMap.leaf(try inner.stateHeads(bucket: b))
         var idx = b
-        try inner.setStateNode(level: 0, index: idx, hash: h)
+        try setNode(level: 0, index: idx, hash: h)
         for level in 0..<StateMap.depth {
-            let sib = try inner.stateNode(level: level, index: idx ^ 1)
+            let sib = try node(level: level, index: idx ^ 1)
             h = idx & 1 == 0 ? StateMap.node(h, sib) : StateMap.node(sib, h)
             idx >>= 1
-            try inner.setStateNode(level: level + 1, index: idx, hash: h)
+            try setNode(level: level + 1, index: idx, hash: h)
         }
         return h
     }
@@ -148,5 +185,25 @@ final class GuardedTransaction {
             throw Self.tampered("the stored bytes of record \(r.id) differ from what its signed entry committed")
         }
         return r
+    }
+}
+
+/// The last signed entry a process verified (its exact bytes and signature) and its root.
+final class TrustCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entry: [UInt8] = []
+    private var signature: [UInt8] = []
+    private var mapRoot: [UInt8] = []
+
+    func root(for tail: LogRow) -> [UInt8]? {
+        lock.lock(); defer { lock.unlock() }
+        return !entry.isEmpty && tail.entry == entry && tail.signature == signature ? mapRoot : nil
+    }
+
+    func remember(_ tail: LogRow, root: [UInt8]) {
+        lock.lock(); defer { lock.unlock() }
+        entry = tail.entry
+        signature = tail.signature
+        mapRoot = root
     }
 }

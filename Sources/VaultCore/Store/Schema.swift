@@ -62,8 +62,8 @@ enum Schema {
               id TEXT PRIMARY KEY, client_id TEXT NOT NULL REFERENCES clients(id), kind TEXT NOT NULL,
               subkind TEXT NOT NULL, author TEXT NOT NULL, key_id INTEGER NOT NULL,
               key_version INTEGER NOT NULL, format_version INTEGER NOT NULL,
-              created_at INTEGER NOT NULL, sequence INTEGER NOT NULL, ciphertext BLOB NOT NULL,
-              audit_copy BLOB NOT NULL, content_hash BLOB NOT NULL);
+              created_at INTEGER NOT NULL, sequence INTEGER NOT NULL, content_hash BLOB NOT NULL,
+              ciphertext BLOB NOT NULL, audit_copy BLOB NOT NULL);
             CREATE INDEX records_by_client ON records (client_id, kind);
             CREATE TABLE access_log (
               seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL, roles TEXT NOT NULL,
