@@ -100,6 +100,11 @@ fileprivate struct SweepScene {
     }
 
     func expectHolds(_ vault: String, machine: String, changed: Bool, what: String) throws {
+        // log verify first, on the file exactly as the writer left it.
+        let verify = try run("admin", ["log", "verify"], vault: vault, machine: machine + "-verify")
+        if changed {
+            #expect(verify.exitCode == 65, "\(what): log verify exited \(verify.exitCode) \(verify.stderr)")
+        }
         let open = try run("chen", ["note", "open", note, "--purpose", "TREAT"], vault: vault, machine: machine)
         #expect([65, 77].contains(open.exitCode), "\(what): the revoked therapist's open exited \(open.exitCode) \(open.stderr)")
         #expect(open.stdout.isEmpty, "\(what)")
@@ -107,9 +112,5 @@ fileprivate struct SweepScene {
                                           "--basis", "legal-order", "--purpose", "subpoena", "--date", "2026-11-25"],
                                vault: vault, machine: machine)
         #expect([65, 77].contains(disclose.exitCode), "\(what): the unstated basis exited \(disclose.exitCode) \(disclose.stderr)")
-        let verify = try run("admin", ["log", "verify"], vault: vault, machine: machine + "-verify")
-        if changed {
-            #expect(verify.exitCode == 65, "\(what): log verify exited \(verify.exitCode) \(verify.stderr)")
-        }
     }
 }

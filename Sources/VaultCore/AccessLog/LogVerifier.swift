@@ -30,11 +30,13 @@ enum LogVerifier {
         guard let store = guarded as? GuardedStore else { throw VaultError.internalError("log verify needs the guarded store") }
         // Every signing key each user has had (entries made before a key rotation verify under
         // the key of their time).
-        let keys: [String: [[UInt8]]] = try store.readRaw { tx in
-            var out: [String: [[UInt8]]] = [:]
-            for u in try tx.users() { out[u.name] = try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: u.name) }
+        let keys: [String: [[UInt8]?]] = try store.readRaw { tx in
+            var out: [String: [[UInt8]?]] = [:]
+            for u in try tx.users() { out[u.name] = try UserCertificate.signingGenerations(tx, meta: meta, name: u.name) }
             return out
         }
+        // How many times each user's key was replaced so far: earlier generations are retired.
+        var rotations: [String: Int] = [:]
         var frontier = MerkleFrontier()
         var leaves: [[UInt8]] = []
         var expected: Int64 = 1
@@ -49,7 +51,7 @@ enum LogVerifier {
             if rows.isEmpty { break }
             let headBySize = Dictionary(heads.map { ($0.size, $0.root) }, uniquingKeysWith: { a, _ in a })
             // Signatures are the expensive part: check a batch on every core.
-            let sigOK = verifySignatures(rows, keys: keys)
+            let generation = verifySignatures(rows, keys: keys)
             for (i, row) in rows.enumerated() {
                 guard row.seq == expected else {
                     throw VaultError.badData(row.seq > expected
@@ -78,8 +80,14 @@ enum LogVerifier {
                     guard row.signer == row.actor else {
                         throw VaultError.badData("entry \(row.seq) by '\(row.actor)' was signed by '\(row.signer)'")
                     }
-                    guard sigOK[i] else {
+                    guard generation[i] >= 0 else {
                         throw VaultError.badData("entry \(row.seq): signature does not verify with the key of '\(row.actor)' (modified or re-signed)")
+                    }
+                    guard generation[i] >= rotations[row.actor, default: 0] else {
+                        throw VaultError.badData("entry \(row.seq) is signed by a key of '\(row.actor)' that an earlier rotation retired")
+                    }
+                    if let replaced = UserCertificate.replacesKey(action: row.action, recordID: row.recordID, outcome: row.outcome) {
+                        rotations[replaced, default: 0] += 1
                     }
                     signed += 1
                     try replay.apply(decoded, leaves: leaves)
@@ -127,11 +135,12 @@ enum LogVerifier {
         return result
     }
 
-    /// Ed25519 verification of a batch, split across the machine's cores.
-    static func verifySignatures(_ rows: [LogRow], keys: [String: [[UInt8]]]) -> [Bool] {
-        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: rows.count)
+    /// Ed25519 verification of a batch, split across the machine's cores: for each entry, the
+    /// index of the signer's key generation that verifies it (oldest first), or -1.
+    static func verifySignatures(_ rows: [LogRow], keys: [String: [[UInt8]?]]) -> [Int] {
+        let results = UnsafeMutableBufferPointer<Int>.allocate(capacity: rows.count)
         defer { results.deallocate() }
-        results.initialize(repeating: false)
+        results.initialize(repeating: -1)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let chunk = (rows.count + workers - 1) / workers
         nonisolated(unsafe) let out = results
@@ -141,7 +150,10 @@ enum LogVerifier {
             for i in lo..<hi {
                 let r = rows[i]
                 guard !r.signer.isEmpty, let pks = keys[r.signer] else { continue }
-                out[i] = pks.contains { Ed25519.isValid(signature: r.signature, message: r.entry, publicKey: $0) }
+                // Newest first: an entry verifies under exactly one generation.
+                for g in pks.indices.reversed() {
+                    if let pk = pks[g], Ed25519.isValid(signature: r.signature, message: r.entry, publicKey: pk) { out[i] = g; break }
+                }
             }
         }
         return Array(results)

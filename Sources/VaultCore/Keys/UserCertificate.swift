@@ -104,4 +104,22 @@ public struct UserCertificate: Sendable, Equatable {
         }
         return out
     }
+
+    /// Every generation of `name`'s signing key, oldest first (the current one last); nil where
+    /// a generation's certificate does not verify. A key replaced by `key rotate --self` or
+    /// `user reset` signs nothing after the entry that replaced it (``retiredBefore(_:)``).
+    static func signingGenerations(_ tx: any StoreTransaction, meta: VaultMetaRow, name: String) throws -> [[UInt8]?] {
+        guard let live = try tx.user(named: name) else { return [] }
+        return try ((try tx.userHistory(name: name)).reversed() + [live]).map { row in
+            (try? verifyChain(of: row, meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })) != nil
+                ? row.signPublicKey : nil
+        }
+    }
+
+    /// Whether a successful entry replaces the signing key of user `of` (so its earlier
+    /// generations sign nothing after it).
+    static func replacesKey(action: String, recordID: String, outcome: String) -> String? {
+        guard outcome == Outcome.success.rawValue, action == "key.rotate.self" || action == "user.reset" else { return nil }
+        return recordID
+    }
 }

@@ -52,9 +52,9 @@ extension Session {
     /// key, the secrets are sealed under `passphrase`, and the new public keys are certified by
     /// the old signing key (the old generation stays on record, so earlier log entries verify).
     public func rotateSelf(passphrase: SecretBytes) throws -> KeyMaintenanceReport {
-        try perform(AccessIntent(action: "key.rotate.self", recordID: user, purpose: .operations)) { tx, intent in
+        let fresh = try UserIdentity.generate()
+        let report = try perform(AccessIntent(action: "key.rotate.self", recordID: user, purpose: .operations)) { tx, intent in
             guard let old = try tx.user(named: user) else { throw VaultError.notFound("no user '\(user)'") }
-            let fresh = try UserIdentity.generate()
             let count = try rewrapAll(tx, recipient: recipient, to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
                 + rewrapAll(tx, recipient: "breakglass:\(user)", to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
             try retire(tx, old)
@@ -67,6 +67,10 @@ extension Session {
             intent.value.successDetail = "rewrapped:\(count)"
             return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: nil, fingerprint: summary(row).fingerprint)
         }
+        // The entry above was the old generation's last signature: from now on this session signs
+        // with the new keys.
+        identity = fresh
+        return report
     }
 
     /// Restores access for a user who lost its passphrase (admin with the recovery key): new key

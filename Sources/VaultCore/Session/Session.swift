@@ -10,7 +10,9 @@ public final class Session: @unchecked Sendable {
     public let vault: Vault
     public let user: String
     public let roles: Set<Role>
-    package let identity: UserIdentity
+    /// The unlocked keys; replaced by ``rotateSelf(passphrase:)``, after which the old
+    /// generation signs nothing more.
+    package internal(set) var identity: UserIdentity
     /// The recovery key pair, when an admin supplied `--recovery-key FILE`.
     var recovery: X25519KeyPair?
 

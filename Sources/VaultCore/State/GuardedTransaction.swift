@@ -65,9 +65,13 @@ final class GuardedTransaction {
         guard entry.seq == tail.seq, entry.actor == tail.signer else {
             throw Self.tampered("the newest signed entry (\(tail.seq)) does not match its signed bytes")
         }
-        let keys = try UserCertificate.verifiedSigningKeys(inner, meta: meta, name: entry.actor)
-        guard keys.contains(where: { Ed25519.isValid(signature: tail.signature, message: tail.entry, publicKey: $0) }) else {
-            throw Self.tampered("the signature of entry \(tail.seq) does not verify")
+        // Only the current generation signs new entries; the entry that retires a key is the last
+        // its previous generation signs.
+        let generations = try UserCertificate.signingGenerations(inner, meta: meta, name: entry.actor)
+        let retiresOwn = UserCertificate.replacesKey(action: entry.action, recordID: entry.recordID, outcome: entry.outcome.rawValue) == entry.actor
+        let allowed = generations.suffix(retiresOwn ? 2 : 1).compactMap { $0 }
+        guard allowed.contains(where: { Ed25519.isValid(signature: tail.signature, message: tail.entry, publicKey: $0) }) else {
+            throw Self.tampered("the signature of entry \(tail.seq) does not verify under the current key of '\(entry.actor)'")
         }
         root = entry.mapRoot
         trustCache?.remember(tail, root: entry.mapRoot)
@@ -84,8 +88,20 @@ final class GuardedTransaction {
         guard Set(heads.map(\.aggregate)).count == heads.count, heads.allSatisfy({ StateMap.bucket($0.aggregate) == b }) else {
             throw Self.tampered("the vault's state index is inconsistent")
         }
-        let computed = try StateMap.root(bucket: b, leaf: StateMap.leaf(heads)) { try node(level: $0, index: $1) }
-        guard computed == root else { throw Self.tampered("the vault's state index does not match its signed access log") }
+        // Walk up: the siblings come from the store, and the stored nodes on the path itself must
+        // be the ones computed (a removed or edited node is refused, not silently rewritten).
+        var h = StateMap.leaf(heads)
+        var idx = b
+        for level in 0...StateMap.depth {
+            guard try node(level: level, index: idx) == h else {
+                throw Self.tampered("the vault's state index does not match its signed access log")
+            }
+            guard level < StateMap.depth else { break }
+            let sib = try node(level: level, index: idx ^ 1)
+            h = idx & 1 == 0 ? StateMap.node(h, sib) : StateMap.node(sib, h)
+            idx >>= 1
+        }
+        guard h == root else { throw Self.tampered("the vault's state index does not match its signed access log") }
         return heads.first { $0.aggregate == a.key }
     }
 

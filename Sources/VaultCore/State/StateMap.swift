@@ -33,18 +33,6 @@ enum StateMap {
         left == zero && right == zero ? zero : SHA256.hash(parts: [[0x01], left, right])
     }
 
-    /// Walks from a bucket's leaf to the root with the given sibling lookup.
-    static func root(bucket: Int, leaf: [UInt8], sibling: (_ level: Int, _ index: Int) throws -> [UInt8]) rethrows -> [UInt8] {
-        var h = leaf
-        var idx = bucket
-        for level in 0..<depth {
-            let sib = try sibling(level, idx ^ 1)
-            h = idx & 1 == 0 ? node(h, sib) : node(sib, h)
-            idx >>= 1
-        }
-        return h
-    }
-
     /// Every non-empty node of the map over `heads` (levels 0 to 16), as an append stores them.
     static func nodes(of heads: [StateHeadRow]) -> [StateNodeKey: [UInt8]] {
         var level: [Int: [UInt8]] = [:]

@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import Testing
+import VaultCrypto
+import VaultTestSupport
+@testable import VaultCore
+
+/// A retired key signs nothing new: after `key rotate --self`, an entry signed by the old
+/// generation is accepted only where the log places it before the rotation.
+@Suite("key generations")
+struct KeyGenerationTests {
+    @Test("an entry signed with a key retired by key rotate --self is refused (65) at open and by log verify")
+    func retiredKeySignsNothing() throws {
+        let dir = try TempDir()
+        let path = dir.file("v")
+        let pass = try SecretBytes(copying: Array("passphrase-admin".utf8))
+        _ = try Vault.create(path: path, practice: "P", admin: "admin", roles: [.admin, .compliance], passphrase: pass,
+                             kdf: .interactive, recoveryOut: dir.file("rk"))
+        let vault = try Vault.open(path: path)
+        let admin = try vault.unlock(user: "admin", passphrase: pass)
+        let oldKey = admin.identity.signing  // what a thief of the old key file would hold
+        _ = try admin.rotateSelf(passphrase: pass)
+        // The same session goes on with the new generation; the log verifies.
+        _ = try admin.settings()
+        #expect(try admin.verifyLog().size > 0)
+
+        // The thief appends an entry signed with the retired key, chained and carrying the root.
+        try VaultFile.withDatabase(path) { db in
+            let last = try #require(try Row.fetchOne(db, sql: "SELECT * FROM access_log ORDER BY seq DESC LIMIT 1"))
+            var e = try AccessEntry.decode([UInt8](last["entry"] as Data))
+            let prevLeaf = [UInt8](last["leaf_hash"] as Data)
+            e.seq += 1
+            e.action = "settings.show"
+            e.prevHash = prevLeaf
+            e.state = []
+            let bytes = e.canonicalBytes()
+            try db.execute(sql: """
+                INSERT INTO access_log (seq, time, actor, roles, action, client_id, record_id, purpose, sealed_reason, outcome, detail, flags,
+                  entry, leaf_hash, signer, signature) VALUES (?, ?, 'admin', ?, ?, '', '', ?, X'', 'success', ?, ?, ?, ?, 'admin', ?)
+                """, arguments: [e.seq, e.time, e.roles, e.action, e.purpose, e.detail, e.flags, Data(bytes),
+                                 Data(AccessEntry.leafHash(bytes)), Data(oldKey.sign(bytes))])
+        }
+        #expect(throws: VaultError.self) { _ = try Vault.open(path: path) }
+        do { _ = try Vault.open(path: path) } catch let e as VaultError {
+            #expect(e.kind == .badData)
+            #expect(e.message.contains("does not verify under the current key of 'admin'"))
+        }
+        do { _ = try Vault.diagnose(path: path); Issue.record("log verify passed") } catch let e as VaultError {
+            #expect(e.kind == .badData)
+            #expect(e.message.contains("is signed by a key of 'admin' that an earlier rotation retired"), "\(e.message)")
+        }
+    }
+}
