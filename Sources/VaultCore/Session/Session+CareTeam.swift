@@ -117,7 +117,7 @@ extension Session {
                 throw VaultError.usage("'\(member)' is the last care-team member of client \(clientID); grant another therapist first")
             }
             _ = try tx.deleteWraps(clientID: clientID, recipient: "user:\(member)")
-            _ = try tx.deleteWraps(clientID: clientID, recipient: "breakglass:\(member)")
+            _ = try tx.deleteWraps(clientID: clientID, recipient: "emergency:\(member)")
             // Kept as "revoked" so no later key version is wrapped to it for break-glass either.
             var revokedRow = CareTeamRow(clientID: clientID, user: member, grantedBy: user, grantedAt: nowMillis, state: "revoked")
             revokedRow.signature = identity.signing.sign(SignedStatements.pendingGrant(vaultID: meta.vaultID, revokedRow))
@@ -164,24 +164,6 @@ extension Session {
                 var done = p
                 done.state = "active"
                 try tx.upsertCareTeam(done)
-            }
-        }
-        // Break-glass wraps for therapists enrolled after a client's current key was made.
-        let myClients = try vault.store.read { tx in try tx.careTeams(user: user).filter { $0.state == "active" }.map(\.clientID) }
-        let therapists = try vault.store.read { tx in try tx.users().filter { $0.roles.split(separator: ",").contains("therapist") }.map(\.name) }
-        for clientID in myClients {
-            let missing = try vault.store.read { tx -> [DataKeyRow] in
-                let excluded = Set(try tx.careTeam(clientID: clientID).filter { $0.state != "pending" }.map(\.user))
-                let eligible = therapists.filter { !excluded.contains($0) }
-                return try tx.dataKeys(clientID: clientID).filter { $0.scope == .care && $0.state != "destroyed" }.filter { k in
-                    let have = Set(try tx.wraps(keyID: k.id).map(\.recipient))
-                    return eligible.contains { !have.contains("breakglass:\($0)") && !have.contains("user:\($0)") }
-                }
-            }
-            guard !missing.isEmpty else { continue }
-            _ = try? perform(AccessIntent(action: "breakglass.wrap", clientID: clientID, purpose: .operations)) { tx, _ in
-                let team = Set(try tx.careTeam(clientID: clientID).filter { $0.state == "active" }.map(\.user))
-                for k in missing { try wrapForBreakGlass(tx, clientID: clientID, keyID: k.id, secret: try unwrap(tx, k), team: team) }
             }
         }
         // Vault keys for users enrolled by an admin who did not hold them.

@@ -56,7 +56,7 @@ extension Session {
         let report = try perform(AccessIntent(action: "key.rotate.self", recordID: user, purpose: .operations)) { tx, intent in
             guard let old = try tx.user(named: user) else { throw VaultError.notFound("no user '\(user)'") }
             let count = try rewrapAll(tx, recipient: recipient, to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
-                + rewrapAll(tx, recipient: "breakglass:\(user)", to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
+                + rewrapAll(tx, recipient: "emergency:\(user)", to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
             try retire(tx, old)
             let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
             var row = try fresh.enrol(name: user, roles: try Role.parseList(old.roles), vaultID: meta.vaultID, enrolledBy: user,
@@ -91,7 +91,7 @@ extension Session {
                 return try SealedBox.openSecret(r.wrapped, keyPair: rec)
             }
             let count = try rewrapAll(tx, recipient: "user:\(name)", to: fresh.box.publicKey, open: viaRecovery)
-                + rewrapAll(tx, recipient: "breakglass:\(name)", to: fresh.box.publicKey, open: viaRecovery)
+                + rewrapAll(tx, recipient: "emergency:\(name)", to: fresh.box.publicKey, open: viaRecovery)
             try retire(tx, old)
             let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
             var row = try fresh.enrol(name: name, roles: try Role.parseList(old.roles), vaultID: meta.vaultID, enrolledBy: user,

@@ -16,6 +16,9 @@ public struct NoteSummary: Sendable, Codable, Equatable {
 public struct OpenedNote: Sendable, Equatable {
     public var summary: NoteSummary
     public var content: [UInt8]
+    /// With `--break-glass` and no open release: the id of the emergency request just made
+    /// (nothing is shown until a second staff member approves it).
+    public var emergencyRequest: String? = nil
     /// The content as text (invalid UTF-8 replaced), for `--json`.
     public var text: String { String(decoding: content, as: UTF8.self) }
 }
@@ -107,10 +110,11 @@ extension Session {
     /// - Throws: ``VaultError`` not found (66), not permitted (77: no grant, another author's
     ///   psychotherapy note), bad data (65: altered or moved ciphertext).
     ///
-    /// With `breakGlass`, a therapist outside the care team declares an emergency (purpose
-    /// ETREAT, a reason required): the declaration is logged and flagged, and for the configured
-    /// window (`breakglass.hours`, default 24) that therapist may open the client's progress
-    /// notes with purpose ETREAT. Psychotherapy notes are never reachable this way.
+    /// With `breakGlass`, a therapist outside the care team asks for emergency access (purpose
+    /// ETREAT, a reason required): a signed request, nothing shown. Once a second staff member
+    /// approved it (``approveEmergency(id:)``), that therapist may open the client's progress
+    /// notes with purpose ETREAT for `breakglass.hours` (default 24). Psychotherapy notes are
+    /// never reachable this way.
     public func openNote(id: String, purpose: Purpose, reason: String? = nil, breakGlass: Bool = false) throws -> OpenedNote {
         try TextInput.validate(reason, field: "--reason")
         return try perform(AccessIntent(action: "note.open", recordID: id, purpose: purpose, reason: reason)) { tx, intent in
@@ -122,25 +126,24 @@ extension Session {
             _ = try existingClient(tx, rec.clientID)
             var viaBreakGlass = false
             if try !isOnCareTeam(tx, rec.clientID) {
-                let windowOpen = try breakGlassActive(tx, clientID: rec.clientID)
-                guard breakGlass || windowOpen else {
+                let released = try emergencyReleaseOpen(tx, clientID: rec.clientID)
+                guard breakGlass || released else {
                     try requireCareTeam(tx, rec.clientID)
                     return OpenedNote(summary: noteSummary(rec), content: [])
                 }
                 guard purpose == .emergencyTreat else {
-                    throw VaultError.usage("break-glass access needs --purpose ETREAT")
+                    throw VaultError.usage("emergency access needs --purpose ETREAT")
                 }
                 guard rec.kind != .psychotherapy else {
-                    throw VaultError.notPermitted("psychotherapy notes are never reachable by break-glass")
-                }
-                if breakGlass {
-                    guard let reason, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                        throw VaultError.usage("--break-glass needs --reason saying what the emergency is")
-                    }
-                    try append(tx, AccessIntent(action: "breakglass.start", clientID: rec.clientID, purpose: .emergencyTreat,
-                                                reason: reason, flags: ["break-glass"]), .success, "")
+                    throw VaultError.notPermitted("psychotherapy notes are never reachable by emergency access")
                 }
                 intent.value.flags.insert("break-glass")
+                if !released {
+                    // Ask; nothing is shown until a second staff member approves.
+                    let id = try requestEmergency(tx, clientID: rec.clientID, reason: reason)
+                    intent.value.successDetail = "emergency-requested"
+                    return OpenedNote(summary: noteSummary(rec), content: [], emergencyRequest: id)
+                }
                 viaBreakGlass = true
             }
             if rec.kind == .psychotherapy && rec.author != user {
@@ -149,14 +152,6 @@ extension Session {
             let content = try openRecord(tx, rec, viaBreakGlass: viaBreakGlass)
             return OpenedNote(summary: noteSummary(rec), content: content)
         }
-    }
-
-    /// True while a break-glass declaration by this user for this client is within its window.
-    func breakGlassActive(_ tx: any StoreTransaction, clientID: String) throws -> Bool {
-        let hours = Int64(try tx.setting(SettingKey.breakGlassHours.rawValue) ?? SettingKey.breakGlassHours.defaultValue) ?? 24
-        let since = nowMillis - hours * 3_600_000
-        return try !tx.logEntries(matching: LogFilter(clientID: clientID, actor: user, action: "breakglass.start",
-                                                      outcome: Outcome.success.rawValue, since: since)).isEmpty
     }
 
     func noteSummary(_ r: RecordRow) -> NoteSummary {

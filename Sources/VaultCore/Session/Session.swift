@@ -134,9 +134,9 @@ public final class Session: @unchecked Sendable {
         guard key.state != "destroyed" else {
             throw VaultError.badData("key version \(key.version) of client \(key.clientID) was destroyed")
         }
-        if viaBreakGlass, key.scope == .care, let w = try tx.wrap(keyID: key.id, recipient: "breakglass:\(user)") {
+        if viaBreakGlass, key.scope == .care, let w = try tx.wrap(keyID: key.id, recipient: "emergency:\(user)") {
             do { return try SealedBox.openSecret(w.wrapped, keyPair: identity.box) } catch {
-                throw VaultError.badData("the break-glass wrap of key \(key.id) does not open; the vault was tampered with")
+                throw VaultError.badData("the emergency release of key \(key.id) does not open; the vault was tampered with")
             }
         }
         if let w = try tx.wrap(keyID: key.id, recipient: recipient) {
@@ -180,28 +180,11 @@ public final class Session: @unchecked Sendable {
         row.signature = identity.signing.sign(SignedStatements.dataKey(vaultID: meta.vaultID, row))
         row.id = try tx.insertDataKey(row)
         try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "recovery", wrapped: try SealedBox.seal(secret: secret, to: meta.recoveryPublicKey)))
-        if scope == .care {
-            // Care keys (never psychotherapy keys) are also reachable by break-glass: wrapped to
-            // every other therapist under "breakglass:NAME", except those revoked from this client.
-            try wrapForBreakGlass(tx, clientID: clientID, keyID: row.id, secret: secret, team: Set(recipients))
-        }
         for name in Set(recipients) {
             let u = try certifiedUser(tx, name)
             try tx.insertWrap(KeyWrapRow(keyID: row.id, recipient: "user:\(name)", wrapped: try SealedBox.seal(secret: secret, to: u.boxPublicKey)))
         }
         return (row, secret)
-    }
-
-    /// Break-glass wraps of one care-key version: each therapist not on the team and not revoked
-    /// from this client can open it only by declaring an emergency (the library refuses
-    /// otherwise). A revoked therapist gets no wrap of any later version.
-    func wrapForBreakGlass(_ tx: any StoreTransaction, clientID: String, keyID: Int64, secret: SecretBytes, team: Set<String>) throws {
-        let revoked = Set(try tx.careTeam(clientID: clientID).filter { $0.state == "revoked" }.map(\.user))
-        for u in try tx.users() where u.roles.split(separator: ",").contains("therapist") && !team.contains(u.name) && !revoked.contains(u.name) {
-            guard (try? certifiedUser(tx, u.name)) != nil else { continue }
-            if try tx.wrap(keyID: keyID, recipient: "breakglass:\(u.name)") != nil { continue }
-            try tx.insertWrap(KeyWrapRow(keyID: keyID, recipient: "breakglass:\(u.name)", wrapped: try SealedBox.seal(secret: secret, to: u.boxPublicKey)))
-        }
     }
 
     // MARK: records

@@ -7,7 +7,7 @@ import Glibc
 
 struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "key", abstract: "Key status and rotation.",
-                                                    subcommands: [Status.self, Rotate.self])
+                                                    subcommands: [Status.self, Rotate.self, Exposure.self])
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Key versions, ages and records per version, per client.")
@@ -113,4 +113,18 @@ final class ProgressReporter {
     }
 
     func finish() { if shown { FileHandle.standardError.write(Data("\n".utf8)) } }
+}
+
+extension KeyCommand {
+    struct Exposure: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Who and which keys can decrypt a client's records now (breach risk assessment).")
+        @OptionGroup var globals: GlobalOptions
+        @Argument var client: String
+        func run() throws {
+            let list = try globals.session().keyExposure(clientID: client)
+            if globals.json { return try Output.json(list) }
+            Output.table(["HOLDER", "AS", "KEYS"], list.map { [$0.holder, $0.kind, $0.keys.joined(separator: ", ")] })
+        }
+    }
 }

@@ -50,11 +50,17 @@ struct NoteCommand: ParsableCommand {
         @Argument var note: String
         @Option(help: "Purpose of use: TREAT, ETREAT, HOPERAT, PATRQT, HLEGAL, THREAT, PUBHLTH.") var purpose: String
         @Option(help: "Why you are opening it (stored encrypted for compliance).") var reason: String?
-        @Flag(help: "Emergency access outside the care team (with --purpose ETREAT and --reason); logged and reviewed.") var breakGlass = false
+        @Flag(help: "Ask for emergency access outside the care team (with --purpose ETREAT and --reason); a second staff member approves it with 'emergency approve'.") var breakGlass = false
         func validate() throws { try TextInput.validate(reason, field: "--reason") }
         func run() throws {
             let p = try Purpose.parse(purpose)
             let n = try globals.session().openNote(id: note, purpose: p, reason: reason, breakGlass: breakGlass)
+            if let request = n.emergencyRequest {
+                if globals.json { return try Output.json(["id": request]) }
+                Output.line(request)
+                Output.note("emergency access requested; nothing is shown until another staff member approves it with 'confidant emergency approve \(request)'")
+                return
+            }
             if globals.json { return try Output.json(OpenJSON(note: n.summary, text: n.text)) }
             Output.body(n.content)
         }
