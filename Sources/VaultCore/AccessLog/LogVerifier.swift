@@ -35,6 +35,15 @@ enum LogVerifier {
             for u in try tx.users() { out[u.name] = try UserCertificate.signingGenerations(tx, meta: meta, name: u.name) }
             return out
         }
+        // Certified roles (the certificate chain verifies), for the action-role check.
+        let certifiedRoles: [String: Set<Role>] = try store.readRaw { tx in
+            var out: [String: Set<Role>] = [:]
+            for u in try tx.users() where (try? UserCertificate.verifyChain(of: u, meta: meta, lookup: { try tx.user(named: $0) },
+                                                                            history: { try tx.userHistory(name: $0) })) != nil {
+                out[u.name] = (try? Role.parseList(u.roles)) ?? []
+            }
+            return out
+        }
         // How many times each user's key was replaced so far: earlier generations are retired.
         var rotations: [String: Int] = [:]
         var frontier = MerkleFrontier()
@@ -85,6 +94,9 @@ enum LogVerifier {
                     }
                     guard generation[i] >= rotations[row.actor, default: 0] else {
                         throw VaultError.badData("entry \(row.seq) is signed by a key of '\(row.actor)' that an earlier rotation retired")
+                    }
+                    if let why = ActionRolePolicy.refusal(action: row.action, outcome: row.outcome, roles: certifiedRoles[row.actor] ?? []) {
+                        throw VaultError.badData("entry \(row.seq) by '\(row.actor)': \(why), which '\(row.actor)' does not hold")
                     }
                     if let replaced = UserCertificate.replacesKey(action: row.action, recordID: row.recordID, outcome: row.outcome) {
                         rotations[replaced, default: 0] += 1
