@@ -199,4 +199,19 @@ struct WriterAttackTests {
         #expect(r.stderr.contains("client cplanted00000a has 1 row(s) in table clients that no signed entry made"), "\(r.stderr)")
         #expect(try s.p.run("admin", ["log", "verify"]).exitCode == 65)
     }
+
+    @Test("a disclosure entry edited out of the accounting's query makes the accounting 65, never a shorter list")
+    func disclosureHiddenFromAccounting() throws {
+        let s = try AttackScene()
+        let d = try s.p.run("rivera", ["disclose", s.client, "--to", "County Crisis Team", "--address", "1 Main St", "--records", s.note1,
+                                       "--basis", "harm-to-self", "--purpose", "imminent risk", "--date", "2026-11-25"])
+        #expect(d.exitCode == 0, "\(d.stderr)")
+        #expect(try s.p.run("rivera", ["disclosures", s.client]).exitCode == 0)
+        try VaultFile.withDatabase(s.p.vault) { db in
+            try db.execute(sql: "UPDATE access_log SET action = 'note.open' WHERE action = 'disclosure.add'")
+        }
+        let r = try s.p.run("rivera", ["disclosures", s.client])
+        #expect(r.exitCode == 65)
+        #expect(r.stderr.contains("has no signed disclosure entry in the log"), "\(r.stderr)")
+    }
 }

@@ -226,7 +226,7 @@ extension Session {
                 cutoff = CalendarDate.string(from: vault.now().addingTimeInterval(-6 * 365.2425 * 86400))
             }
             var out: [AccountingEntry] = []
-            for e in try tx.logEntries(matching: LogFilter(clientID: clientID, action: "disclosure.add", outcome: Outcome.success.rawValue)) {
+            for e in try disclosureEntries(tx, clientID: clientID) {
                 guard let row = try tx.record(id: e.recordID), row.kind == .disclosure, row.clientID == clientID else {
                     throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault; the accounting is incomplete — run 'confidant log verify'")
                 }
@@ -249,5 +249,20 @@ extension Session {
             }
             return out.sorted { ($0.body.date, $0.logSeq) > ($1.body.date, $1.logSeq) }
         }
+    }
+
+    /// The `disclosure.add` entries of a client, each checked against its signed bytes, and
+    /// covering every disclosure record the client has: an entry whose columns were edited (to
+    /// drop it from the query) or a disclosure with no entry is a 65, never a shorter list.
+    func disclosureEntries(_ tx: any StoreTransaction, clientID: String) throws -> [LogRow] {
+        let entries = try tx.logEntries(matching: LogFilter(clientID: clientID, action: "disclosure.add", outcome: Outcome.success.rawValue))
+        for e in entries where (try? AccessEntry.decode(e.entry))?.matchesColumns(of: e) != true {
+            throw VaultError.badData("log entry \(e.seq) no longer matches its signed bytes; the accounting is incomplete — run 'confidant log verify'")
+        }
+        let logged = Set(entries.map(\.recordID))
+        for r in try tx.recordSummaries(clientID: clientID) where r.kind == .disclosure && !logged.contains(r.id) {
+            throw VaultError.badData("disclosure \(r.id) has no signed disclosure entry in the log (it was edited); the accounting is incomplete — run 'confidant log verify'")
+        }
+        return entries
     }
 }
