@@ -215,3 +215,47 @@ struct WriterAttackTests {
         #expect(r.stderr.contains("has no signed disclosure entry in the log"), "\(r.stderr)")
     }
 }
+
+/// Attacks found in review: a removed signature, rows numbered below 1.
+@Suite("writer attacks on the log's tail")
+struct WriterLogTailAttackTests {
+    @Test("blanking the signer of the newest entries (to trust an older root) is refused (65)")
+    func blankedSigner() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        let note = try p.addNote(client, "text")
+        try VaultFile.withDatabase(p.vault) { db in
+            let last = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM access_log") ?? 0
+            try db.execute(sql: "UPDATE access_log SET signer = '' WHERE seq > ?", arguments: [last - 2])
+        }
+        let r = try p.run("rivera", ["note", "open", note, "--purpose", "TREAT"])
+        #expect(r.exitCode == 65)
+        #expect(r.stderr.contains("is not a refused unlock (a signature was removed)"), "\(r.stderr)")
+    }
+
+    @Test("a closing row inserted at seq 0 or below closes nothing and log verify refuses it")
+    func rowBelowOne() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        let note = try p.addNote(client, "text")
+        #expect(try p.run("chen", ["note", "open", note, "--purpose", "TREAT"]).exitCode == 77)
+        let review = try p.run("morgan", ["--json", "log", "review"])
+        let id = try #require(((try JSONSerialization.jsonObject(with: review.stdoutData)) as? [[String: Any]])?
+            .first { $0["rule"] as? String == "denied" }?["id"] as? String)
+        try VaultFile.withDatabase(p.vault) { db in
+            try db.execute(sql: """
+                INSERT INTO access_log (seq, time, actor, roles, action, client_id, record_id, purpose, sealed_reason, outcome, detail, flags,
+                  entry, leaf_hash, signer, signature)
+                SELECT -1, time, actor, roles, 'review.close', '', ?, purpose, X'', 'success', '', '', entry, leaf_hash, signer, signature
+                FROM access_log WHERE actor = 'morgan' ORDER BY seq DESC LIMIT 1
+                """, arguments: [id])
+        }
+        let after = try p.run("morgan", ["--json", "log", "review", "--all"])
+        #expect(after.exitCode == 0, "\(after.stderr)")
+        let item = ((try JSONSerialization.jsonObject(with: after.stdoutData)) as? [[String: Any]])?.first { $0["id"] as? String == id }
+        #expect(item?["state"] as? String == "open")
+        let v = try p.run("admin", ["log", "verify"])
+        #expect(v.exitCode == 65)
+        #expect(v.stderr.contains("rows numbered 0 or below"), "\(v.stderr)")
+    }
+}

@@ -46,6 +46,9 @@ enum LogVerifier {
         }
         // How many times each user's key was replaced so far: earlier generations are retired.
         var rotations: [String: Int] = [:]
+        if try store.readRaw({ try $0.logRowsBeforeFirst() }) > 0 {
+            throw VaultError.badData("the access log holds rows numbered 0 or below; entries start at 1 — they were inserted outside confidant")
+        }
         var frontier = MerkleFrontier()
         var leaves: [[UInt8]] = []
         var expected: Int64 = 1

@@ -41,12 +41,14 @@ enum SignedStatements {
     /// A pending care-team grant, signed by the admin who made it. Only a verified one is
     /// completed when a key holder next works with the vault.
     static func pendingGrant(vaultID: [UInt8], _ g: CareTeamRow) -> [UInt8] {
-        var e = CanonicalEncoder(label: "confidant/pending-grant/v1")
+        // The state is signed too: a revoked row's signature is never a valid pending grant.
+        var e = CanonicalEncoder(label: "confidant/care-team-row/v2")
         e.append(vaultID)
         e.append(g.clientID)
         e.append(g.user)
         e.append(g.grantedBy)
         e.append(g.grantedAt)
+        e.append(g.state)
         return e.bytes
     }
 

@@ -95,7 +95,7 @@ extension Session {
                     out[r.recordID] = EmergencyRequest(id: r.recordID, client: r.clientID, requestedBy: r.actor,
                                                        requestedAt: Timestamp.iso(r.time), state: "waiting")
                     order.append(r.recordID)
-                } else if var req = out[r.recordID], req.approvedBy == nil, r.clientID == req.client {
+                } else if var req = out[r.recordID], req.approvedBy == nil, r.clientID == req.client, r.actor != req.requestedBy {
                     req.approvedBy = r.actor
                     req.approvedAt = Timestamp.iso(r.time)
                     req.endsAt = Timestamp.iso(r.time + hours * 3_600_000)

@@ -52,7 +52,8 @@ extension Session {
         var keys: [String: [[UInt8]]] = [:]
         var out: [String: String] = [:]
         for r in rows where r.action == "review.close" && r.outcome == Outcome.success.rawValue && out[r.recordID] == nil {
-            guard r.signer == r.actor, let u = users.first(where: { $0.name == r.actor }) else { continue }
+            guard r.signer == r.actor, (try? AccessEntry.decode(r.entry))?.matchesColumns(of: r) == true,
+                  let u = users.first(where: { $0.name == r.actor }) else { continue }
             if keys[r.actor] == nil { keys[r.actor] = try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: r.actor) }
             guard keys[r.actor, default: []].contains(where: { Ed25519.isValid(signature: r.signature, message: r.entry, publicKey: $0) }),
                   let itemActor = actors[r.recordID] else { continue }

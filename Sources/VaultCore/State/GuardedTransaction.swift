@@ -46,9 +46,11 @@ final class GuardedTransaction {
     func trustedRoot() throws -> [UInt8] {
         if let root { return root }
         guard let tail = try inner.lastSignedLog() else {
+            guard try inner.lastLog() == nil else { throw Self.tampered("the access log has entries but none is signed") }
             root = StateMap.zero
             return StateMap.zero
         }
+        try checkUnsignedTail(after: tail.seq)
         if let known = trustCache?.root(for: tail) {
             // The same signed bytes this process verified before: the same root. The rows are
             // still checked below and per aggregate.
@@ -79,6 +81,24 @@ final class GuardedTransaction {
         try ensure(.users)
         try ensure(.settings)
         return entry.mapRoot
+    }
+
+    /// The entries after the newest signed one must be genuine refused unlocks: a signed entry
+    /// whose signer column was blanked (to make an older entry the trusted one) is refused.
+    private func checkUnsignedTail(after seq: Int64) throws {
+        var after = seq
+        while true {
+            let rows = try inner.logEntries(after: after, limit: 1024)
+            guard !rows.isEmpty else { return }
+            for r in rows {
+                guard r.signer.isEmpty, r.signature.isEmpty, let e = try? AccessEntry.decode(r.entry), e.matchesColumns(of: r),
+                      e.seq == r.seq, e.action == "session.unlock", e.outcome == .denied, e.clientID.isEmpty, e.recordID.isEmpty,
+                      e.state.isEmpty else {
+                    throw Self.tampered("entry \(r.seq) after the newest signed entry is not a refused unlock (a signature was removed)")
+                }
+                after = r.seq
+            }
+        }
     }
 
     /// The index's head for `a`, after checking its bucket and path against `root`.

@@ -127,6 +127,10 @@ extension SQLiteTransaction: StateStorage {
         return (out, orphans)
     }
 
+    func logRowsBeforeFirst() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM access_log WHERE seq < 1") ?? 0
+    }
+
     func lastSignedLog() throws -> LogRow? {
         try Row.fetchOne(db, sql: "SELECT * FROM access_log WHERE signer != '' ORDER BY seq DESC LIMIT 1").map(logRow)
     }

@@ -376,7 +376,9 @@ struct SQLiteTransaction: StoreTransaction {
         add("time >= ?", f.since)
         add("time < ?", f.until)
         add("seq > ?", f.afterSeq)
-        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        // Entries start at 1: a row a writer put at 0 or below is no entry (and `log verify` refuses it).
+        clauses.append("seq >= 1")
+        let whereSQL = "WHERE " + clauses.joined(separator: " AND ")
         return try Row.fetchAll(db, sql: "SELECT * FROM access_log \(whereSQL) ORDER BY seq", arguments: StatementArguments(args)).map(logRow)
     }
 

@@ -16,6 +16,8 @@ package protocol StateStorage {
     /// Every aggregate some stored row belongs to, and rows that belong to none (a wrap of no
     /// key, an acknowledgement of no record).
     func storedAggregates() throws -> (aggregates: Set<StateAggregate>, orphans: [String])
+    /// How many log rows sit at seq 0 or below (none in an untampered log).
+    func logRowsBeforeFirst() throws -> Int
     /// The newest entry that carries a signature.
     func lastSignedLog() throws -> LogRow?
     func log(seq: Int64) throws -> LogRow?
