@@ -24,20 +24,14 @@ fileprivate struct AttackScene {
         client = try p.addClient(name: "Jordan Example")
         _ = try p.ok("rivera", ["careteam", "grant", client, "chen"])
         note1 = try p.addNote(client, "session one")
-        try Self.agreement(p, client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-02")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-02")
         snapshot = p.dir.file("snapshot.vault")
         try VaultFile.copy(p.vault, to: snapshot)
         _ = try p.ok("rivera", ["careteam", "revoke", client, "chen"])
-        try Self.agreement(p, client, ["harm-to-self"], reviewedOn: "2026-11-20")
+        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-20")
         note2 = try p.addNote(client, "session two, after chen left")
     }
 
-    static func agreement(_ p: TestPractice, _ client: String, _ codes: [String], reviewedOn: String) throws {
-        let list = codes.map { "\"\($0)\"" }.joined(separator: ", ")
-        let f = try p.dir.write("conf-\(UUID().uuidString).json",
-                                #"{"reviewedOn": "\#(reviewedOn)", "acknowledgedOn": "\#(reviewedOn)", "exceptionsExplained": [\#(list)]}"#)
-        _ = try p.ok("rivera", ["agreement", "add", client, "--kind", "confidentiality", "--file", f])
-    }
 
     /// Runs `args` as `user` on `vault` with its own machine state (`XDG_STATE_HOME`), so that
     /// what is tested is the signed-state check, not this machine's rollback pin.

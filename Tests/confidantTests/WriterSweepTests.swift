@@ -73,13 +73,13 @@ fileprivate struct SweepScene {
         client = try p.addClient(name: "Sweep Client")
         _ = try p.ok("rivera", ["careteam", "grant", client, "chen"])
         note = try p.addNote(client, "session one")
-        try Self.agreement(p, client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-02")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-02")
         _ = try p.ok("rivera", ["export", "request", client])
         snapshot = p.dir.file("snapshot.vault")
         try VaultFile.copy(p.vault, to: snapshot)
         // After the snapshot: revoke, a narrower agreement, more notes, a setting, a rotation.
         _ = try p.ok("rivera", ["careteam", "revoke", client, "chen"])
-        try Self.agreement(p, client, ["harm-to-self"], reviewedOn: "2026-11-20")
+        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-20")
         _ = try p.addNote(client, "session two")
         _ = try p.ok("admin", ["settings", "set", "review.bulk-threshold", "30"])
         _ = try p.ok("rivera", ["key", "rotate", "--client", client])
@@ -87,12 +87,6 @@ fileprivate struct SweepScene {
         _ = try p.addNote(other, "other's note")
     }
 
-    static func agreement(_ p: TestPractice, _ client: String, _ codes: [String], reviewedOn: String) throws {
-        let list = codes.map { "\"\($0)\"" }.joined(separator: ", ")
-        let f = try p.dir.write("conf-\(UUID().uuidString).json",
-                                #"{"reviewedOn": "\#(reviewedOn)", "acknowledgedOn": "\#(reviewedOn)", "exceptionsExplained": [\#(list)]}"#)
-        _ = try p.ok("rivera", ["agreement", "add", client, "--kind", "confidentiality", "--file", f])
-    }
 
     func run(_ user: String, _ args: [String], vault: String, machine: String) throws -> CLIResult {
         try CLI.run(args + ["--vault", vault, "--as", user, "--passphrase-file", p.dir.file("pass-\(user)")],
