@@ -68,4 +68,39 @@ struct PolicyTests {
             #expect(e.message.hasSuffix("by 'rivera': review.close needs the role compliance, which 'rivera' does not hold"), "\(e.message)")
         }
     }
+
+    @Test("state changes: a read-only action or a refusal changes nothing (it may only name a new, empty aggregate)")
+    func changeRules() {
+        let existing = [(aggregate: "client:c1", rows: 3, isNew: false)]
+        let fresh = [(aggregate: "client:c9", rows: 0, isNew: true)]
+        #expect(ActionRolePolicy.changeRefusal(action: "note.add", outcome: "success", changed: existing) == nil)
+        #expect(ActionRolePolicy.changeRefusal(action: "client.list", outcome: "success", changed: existing)
+                == "client.list only reads, but changes client:c1")
+        #expect(ActionRolePolicy.changeRefusal(action: "note.add", outcome: "denied", changed: existing) == "a denied note.add changes client:c1")
+        #expect(ActionRolePolicy.changeRefusal(action: "note.list", outcome: "not-found", changed: fresh) == nil)
+        #expect(ActionRolePolicy.changeRefusal(action: "client.list", outcome: "success", changed: fresh) == nil)
+    }
+
+    @Test("a state change signed under a read-only action is refused at open (65) and named by log verify")
+    func changeUnderReadOnlyAction() throws {
+        let dir = try TempDir()
+        let path = dir.file("v")
+        let pass = try SecretBytes(copying: Array("passphrase-admin".utf8))
+        _ = try Vault.create(path: path, practice: "P", admin: "admin", roles: [.admin, .compliance], passphrase: pass, kdf: .interactive,
+                             recoveryOut: dir.file("rk"))
+        let vault = try Vault.open(path: path)
+        let admin = try vault.unlock(user: "admin", passphrase: pass)
+        // A key holder changes a setting and commits it under an entry that says it only read.
+        try vault.store.write { tx in
+            try tx.setSetting("review.bulk-threshold", "999")
+            try admin.append(tx, AccessIntent(action: "settings.show"), .success, "")
+        }
+        do { _ = try Vault.open(path: path); Issue.record("opened") } catch let e as VaultError {
+            #expect(e.kind == .badData)
+            #expect(e.message.contains("states a change its action cannot make (settings.show only reads, but changes settings)"), "\(e.message)")
+        }
+        do { _ = try Vault.diagnose(path: path); Issue.record("log verify passed") } catch let e as VaultError {
+            #expect(e.message.contains("settings.show only reads, but changes settings — a state change its action cannot make"), "\(e.message)")
+        }
+    }
 }

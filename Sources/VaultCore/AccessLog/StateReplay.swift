@@ -21,6 +21,12 @@ struct StateReplay {
         if !e.clientID.isEmpty, !e.state.contains(where: { $0.aggregate == StateAggregate.client(e.clientID).key }) {
             throw VaultError.badData("entry \(e.seq) names client \(e.clientID) but does not link to its previous entry")
         }
+        let changed = e.state.filter { !$0.tables.isEmpty }.map {
+            (aggregate: $0.aggregate, rows: $0.tables.reduce(0) { $0 + $1.rows }, isNew: heads[$0.aggregate] == nil)
+        }
+        if let why = ActionRolePolicy.changeRefusal(action: e.action, outcome: e.outcome.rawValue, changed: changed) {
+            throw VaultError.badData("entry \(e.seq) by '\(e.actor)': \(why) — a state change its action cannot make")
+        }
         for c in e.state {
             guard StateAggregate(key: c.aggregate) != nil else {
                 throw VaultError.badData("entry \(e.seq) states a change of an unknown part '\(c.aggregate)'")

@@ -23,4 +23,24 @@ package enum ActionRolePolicy {
         guard outcome == Outcome.success.rawValue, let allowed = allowedRoles(action), roles.isDisjoint(with: allowed) else { return nil }
         return "\(action) needs the role \(allowed.map(\.rawValue).sorted().joined(separator: " or "))"
     }
+
+    /// Actions that only read: their entries may change no aggregate.
+    package static let readOnly: Set<String> = [
+        "note.open", "note.list", "client.list", "client.show", "agreement.show", "agreement.list", "log.show", "log.verify",
+        "log.review", "log.export", "log.checkpoint", "key.status", "key.exposure", "emergency.list", "settings.show",
+        "user.list", "exception.list", "disclosure.accounting", "export.requests", "session.unlock", "vault.restore.check",
+    ]
+
+    /// Nil when an entry may state these changes; otherwise why not. A refused or failed
+    /// attempt changes nothing (it may only name an aggregate no entry made yet, which is
+    /// empty); a read-only action changes nothing.
+    package static func changeRefusal(action: String, outcome: String, changed: [(aggregate: String, rows: Int, isNew: Bool)]) -> String? {
+        if outcome != Outcome.success.rawValue, let c = changed.first(where: { !$0.isNew || $0.rows > 0 }) {
+            return "a \(outcome) \(action) changes \(c.aggregate)"
+        }
+        if outcome == Outcome.success.rawValue, readOnly.contains(action), let c = changed.first(where: { !$0.isNew || $0.rows > 0 }) {
+            return "\(action) only reads, but changes \(c.aggregate)"
+        }
+        return nil
+    }
 }

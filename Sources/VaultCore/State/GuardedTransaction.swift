@@ -67,6 +67,12 @@ final class GuardedTransaction {
         guard entry.seq == tail.seq, entry.actor == tail.signer else {
             throw Self.tampered("the newest signed entry (\(tail.seq)) does not match its signed bytes")
         }
+        let changed = entry.state.filter { !$0.tables.isEmpty }.map {
+            (aggregate: $0.aggregate, rows: $0.tables.reduce(0) { $0 + $1.rows }, isNew: $0.prevSeq == 0)
+        }
+        if let why = ActionRolePolicy.changeRefusal(action: entry.action, outcome: entry.outcome.rawValue, changed: changed) {
+            throw Self.tampered("the newest signed entry (\(tail.seq)) states a change its action cannot make (\(why))")
+        }
         // Only the current generation signs new entries; the entry that retires a key is the last
         // its previous generation signs.
         let generations = try UserCertificate.signingGenerations(inner, meta: meta, name: entry.actor)
