@@ -2,7 +2,7 @@ import Foundation
 
 /// An error a vault operation reports to its caller: what went wrong and what to do.
 ///
-/// The ``Kind`` maps one-to-one onto the exit codes of SPEC §4 (sysexits), so the CLI never has
+/// The ``Kind`` maps one-to-one onto the CLI's exit codes (sysexits), so the CLI never has
 /// to guess. The ``message`` is one line, safe to show: it never contains secret bytes, note
 /// text or client names.
 public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -46,7 +46,7 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String { message }
 
-    /// The sysexits code SPEC §4 gives this kind.
+    /// The sysexits code of this kind.
     public var exitCode: Int32 {
         switch kind {
         case .usage: 64

@@ -3,7 +3,7 @@ import Foundation
 import VaultCore
 import VaultCrypto
 
-/// Options every command takes (SPEC §4). Environment variables give defaults for paths and the
+/// Options every command takes . Environment variables give defaults for paths and the
 /// user name; a passphrase itself is never read from argv or an environment value.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Vault file (env CONFIDANT_VAULT, default ./confidant.vault).")

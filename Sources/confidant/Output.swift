@@ -6,7 +6,7 @@ import Glibc
 
 /// Printing: `--json` gives one JSON value on stdout; otherwise short human text.
 ///
-/// Nothing from stored data reaches a terminal raw (SPEC §4): every table cell, and every stored
+/// Nothing from stored data reaches a terminal raw : every table cell, and every stored
 /// value a command puts in a line, goes through ``escape(_:keeping:)``; ``line(_:)`` escapes what a
 /// caller forgot (all but line breaks), and ``error(_:)`` escapes the whole message, which may
 /// quote user input. JSON output escapes DEL and C1 controls too, which JSONEncoder leaves raw.

@@ -210,6 +210,27 @@ struct WriterAttackTests {
     }
 }
 
+/// Listings across clients prove they are complete.
+@Suite("writer attacks on listings")
+struct WriterListingAttackTests {
+    @Test("a recovery wrap renamed out of the listing makes key rotate --recovery refuse (65), not skip the client")
+    func renamedRecoveryWrap() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        _ = try p.addNote(client, "text")
+        try VaultFile.withDatabase(p.vault) { db in
+            try db.execute(sql: """
+                UPDATE key_wraps SET recipient = 'recoveryx' WHERE recipient = 'recovery'
+                AND key_id IN (SELECT id FROM data_keys WHERE client_id = ?)
+                """, arguments: [client])
+        }
+        let r = try p.run("admin", ["key", "rotate", "--recovery", "--recovery-key", p.recoveryKey, "--recovery-out", p.dir.file("rk2")])
+        #expect(r.exitCode == 65)
+        #expect(r.stderr.contains("client \(client) \(tamperedState)"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: p.dir.file("rk2")))
+    }
+}
+
 /// Attacks found in review: a removed signature, rows numbered below 1.
 @Suite("writer attacks on the log's tail")
 struct WriterLogTailAttackTests {

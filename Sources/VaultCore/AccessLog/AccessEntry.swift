@@ -12,7 +12,7 @@ public enum Outcome: String, Sendable, Codable {
     case error
 }
 
-/// One access-log entry (SPEC §2): who did what to which record, when, why, and how it ended.
+/// One access-log entry : who did what to which record, when, why, and how it ended.
 ///
 /// The entry is stored with its canonical bytes, their RFC 9162 leaf hash
 /// (`SHA-256(0x00 ‖ entry)`) and the actor's Ed25519 signature over the bytes, so that the

@@ -67,7 +67,7 @@ struct CanonicalDecoder {
     }
 }
 
-/// The associated data bound into every record ciphertext (SPEC §3): vault id, client id,
+/// The associated data bound into every record ciphertext : vault id, client id,
 /// record id, record kind, key version and format version. Moving a ciphertext to another row,
 /// client, kind or key version makes it fail to open.
 public enum AssociatedData {
@@ -77,7 +77,7 @@ public enum AssociatedData {
                   formatVersion: formatVersion, subkind: "", author: "", createdAt: 0, sequence: 1)
     }
 
-    /// The full binding: SPEC §3's fields plus the row metadata shown to users (agreement kind,
+    /// The full binding: the record's identity fields plus the row metadata shown to users (agreement kind,
     /// author, time written, agreement version), so none of it can be edited undetected.
     public static func forRecord(vaultID: [UInt8], clientID: String, recordID: String, kind: RecordKind,
                                  keyVersion: Int, formatVersion: Int, subkind: String, author: String,

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The three DBT treatment agreements of SPEC §2.
+/// The three DBT treatment agreements .
 public enum AgreementKind: String, Sendable, Codable, CaseIterable {
     case relationship, safety, confidentiality
 }
@@ -12,7 +12,7 @@ public struct CrisisContact: Sendable, Equatable, Codable {
     public var phone: String
 }
 
-/// The structured body of an agreement, validated against SPEC §2.
+/// The structured body of an agreement, validated field by field.
 ///
 /// Fields not used by a kind stay `nil`. Encoded with sorted keys, so the same agreement always
 /// has the same bytes (and hash).

@@ -1,4 +1,4 @@
-/// A limit of confidentiality explained to the client at intake (SPEC §2 catalogue).
+/// A limit of confidentiality explained to the client at intake (the exception catalogue).
 public struct ConfidentialityException: Sendable, Equatable, Codable {
     public var code: String
     public var meaning: String

@@ -1,4 +1,4 @@
-/// Purpose of use on every access: HL7 v3 ActReason codes (SPEC §2).
+/// Purpose of use on every access: HL7 v3 ActReason codes .
 public enum Purpose: String, CaseIterable, Sendable, Codable {
     /// Treatment.
     case treat = "TREAT"

@@ -1,4 +1,4 @@
-/// A role of SPEC §1. A user may hold several.
+/// A user's role. A user may hold several.
 public enum Role: String, CaseIterable, Sendable, Codable, Comparable {
     case admin, therapist, compliance, client
 

@@ -4,7 +4,7 @@ import Foundation
 /// control characters.
 ///
 /// A control character in stored text can move a terminal's cursor, rewrite earlier lines or
-/// change its settings when the text is shown later (SPEC §4), so such text is refused where it
+/// change its settings when the text is shown later , so such text is refused where it
 /// enters the vault, with a usage error (64), before anything is logged. The rule lives here so
 /// every front end (the CLI, a web console) refuses the same input; displaying older stored text
 /// safely is each front end's job.

@@ -28,7 +28,7 @@ public struct Acknowledgement: Sendable, Codable, Equatable {
 }
 
 extension Session {
-    /// Stores a new version of an agreement, validated against SPEC §2.
+    /// Stores a new version of an agreement, validated field by field.
     /// - Throws: ``VaultError`` bad data (65) naming the invalid field.
     public func addAgreement(clientID: String, kind: AgreementKind, json: Data) throws -> AgreementRecord {
         try perform(AccessIntent(action: "agreement.add", clientID: clientID, purpose: .treat)) { tx, intent in

@@ -2,7 +2,7 @@ import Foundation
 import VaultCrypto
 
 extension Session {
-    /// The exception catalogue in force: SPEC §2's defaults plus the practice's own additions
+    /// The exception catalogue in force: the standard defaults plus the practice's own additions
     /// (each signed by the admin who added it; additions are never changed or removed, so codes in
     /// old agreements keep their meaning).
     /// - Throws: ``VaultError`` bad data when an addition's signature does not verify.

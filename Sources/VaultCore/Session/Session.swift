@@ -5,7 +5,7 @@ import VaultCrypto
 ///
 /// Every operation runs through ``perform(_:_:)``: the action and its access entry commit in one
 /// durable transaction, and a refused or failed attempt rolls back and appends only a denied
-/// entry. Role rules (SPEC §1) are checked here, in VaultCore, not in the CLI.
+/// entry. Role rules (the role matrix) are checked here, in VaultCore, not in the CLI.
 public final class Session: @unchecked Sendable {
     public let vault: Vault
     public let user: String

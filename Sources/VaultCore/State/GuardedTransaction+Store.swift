@@ -25,6 +25,7 @@ extension GuardedTransaction: StoreTransaction {
     }
 
     func wraps(recipient: String) throws -> [KeyWrapRow] {
+        try ensureAll()
         let rows = try inner.wraps(recipient: recipient)
         for keyID in Set(rows.map(\.keyID)) { try ensure(try keyAggregate(keyID)) }
         return rows
@@ -43,6 +44,7 @@ extension GuardedTransaction: StoreTransaction {
 
     func client(id: String) throws -> ClientRow? { try ensure(.client(id)); return try inner.client(id: id) }
     func clients() throws -> [ClientRow] {
+        try ensureAll()
         let rows = try inner.clients()
         for c in rows { try ensure(.client(c.id)) }
         return rows
@@ -115,6 +117,7 @@ extension GuardedTransaction: StoreTransaction {
         return r
     }
     func exportRequests() throws -> [ExportRequestRow] {
+        try ensureAll()
         let rows = try inner.exportRequests()
         for c in Set(rows.map(\.clientID)) { try ensure(.client(c)) }
         return rows

@@ -17,6 +17,7 @@ final class GuardedTransaction {
     private var root: [UInt8]?
     private var verified: Set<StateAggregate> = []
     private(set) var touched: Set<StateAggregate> = []
+    private var verifiedAll = false
     /// The last entry this transaction appended (seq, leaf hash), for the rollback pin.
     var appended: (Int64, [UInt8])? {
         didSet { if let a = appended { leafCache[a.0] = a.1 } }
@@ -146,6 +147,21 @@ final class GuardedTransaction {
             throw Self.tampered("\(a.label) has \(t.rows) row(s) in table \(t.table) that no signed entry made")
         }
         verified.insert(a)
+    }
+
+    /// Checks the whole index against the trusted root, then every aggregate in it, once per
+    /// transaction: for listings across clients, so that a row renamed or removed out of the
+    /// listing's query is a 65, not a silently shorter list. O(vault); used where the work is.
+    func ensureAll() throws {
+        if verifiedAll { return }
+        let r = try trustedRoot()
+        let heads = try inner.allStateHeads()
+        guard StateMap.root(of: heads) == r else { throw Self.tampered("the vault's state index does not match its signed access log") }
+        for h in heads {
+            guard let a = StateAggregate(key: h.aggregate) else { throw Self.tampered("the state index names an unknown part '\(h.aggregate)'") }
+            try ensure(a)
+        }
+        verifiedAll = true
     }
 
     /// Checks `a`, then marks it changed: the next signed entry must commit its new digest.

@@ -97,7 +97,7 @@ struct AgreementCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
         @Option(help: "relationship, safety or confidentiality.") var kind: String
-        @Option(help: "The agreement as JSON (see SPEC §2).") var file: String
+        @Option(help: "The agreement as a JSON file.") var file: String
         func run() throws {
             guard let k = AgreementKind(rawValue: kind) else { throw VaultError(.usage, "--kind must be relationship, safety or confidentiality") }
             let data = try InputFile.read(file, what: "agreement")
