@@ -134,4 +134,27 @@ struct EmergencyAccessEndToEndTests {
         #expect(try p.run("chen", ["note", "open", note, "--purpose", "TREAT", "--reason", reason, "--break-glass"]).exitCode == 64)
         #expect(!(try VaultFile.logRows(p.vault)).contains { $0.action == "emergency.request" })
     }
+
+    @Test("an open release reaches the client's current safety plan (ETREAT), not older versions or other agreements")
+    func safetyPlanThroughRelease() throws {
+        let p = try TestPractice()
+        let (client, note) = try p.crisisClient()
+        func add(_ kind: String, _ json: String) throws -> String {
+            let f = try p.dir.write("\(kind)-\(UUID().uuidString).json", json)
+            return try p.ok("rivera", ["agreement", "add", client, "--kind", kind, "--file", f])
+        }
+        let old = try add("safety", #"{"reviewedOn": "2026-11-02", "refrainFrom": ["self-harm"], "crisisPlan": "old plan", "crisisContacts": []}"#)
+        let plan = try add("safety", #"{"reviewedOn": "2026-11-20", "refrainFrom": ["self-harm"], "crisisPlan": "call 988, then sister", "crisisContacts": []}"#)
+        let conf = try add("confidentiality", #"{"reviewedOn": "2026-11-02", "exceptionsExplained": ["harm-to-self"]}"#)
+        #expect(try p.run("chen", ["agreement", "show", plan, "--purpose", "ETREAT"]).exitCode == 77)
+        let id = try p.ask(note).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try p.run("rivera", ["emergency", "approve", id]).exitCode == 0)
+        let shown = try p.run("chen", ["--json", "agreement", "show", plan, "--purpose", "ETREAT"])
+        #expect(shown.exitCode == 0, "\(shown.stderr)")
+        let body = ((try JSONSerialization.jsonObject(with: shown.stdoutData)) as? [String: Any])?["body"] as? [String: Any]
+        #expect(body?["crisisPlan"] as? String == "call 988, then sister")
+        #expect(try p.run("chen", ["agreement", "show", old, "--purpose", "ETREAT"]).exitCode == 77)
+        #expect(try p.run("chen", ["agreement", "show", conf, "--purpose", "ETREAT"]).exitCode == 77)
+        #expect(try p.run("chen", ["agreement", "show", plan, "--purpose", "TREAT"]).exitCode == 77)
+    }
 }

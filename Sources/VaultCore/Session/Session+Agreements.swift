@@ -71,9 +71,21 @@ extension Session {
             intent.value.clientID = rec.clientID
             try require(.therapist, "reading an agreement")
             _ = try existingClient(tx, rec.clientID)
-            try requireCareTeam(tx, rec.clientID)
-            var a = try agreement(tx, rec)
-            a.acknowledgements = try acknowledgements(tx, rec)
+            // Outside the care team, an open emergency release reaches the current safety plan
+            // (what a covering clinician needs in a crisis), with ETREAT, and nothing else.
+            var viaRelease = false
+            if try !isOnCareTeam(tx, rec.clientID) {
+                let current = try tx.recordCount(clientID: rec.clientID, subkind: "safety")
+                guard rec.subkind == "safety", rec.sequence == current, purpose == .emergencyTreat,
+                      try emergencyReleaseOpen(tx, clientID: rec.clientID) else {
+                    try requireCareTeam(tx, rec.clientID)
+                    throw VaultError.notPermitted("agreement \(id) is not reachable outside the care team")
+                }
+                intent.value.flags.insert("break-glass")
+                viaRelease = true
+            }
+            var a = try agreement(tx, rec, viaBreakGlass: viaRelease)
+            a.acknowledgements = try acknowledgements(tx, rec, viaBreakGlass: viaRelease)
             return a
         }
     }
@@ -97,8 +109,8 @@ extension Session {
         }
     }
 
-    func acknowledgements(_ tx: any StoreTransaction, _ rec: RecordRow) throws -> [Acknowledgement] {
-        let current = SHA256.hash(try openRecord(tx, rec))
+    func acknowledgements(_ tx: any StoreTransaction, _ rec: RecordRow, viaBreakGlass: Bool = false) throws -> [Acknowledgement] {
+        let current = SHA256.hash(try openRecord(tx, rec, viaBreakGlass: viaBreakGlass))
         return try tx.acknowledgements(recordID: rec.id).map { a in
             let signer = try? certifiedUser(tx, a.user)
             let valid = signer.map {
@@ -112,8 +124,8 @@ extension Session {
         }
     }
 
-    func agreement(_ tx: any StoreTransaction, _ rec: RecordRow) throws -> AgreementRecord {
-        let bytes = try openRecord(tx, rec)
+    func agreement(_ tx: any StoreTransaction, _ rec: RecordRow, viaBreakGlass: Bool = false) throws -> AgreementRecord {
+        let bytes = try openRecord(tx, rec, viaBreakGlass: viaBreakGlass)
         let body: AgreementBody
         do { body = try JSONDecoder().decode(AgreementBody.self, from: Data(bytes)) } catch {
             throw VaultError.badData("agreement \(rec.id) is malformed")
