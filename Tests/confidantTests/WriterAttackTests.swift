@@ -9,64 +9,22 @@ import VaultTestSupport
 // on the vault file and shows the vault refusing (65) — or acting exactly as if the attack had
 // not happened — and `log verify` naming the first bad fact.
 
-/// A practice with history: client C with notes, chen granted then revoked, two versions of the
-/// confidentiality agreement (the newer one no longer explains `legal-order`).
-fileprivate struct AttackScene {
-    let p: TestPractice
-    let client: String
-    let note1: String
-    let note2: String
-    /// A copy of the vault taken after the grant and the first agreement, before the revoke.
-    let snapshot: String
-
-    init() throws {
-        p = try TestPractice()
-        client = try p.addClient(name: "Jordan Example")
-        _ = try p.ok("rivera", ["careteam", "grant", client, "chen"])
-        note1 = try p.addNote(client, "session one")
-        try p.addConfidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-02")
-        snapshot = p.dir.file("snapshot.vault")
-        try VaultFile.copy(p.vault, to: snapshot)
-        _ = try p.ok("rivera", ["careteam", "revoke", client, "chen"])
-        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-20")
-        note2 = try p.addNote(client, "session two, after chen left")
-    }
-
-
-    /// Runs `args` as `user` on `vault` with its own machine state (`XDG_STATE_HOME`), so that
-    /// what is tested is the signed-state check, not this machine's rollback pin.
-    func run(_ user: String, _ args: [String], vault: String, machine: String) throws -> CLIResult {
-        try CLI.run(args + ["--vault", vault, "--as", user, "--passphrase-file", p.dir.file("pass-\(user)")],
-                    cwd: p.dir.path, env: ["XDG_STATE_HOME": p.dir.file("machine-\(machine)")])
-    }
-
-    /// The two decisions an attacker wants to flip: the revoked therapist opens a note, and a
-    /// disclosure under a basis the agreement in force no longer states.
-    func decisions(_ vault: String, machine: String) throws -> (open: Int32, disclose: Int32) {
-        let open = try run("chen", ["note", "open", note1, "--purpose", "TREAT"], vault: vault, machine: machine)
-        let disclose = try run("rivera", ["disclose", client, "--to", "Superior Court", "--address", "1 Court St",
-                                          "--records", note1, "--basis", "legal-order", "--purpose", "subpoena",
-                                          "--date", "2026-11-25"], vault: vault, machine: machine)
-        return (open.exitCode, disclose.exitCode)
-    }
-}
-
 fileprivate let tamperedState = "differs from what its signed entries committed"
 
 @Suite("writer attacks")
 struct WriterAttackTests {
     @Test("the untampered scene: the revoked therapist is refused (77), so is the unstated basis (77), and the log verifies")
     func baseline() throws {
-        let s = try AttackScene()
+        let s = try WriterScene()
         let d = try s.decisions(s.p.vault, machine: "baseline")
-        #expect(d.open == 77)
-        #expect(d.disclose == 77)
+        #expect(d.open.exitCode == 77)
+        #expect(d.disclose.exitCode == 77)
         #expect(try s.p.run("admin", ["log", "verify"]).exitCode == 0)
     }
 
     @Test("undoing a revocation with one UPDATE is refused (65) and log verify names the care-team table")
     func undoRevocation() throws {
-        let s = try AttackScene()
+        let s = try WriterScene()
         try VaultFile.withDatabase(s.p.vault) { db in
             try db.execute(sql: "UPDATE care_team SET state = 'active' WHERE user = 'chen'")
         }
@@ -81,7 +39,7 @@ struct WriterAttackTests {
 
     @Test("a planted key version and rotation job are never used: resume and revoke refuse (65), no record is re-sealed")
     func plantedKeyAndJob() throws {
-        let s = try AttackScene()
+        let s = try WriterScene()
         let known = try XChaCha20Poly1305.generateKey()
         let before = try VaultFile.rows(s.p.vault, "records")
         try VaultFile.withDatabase(s.p.vault) { db in
@@ -111,7 +69,7 @@ struct WriterAttackTests {
 
     @Test("a deleted note, or a deleted newer agreement version, is refused (65) — the unstated basis never passes")
     func deletedRecords() throws {
-        let s = try AttackScene()
+        let s = try WriterScene()
         let newer = try VaultFile.withDatabase(s.p.vault) { db in
             try String.fetchOne(db, sql: "SELECT id FROM records WHERE client_id = ? AND subkind = 'confidentiality' ORDER BY sequence DESC LIMIT 1",
                                 arguments: [s.client])
@@ -120,8 +78,8 @@ struct WriterAttackTests {
         try VaultFile.copy(s.p.vault, to: copy)
         try VaultFile.withDatabase(copy) { db in try db.execute(sql: "DELETE FROM records WHERE id = ?", arguments: [try #require(newer)]) }
         let d = try s.decisions(copy, machine: "agreement")
-        #expect(d.disclose == 65)
-        #expect(d.open == 65)
+        #expect(d.disclose.exitCode == 65)
+        #expect(d.open.exitCode == 65)
 
         try VaultFile.withDatabase(s.p.vault) { db in try db.execute(sql: "DELETE FROM records WHERE id = ?", arguments: [s.note2]) }
         let list = try s.p.run("rivera", ["note", "list", s.client])
@@ -138,7 +96,7 @@ struct WriterAttackTests {
                       "CREATE INDEX i_extra ON records (author)",
                       "CREATE TABLE copied (x BLOB)"])
     func plantedSchemaObject(_ sql: String) throws {
-        let s = try AttackScene()
+        let s = try WriterScene()
         try VaultFile.withDatabase(s.p.vault) { db in try db.execute(sql: sql) }
         let name = sql.split(separator: " ")[2]
         let logBefore = try VaultFile.rows(s.p.vault, "access_log")
@@ -152,7 +110,7 @@ struct WriterAttackTests {
 
     @Test("yesterday's copy of the vault file put back over today's is refused (65) by every command on this machine")
     func yesterdaysCopy() throws {
-        let s = try AttackScene()
+        let s = try WriterScene()
         let yesterday = s.p.dir.file("yesterday.vault")
         try VaultFile.copy(s.p.vault, to: yesterday)
         _ = try s.p.addNote(s.client, "written today")
@@ -167,7 +125,7 @@ struct WriterAttackTests {
 
     @Test("an unsigned entry naming a client is rejected by log verify, and the client's commands still work")
     func unsignedEntryNamingClient() throws {
-        let s = try AttackScene()
+        let s = try WriterScene()
         try VaultFile.withDatabase(s.p.vault) { db in
             let last = try #require(try Row.fetchOne(db, sql: "SELECT seq, leaf_hash FROM access_log ORDER BY seq DESC LIMIT 1"))
             let seq: Int64 = last["seq"]
@@ -184,7 +142,7 @@ struct WriterAttackTests {
 
     @Test("a client row planted by the writer is refused (65) wherever it would be listed")
     func plantedClient() throws {
-        let s = try AttackScene()
+        let s = try WriterScene()
         try VaultFile.withDatabase(s.p.vault) { db in
             try db.execute(sql: "INSERT INTO clients (id, created_at, created_by, status) VALUES ('cplanted00000a', 1, 'rivera', 'active')")
         }
@@ -196,7 +154,7 @@ struct WriterAttackTests {
 
     @Test("a disclosure entry edited out of the accounting's query makes the accounting 65, never a shorter list")
     func disclosureHiddenFromAccounting() throws {
-        let s = try AttackScene()
+        let s = try WriterScene()
         let d = try s.p.run("rivera", ["disclose", s.client, "--to", "County Crisis Team", "--address", "1 Main St", "--records", s.note1,
                                        "--basis", "harm-to-self", "--purpose", "imminent risk", "--date", "2026-11-25"])
         #expect(d.exitCode == 0, "\(d.stderr)")

@@ -28,7 +28,7 @@ fileprivate struct SeededRandom: RandomNumberGenerator {
 struct WriterSweepTests {
     @Test("rolling any table back to an earlier snapshot flips no decision, and log verify catches it")
     func rollBackEachTable() throws {
-        let s = try SweepScene()
+        let s = try WriterScene(moreHistory: true)
         for table in allTables {
             let trial = s.p.dir.file("rollback-\(table).vault")
             try VaultFile.copy(s.p.vault, to: trial)
@@ -45,7 +45,7 @@ struct WriterSweepTests {
 
     @Test("deleting sampled rows one at a time flips no decision, and log verify catches each")
     func deleteSampledRows() throws {
-        let s = try SweepScene()
+        let s = try WriterScene(moreHistory: true)
         let seed = UInt64(ProcessInfo.processInfo.environment["CONFIDANT_SWEEP_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max)
         print("writer sweep: CONFIDANT_SWEEP_SEED=\(seed)")
         var rng = SeededRandom(state: seed)
@@ -61,50 +61,17 @@ struct WriterSweepTests {
     }
 }
 
-/// The scene of ``WriterAttackTests`` plus more history after the snapshot.
-fileprivate struct SweepScene {
-    let p: TestPractice
-    let client: String
-    let note: String
-    let snapshot: String
-
-    init() throws {
-        p = try TestPractice()
-        client = try p.addClient(name: "Sweep Client")
-        _ = try p.ok("rivera", ["careteam", "grant", client, "chen"])
-        note = try p.addNote(client, "session one")
-        try p.addConfidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-02")
-        _ = try p.ok("rivera", ["export", "request", client])
-        snapshot = p.dir.file("snapshot.vault")
-        try VaultFile.copy(p.vault, to: snapshot)
-        // After the snapshot: revoke, a narrower agreement, more notes, a setting, a rotation.
-        _ = try p.ok("rivera", ["careteam", "revoke", client, "chen"])
-        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-20")
-        _ = try p.addNote(client, "session two")
-        _ = try p.ok("admin", ["settings", "set", "review.bulk-threshold", "30"])
-        _ = try p.ok("rivera", ["key", "rotate", "--client", client])
-        let other = try p.addClient(name: "Other Client")
-        _ = try p.addNote(other, "other's note")
-    }
-
-
-    func run(_ user: String, _ args: [String], vault: String, machine: String) throws -> CLIResult {
-        try CLI.run(args + ["--vault", vault, "--as", user, "--passphrase-file", p.dir.file("pass-\(user)")],
-                    cwd: p.dir.path, env: ["XDG_STATE_HOME": p.dir.file("machine-\(machine)")])
-    }
-
+extension WriterScene {
+    /// After one change: log verify (on the file exactly as the writer left it) exits 65 when
+    /// anything changed, and neither decision flips — each stays 77 or becomes 65.
     func expectHolds(_ vault: String, machine: String, changed: Bool, what: String) throws {
-        // log verify first, on the file exactly as the writer left it.
         let verify = try run("admin", ["log", "verify"], vault: vault, machine: machine + "-verify")
         if changed {
             #expect(verify.exitCode == 65, "\(what): log verify exited \(verify.exitCode) \(verify.stderr)")
         }
-        let open = try run("chen", ["note", "open", note, "--purpose", "TREAT"], vault: vault, machine: machine)
+        let (open, disclose) = try decisions(vault, machine: machine)
         #expect([65, 77].contains(open.exitCode), "\(what): the revoked therapist's open exited \(open.exitCode) \(open.stderr)")
         #expect(open.stdout.isEmpty, "\(what)")
-        let disclose = try run("rivera", ["disclose", client, "--to", "Superior Court", "--address", "1 Court St", "--records", note,
-                                          "--basis", "legal-order", "--purpose", "subpoena", "--date", "2026-11-25"],
-                               vault: vault, machine: machine)
         #expect([65, 77].contains(disclose.exitCode), "\(what): the unstated basis exited \(disclose.exitCode) \(disclose.stderr)")
     }
 }
