@@ -10,7 +10,8 @@ struct EmergencyCommand: ParsableCommand {
         A therapist outside a client's care team asks with 'note open NOTE --break-glass --purpose ETREAT --reason TEXT'. \
         Nothing is shown until another staff member who can open the client's key (a care-team therapist, or an admin \
         with --recovery-key) approves it here, in its own process. The release is logged, then the requester may open \
-        the client's progress notes for breakglass.hours (default 24). Rotate the client's key when it ends.
+        the client's progress notes and current safety plan, with --purpose ETREAT, for breakglass.hours (default 24). \
+        Rotate the client's key ('key rotate --client') when the window ends.
         """,
         subcommands: [Approve.self, List.self])
 

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 struct KeyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "key", abstract: "Key status and rotation.",
+    static let configuration = CommandConfiguration(commandName: "key", abstract: "Key status, rotation, and who can decrypt a client (exposure).",
                                                     subcommands: [Status.self, Rotate.self, Exposure.self])
 
     struct Status: ParsableCommand {
