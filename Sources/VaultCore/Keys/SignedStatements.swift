@@ -64,9 +64,9 @@ enum SignedStatements {
         return enc.bytes
     }
 
-    /// A client's acknowledgement of an agreement version's hash.
+    /// A client's acknowledgement of an agreement version's keyed hash.
     static func acknowledgement(vaultID: [UInt8], recordID: String, hash: [UInt8], time: Int64, user: String) -> [UInt8] {
-        var e = CanonicalEncoder(label: "confidant/agreement-ack/v1")
+        var e = CanonicalEncoder(label: "confidant/agreement-ack/v2")
         e.append(vaultID)
         e.append(recordID)
         e.append(hash)

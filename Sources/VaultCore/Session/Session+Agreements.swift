@@ -15,18 +15,6 @@ public struct AgreementRecord: Sendable, Codable, Equatable {
     public var acknowledgements: [Acknowledgement]?
 }
 
-/// A client's acknowledgement of an agreement version, and whether it still holds.
-public struct Acknowledgement: Sendable, Codable, Equatable {
-    public var user: String
-    public var time: String
-    /// SHA-256 (hex) of the agreement text the client signed.
-    public var agreementHash: String
-    /// The signature verifies under the client user's certified key.
-    public var signatureValid: Bool
-    /// The signed hash is the hash of the agreement as stored now.
-    public var matchesAgreement: Bool
-}
-
 extension Session {
     /// Stores a new version of an agreement, validated field by field.
     /// - Throws: ``VaultError`` bad data (65) naming the invalid field.
@@ -87,40 +75,6 @@ extension Session {
             var a = try agreement(tx, rec, viaBreakGlass: viaRelease)
             a.acknowledgements = try acknowledgements(tx, rec, viaBreakGlass: viaRelease)
             return a
-        }
-    }
-
-    /// The client signs the agreement's hash with its own key (client users only, own agreements).
-    public func acknowledgeAgreement(id: String) throws -> Acknowledgement {
-        try perform(AccessIntent(action: "agreement.acknowledge", recordID: id, purpose: .patientRequest)) { tx, intent in
-            guard let rec = try tx.record(id: id), rec.kind == .agreement else {
-                throw VaultError.notFound("no agreement '\(id)' in this vault")
-            }
-            intent.value.clientID = rec.clientID
-            try require(.client, "acknowledging an agreement")
-            guard let me = try tx.user(named: user), me.clientID == rec.clientID else {
-                throw VaultError.notPermitted("agreement \(id) is not one of your own agreements")
-            }
-            let hash = SHA256.hash(try openRecord(tx, rec))
-            let now = nowMillis
-            let sig = identity.signing.sign(SignedStatements.acknowledgement(vaultID: meta.vaultID, recordID: id, hash: hash, time: now, user: user))
-            try tx.upsertAcknowledgement(AcknowledgementRow(recordID: id, user: user, time: now, bodyHash: hash, signature: sig))
-            return Acknowledgement(user: user, time: Timestamp.iso(now), agreementHash: Encoding.hex(hash), signatureValid: true, matchesAgreement: true)
-        }
-    }
-
-    func acknowledgements(_ tx: any StoreTransaction, _ rec: RecordRow, viaBreakGlass: Bool = false) throws -> [Acknowledgement] {
-        let current = SHA256.hash(try openRecord(tx, rec, viaBreakGlass: viaBreakGlass))
-        return try tx.acknowledgements(recordID: rec.id).map { a in
-            let signer = try? certifiedUser(tx, a.user)
-            let valid = signer.map {
-                $0.clientID == rec.clientID &&
-                Ed25519.isValid(signature: a.signature, message: SignedStatements.acknowledgement(vaultID: meta.vaultID, recordID: rec.id,
-                                                                                             hash: a.bodyHash, time: a.time, user: a.user),
-                                publicKey: $0.signPublicKey)
-            } ?? false
-            return Acknowledgement(user: a.user, time: Timestamp.iso(a.time), agreementHash: Encoding.hex(a.bodyHash),
-                                   signatureValid: valid, matchesAgreement: a.bodyHash == current)
         }
     }
 

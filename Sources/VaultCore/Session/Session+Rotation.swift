@@ -203,12 +203,16 @@ extension Session {
                 if batch.isEmpty { return 0 }
                 let newSecret = try unwrap(tx, target)
                 for rec in batch {
+                    let oldSecret = try recordKeySecret(tx, rec)
                     let plain = try openRecord(tx, rec)
                     var moved = rec
                     moved.keyID = target.id
                     moved.keyVersion = target.version
                     moved = try sealed(moved, secret: newSecret, plaintext: plain)
                     try tx.updateRecordKey(id: rec.id, keyID: target.id, keyVersion: target.version, ciphertext: moved.ciphertext)
+                    if rec.kind == .agreement {
+                        try resealAcknowledgements(tx, from: rec, to: moved, oldKey: oldSecret, newKey: newSecret)
+                    }
                 }
                 intent.value.successDetail = "records:\(batch.count)"
                 return batch.count

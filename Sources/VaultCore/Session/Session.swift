@@ -200,14 +200,19 @@ public final class Session: @unchecked Sendable {
     /// - Throws: ``VaultError`` bad data (65) when the ciphertext was moved, altered or its row
     ///   edited, since any of these changes the associated data or the tag.
     func openRecord(_ tx: any StoreTransaction, _ record: RecordRow, viaBreakGlass: Bool = false) throws -> [UInt8] {
-        guard let key = try tx.dataKey(id: record.keyID), key.clientID == record.clientID, key.version == record.keyVersion else {
-            throw VaultError.badData("record \(record.id) names a key that is not its client's; the vault was tampered with")
-        }
-        let secret = try unwrap(tx, key, viaBreakGlass: viaBreakGlass)
+        let secret = try recordKeySecret(tx, record, viaBreakGlass: viaBreakGlass)
         let ad = AssociatedData.forRecord(vaultID: meta.vaultID, row: record)
         do { return try XChaCha20Poly1305.open(record.ciphertext, key: secret, associatedData: ad) } catch {
             throw VaultError.badData("record \(record.id) does not decrypt: it was altered or moved from another record; restore it from a backup")
         }
+    }
+
+    /// The data key a record names, unwrapped, after checking it is its client's.
+    func recordKeySecret(_ tx: any StoreTransaction, _ record: RecordRow, viaBreakGlass: Bool = false) throws -> SecretBytes {
+        guard let key = try tx.dataKey(id: record.keyID), key.clientID == record.clientID, key.version == record.keyVersion else {
+            throw VaultError.badData("record \(record.id) names a key that is not its client's; the vault was tampered with")
+        }
+        return try unwrap(tx, key, viaBreakGlass: viaBreakGlass)
     }
 
     static func newID(prefix: String) -> String { prefix + Encoding.base32(Random.bytes(8)) }

@@ -105,15 +105,17 @@ extension SQLiteTransaction {
 
     func upsertAcknowledgement(_ a: AcknowledgementRow) throws {
         try db.execute(sql: """
-            INSERT INTO acknowledgements (record_id, user, time, body_hash, signature) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (record_id, user) DO UPDATE SET time = excluded.time, body_hash = excluded.body_hash, signature = excluded.signature
-            """, arguments: [a.recordID, a.user, a.time, Data(a.bodyHash), Data(a.signature)])
+            INSERT INTO acknowledgements (record_id, user, time, sealed_salt, body_mac, signature) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (record_id, user) DO UPDATE SET time = excluded.time, sealed_salt = excluded.sealed_salt,
+              body_mac = excluded.body_mac, signature = excluded.signature
+            """, arguments: [a.recordID, a.user, a.time, Data(a.sealedSalt), Data(a.bodyMAC), Data(a.signature)])
     }
 
     func acknowledgements(recordID: String) throws -> [AcknowledgementRow] {
         try Row.fetchAll(db, sql: "SELECT * FROM acknowledgements WHERE record_id = ? ORDER BY time", arguments: [recordID]).map {
             AcknowledgementRow(recordID: try col($0, "record_id"), user: try col($0, "user"), time: try col($0, "time"),
-                               bodyHash: try bytes($0, "body_hash"), signature: try bytes($0, "signature"))
+                               sealedSalt: try bytes($0, "sealed_salt"), bodyMAC: try bytes($0, "body_mac"),
+                               signature: try bytes($0, "signature"))
         }
     }
 

@@ -93,7 +93,7 @@ enum Schema {
               level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx));
             CREATE TABLE acknowledgements (
               record_id TEXT NOT NULL REFERENCES records(id), user TEXT NOT NULL, time INTEGER NOT NULL,
-              body_hash BLOB NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (record_id, user));
+              sealed_salt BLOB NOT NULL, body_mac BLOB NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (record_id, user));
             """)
         }
         return m

@@ -167,12 +167,15 @@ public struct ExceptionRow: Sendable, Equatable {
     public var signature: [UInt8]
 }
 
-/// A client's signature over an agreement's hash.
+/// A client's signature over an agreement's keyed hash. The hash is BLAKE2b-256 keyed with a
+/// random 32-byte salt, and the salt is sealed under the record's data key, so the row reveals
+/// nothing about the agreement's text to anyone without that key.
 public struct AcknowledgementRow: Sendable, Equatable {
     public var recordID: String
     public var user: String
     public var time: Int64
-    public var bodyHash: [UInt8]
+    public var sealedSalt: [UInt8]
+    public var bodyMAC: [UInt8]
     public var signature: [UInt8]
 }
 
