@@ -79,7 +79,8 @@ public final class Vault: @unchecked Sendable {
         // The settings are signed by an admin whose certificate chains to the root key.
         let signerKeys: [[UInt8]] = try store.read { tx in
             guard let signer = try tx.user(named: meta.settingsSigner), (try? Role.parseList(signer.roles))?.contains(.admin) == true else { return [] }
-            return try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name)
+            // Only the signer's current key: `key rotate --self` and `user reset` re-sign the settings.
+            return try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name, at: .max)
         }
         guard let audit, let log, audit.scope == .audit, log.scope == .log,
               signerKeys.contains(where: { key in

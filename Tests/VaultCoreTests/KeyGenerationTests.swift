@@ -50,4 +50,64 @@ struct KeyGenerationTests {
             #expect(e.message.contains("is signed by a key of 'admin' that an earlier rotation retired"), "\(e.message)")
         }
     }
+
+    @Test("after an admin's key rotate --self, its exceptions, the certificates it enrolled and the settings are signed by the new key")
+    func rotationResigns() throws {
+        let dir = try TempDir()
+        let path = dir.file("v")
+        let pass = try SecretBytes(copying: Array("passphrase-admin".utf8))
+        _ = try Vault.create(path: path, practice: "P", admin: "admin", roles: [.admin, .compliance], passphrase: pass,
+                             kdf: .interactive, recoveryOut: dir.file("rk"))
+        let admin = try Vault.open(path: path).unlock(user: "admin", passphrase: pass)
+        _ = try admin.addException(code: "state-duty", meaning: "A duty under state law", basis: "State code 1")
+        _ = try admin.addUser(name: "rivera", roles: [.therapist], initialPassphrase: try SecretBytes(copying: Array("passphrase-rivera".utf8)))
+        _ = try admin.rotateSelf(passphrase: pass)
+        let newKey = admin.identity.signing.publicKey
+
+        let vault = try Vault.open(path: path)
+        try vault.store.read { tx in
+            let meta = try #require(try tx.meta())
+            let e = try #require(try tx.exceptions().first { $0.code == "state-duty" })
+            #expect(Ed25519.isValid(signature: e.signature, message: SignedStatements.exception(vaultID: meta.vaultID, e), publicKey: newKey))
+            let rivera = try #require(try tx.user(named: "rivera"))
+            #expect(Ed25519.isValid(signature: rivera.certificate, message: UserCertificate(vaultID: meta.vaultID, row: rivera).bytes(), publicKey: newKey))
+        }
+        let again = try vault.unlock(user: "admin", passphrase: pass)
+        #expect(try again.listExceptions().map(\.code).contains("state-duty"))
+        #expect(try again.listUsers().map(\.name).sorted() == ["admin", "rivera"])
+        #expect(try again.verifyLog().size > 0)
+    }
+
+    @Test("a retired key counts only for statements dated before its retirement")
+    func retiredKeyDates() throws {
+        let dir = try TempDir()
+        let path = dir.file("v")
+        let pass = try SecretBytes(copying: Array("passphrase-admin".utf8))
+        _ = try Vault.create(path: path, practice: "P", admin: "admin", roles: [.admin, .compliance], passphrase: pass,
+                             kdf: .interactive, recoveryOut: dir.file("rk"))
+        let admin = try Vault.open(path: path).unlock(user: "admin", passphrase: pass)
+        _ = try admin.addUser(name: "rivera", roles: [.therapist], initialPassphrase: try SecretBytes(copying: Array("passphrase-rivera".utf8)))
+        let oldKey = admin.identity.signing
+        _ = try admin.rotateSelf(passphrase: pass)
+        let newKey = admin.identity.signing
+
+        try Vault.open(path: path).store.read { tx in
+            let meta = try #require(try tx.meta())
+            let rotatedAt = try #require(try tx.user(named: "admin")).enrolledAt
+            #expect(try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: "admin", at: rotatedAt - 1) == [newKey.publicKey, oldKey.publicKey])
+            #expect(try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: "admin", at: rotatedAt) == [newKey.publicKey])
+
+            // A thief of the old key certifies a user dated after the rotation: refused.
+            var forged = try #require(try tx.user(named: "rivera"))
+            forged.enrolledAt = rotatedAt + 1
+            forged.certificate = oldKey.sign(UserCertificate(vaultID: meta.vaultID, row: forged).bytes())
+            let lookup: (String) throws -> UserRow? = { try tx.user(named: $0) }
+            let history: (String) throws -> [UserRow] = { try tx.userHistory(name: $0) }
+            #expect(throws: VaultError.self) { try UserCertificate.verifyChain(of: forged, meta: meta, lookup: lookup, history: history) }
+            // Dated before the rotation, the old key's certificate still counts.
+            forged.enrolledAt = rotatedAt - 1
+            forged.certificate = oldKey.sign(UserCertificate(vaultID: meta.vaultID, row: forged).bytes())
+            try UserCertificate.verifyChain(of: forged, meta: meta, lookup: lookup, history: history)
+        }
+    }
 }

@@ -80,15 +80,17 @@ public struct UserCertificate: Sendable, Equatable {
             guard let signer = try lookup(current.enrolledBy) else {
                 throw VaultError.badData("certificate of user '\(user.name)' names an unknown enrolling admin '\(current.enrolledBy)'")
             }
-            // The signer may have rotated its keys since: the generation that signed continues the chain.
+            // The signer may have rotated its keys since: the generation that signed continues the
+            // chain, but only for a certificate made before that generation was retired.
             let generations = [signer] + (try history(signer.name))
-            guard let signing = generations.first(where: { g in
-                g.roles.split(separator: ",").contains("admin") &&
-                Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: g.signPublicKey)
+            guard let index = generations.indices.first(where: { i in
+                generations[i].roles.split(separator: ",").contains("admin") &&
+                (i == 0 || current.enrolledAt < generations[i - 1].enrolledAt) &&
+                Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: generations[i].signPublicKey)
             }) else {
-                throw VaultError.badData("certificate of user '\(current.name)' is not signed by an admin's key; the user table was tampered with")
+                throw VaultError.badData("certificate of user '\(current.name)' is not signed by an admin's key valid at its date; the user table was tampered with")
             }
-            current = signing
+            current = generations[index]
         }
     }
 
@@ -103,6 +105,20 @@ public struct UserCertificate: Sendable, Equatable {
             }
         }
         return out
+    }
+
+    /// The signing keys of `name` that may have signed a statement dated `time`: its current key,
+    /// and each earlier verified generation retired after `time` (a generation is retired when the
+    /// next one is certified, at that certificate's `enrolledAt`). A key replaced by `key rotate
+    /// --self` or `user reset` so signs nothing dated after its replacement.
+    static func verifiedSigningKeys(_ tx: any StoreTransaction, meta: VaultMetaRow, name: String, at time: Int64) throws -> [[UInt8]] {
+        guard let live = try tx.user(named: name) else { return [] }
+        let rows = [live] + (try tx.userHistory(name: name))  // newest first
+        return rows.indices.compactMap { i in
+            guard i == 0 || time < rows[i - 1].enrolledAt else { return nil }
+            let ok = (try? verifyChain(of: rows[i], meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })) != nil
+            return ok ? rows[i].signPublicKey : nil
+        }
     }
 
     /// Every generation of `name`'s signing key, oldest first (the current one last); nil where

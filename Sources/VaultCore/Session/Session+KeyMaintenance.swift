@@ -64,6 +64,7 @@ extension Session {
             row.roles = old.roles
             row.certificate = identity.signing.sign(UserCertificate(vaultID: meta.vaultID, row: row).bytes())
             try tx.replaceUser(row)
+            try resignStatements(tx, of: user, with: fresh.signing, as: user)
             intent.value.successDetail = "rewrapped:\(count)"
             return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: nil, fingerprint: summary(row).fingerprint)
         }
@@ -100,9 +101,38 @@ extension Session {
             row.roles = old.roles
             row.certificate = identity.signing.sign(UserCertificate(vaultID: meta.vaultID, row: row).bytes())
             try tx.replaceUser(row)
+            try resignStatements(tx, of: name, with: identity.signing, as: user)
             intent.value.successDetail = "rewrapped:\(count)"
             return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: nil, fingerprint: summary(row).fingerprint)
         }
+    }
+
+    /// After `of`'s signing key is replaced, the statements it signed that the vault keeps
+    /// reading — the certificates it enrolled, the exceptions it added, the vault settings — are
+    /// signed again with `key`, so the retired key is needed for nothing current. When an admin
+    /// resets another admin (`signer` differs from `of`), the certificates and settings name the
+    /// resetting admin; the exceptions keep their author and get a signature from `key` only when
+    /// the author re-signs them itself (the old signature stays valid for its date).
+    private func resignStatements(_ tx: any StoreTransaction, of name: String, with key: Ed25519KeyPair, as signer: String) throws {
+        for var u in try tx.users() where u.enrolledBy == name && u.name != name {
+            u.enrolledBy = signer
+            u.certificate = key.sign(UserCertificate(vaultID: meta.vaultID, row: u).bytes())
+            try tx.replaceUser(u)
+        }
+        if signer == name {
+            for var e in try tx.exceptions() where e.addedBy == name {
+                e.signature = key.sign(SignedStatements.exception(vaultID: meta.vaultID, e))
+                try tx.updateExceptionSignature(code: e.code, signature: e.signature)
+            }
+        }
+        guard meta.settingsSigner == name else { return }
+        var m = meta
+        m.settingsSigner = signer
+        guard let audit = try tx.dataKey(id: m.auditKeyID), let log = try tx.dataKey(id: m.logKeyID) else {
+            throw VaultError.badData("a vault key is missing")
+        }
+        let sig = key.sign(SignedStatements.vaultSettings(m, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey))
+        try tx.updateMeta(recoveryPublicKey: m.recoveryPublicKey, settingsSigner: signer, signature: sig)
     }
 
     private func rewrapAll(_ tx: any StoreTransaction, recipient: String, to publicKey: [UInt8],

@@ -164,7 +164,7 @@ public final class Session: @unchecked Sendable {
     func requireSignedKey(_ tx: any StoreTransaction, _ k: DataKeyRow) throws {
         guard let signer = try? certifiedUser(tx, k.signer),
               !signer.roles.split(separator: ",").filter({ $0 == "therapist" || $0 == "admin" }).isEmpty,
-              (try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name)).contains(where: {
+              (try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name, at: k.createdAt)).contains(where: {
                   Ed25519.isValid(signature: k.signature, message: SignedStatements.dataKey(vaultID: meta.vaultID, k), publicKey: $0)
               }) else {
             throw VaultError.badData("key version \(k.version) of client \(k.clientID) is not signed by a therapist or admin of this vault; the vault was tampered with")

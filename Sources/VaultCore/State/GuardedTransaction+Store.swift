@@ -155,6 +155,10 @@ extension GuardedTransaction: StoreTransaction {
     func treeHeadCount(above size: Int64) throws -> Int { try inner.treeHeadCount(above: size) }
 
     func insertException(_ row: ExceptionRow) throws { try touch(.exceptions); try inner.insertException(row) }
+    func updateExceptionSignature(code: String, signature: [UInt8]) throws {
+        try touch(.exceptions)
+        try inner.updateExceptionSignature(code: code, signature: signature)
+    }
     func exceptions() throws -> [ExceptionRow] { try ensure(.exceptions); return try inner.exceptions() }
     func upsertAcknowledgement(_ row: AcknowledgementRow) throws {
         guard let a = try recordAggregate(row.recordID) else { throw VaultError.notFound("no record '\(row.recordID)' in this vault") }

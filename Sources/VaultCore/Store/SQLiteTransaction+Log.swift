@@ -96,6 +96,10 @@ extension SQLiteTransaction {
                        arguments: [e.code, e.meaning, e.basis, e.addedBy, e.addedAt, Data(e.signature)])
     }
 
+    func updateExceptionSignature(code: String, signature: [UInt8]) throws {
+        try db.execute(sql: "UPDATE exceptions SET signature = ? WHERE code = ?", arguments: [Data(signature), code])
+    }
+
     func exceptions() throws -> [ExceptionRow] {
         try Row.fetchAll(db, sql: "SELECT * FROM exceptions ORDER BY added_at, code").map {
             ExceptionRow(code: try col($0, "code"), meaning: try col($0, "meaning"), basis: try col($0, "basis"),

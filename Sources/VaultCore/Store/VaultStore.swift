@@ -82,6 +82,7 @@ public protocol StoreTransaction {
     func treeHeadCount(above size: Int64) throws -> Int
 
     func insertException(_ row: ExceptionRow) throws
+    func updateExceptionSignature(code: String, signature: [UInt8]) throws
     func exceptions() throws -> [ExceptionRow]
     func upsertAcknowledgement(_ row: AcknowledgementRow) throws
     func acknowledgements(recordID: String) throws -> [AcknowledgementRow]
