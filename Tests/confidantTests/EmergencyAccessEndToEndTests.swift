@@ -37,6 +37,13 @@ fileprivate extension TestPractice {
         }
     }
 
+    func exposureOn(_ client: String, _ day: String, env: [String: String]) throws -> [String: String] {
+        let r = try run("morgan", ["--json", "key", "exposure", client, "--on", day], env: env)
+        guard r.exitCode == 0 else { throw TestFailure("key exposure --on exited \(r.exitCode): \(r.stderr)") }
+        let list = (try JSONSerialization.jsonObject(with: r.stdoutData)) as? [[String: Any]] ?? []
+        return Dictionary(list.compactMap { e in (e["holder"] as? String).map { ($0, e["kind"] as? String ?? "") } }, uniquingKeysWith: { a, _ in a })
+    }
+
     func exposure(_ client: String, as user: String = "morgan", env: [String: String] = [:]) throws -> [String: String] {
         let r = try run(user, ["--json", "key", "exposure", client], env: env)
         guard r.exitCode == 0 else { throw TestFailure("key exposure exited \(r.exitCode): \(r.stderr)") }
@@ -55,7 +62,8 @@ struct EmergencyAccessEndToEndTests {
         let p = try TestPractice(extraUsers: [("lee", "therapist")])
         let (client, _) = try p.crisisClient()
         #expect(try p.recipients(client) == ["user:rivera", "recovery"])
-        #expect(try p.exposure(client) == ["rivera": "care-team", "recovery-key": "recovery-key"])
+        #expect(try p.exposure(client) == ["rivera": "care-team", "recovery-key": "recovery-key",
+                                           "2 of: requester + 1 of rivera, recovery-key": "escrow-threshold"])
         #expect(try p.run("chen", ["key", "exposure", client]).exitCode == 77)
     }
 
@@ -106,7 +114,7 @@ struct EmergencyAccessEndToEndTests {
         #expect(try p.openETREAT(note).stdout == "safety plan: call 988\n")
     }
 
-    @Test("the release ends after breakglass.hours; rotating the client's key removes the requester's copy")
+    @Test("the release ends after breakglass.hours; the care team's next command rotates the client's key and removes the requester's copy")
     func windowEndsAndKeyRotates() throws {
         let p = try TestPractice(env: clock(askedAt, plusMinutes: -600))
         let (client, note) = try p.crisisClient(env: clock(askedAt, plusMinutes: -300))
@@ -118,9 +126,19 @@ struct EmergencyAccessEndToEndTests {
         let list = try p.run("morgan", ["--json", "emergency", "list"], env: later)
         #expect(((try JSONSerialization.jsonObject(with: list.stdoutData)) as? [[String: Any]])?.first?["state"] as? String == "ended")
         #expect(try p.exposure(client, env: later)["chen"] == "emergency-release")
-        #expect(try p.run("rivera", ["key", "rotate", "--client", client], env: later).exitCode == 0)
+        // Any command of a care-team therapist after the window rotates the key.
+        #expect(try p.run("rivera", ["note", "list", client], env: later).exitCode == 0)
+        #expect(try VaultFile.logRows(p.vault).contains { $0.action == "key.rotate.finish" && $0.actor == "rivera" && $0.client == client })
         #expect(try p.exposure(client, env: later)["chen"] == nil)
         #expect(try p.recipients(client) == ["user:rivera", "recovery"])
+        let after = try p.run("morgan", ["--json", "emergency", "list"], env: later)
+        #expect(((try JSONSerialization.jsonObject(with: after.stdoutData)) as? [[String: Any]])?.first?["state"] as? String == "rotated")
+        // On the day of the release chen could decrypt; the day after the rotation it could not.
+        let onDay = try p.exposureOn(client, "2026-11-21", env: later)
+        #expect(onDay == ["2 of: requester + 1 of rivera, recovery-key": "escrow-threshold", "chen": "emergency-release",
+                          "recovery-key": "recovery-key", "rivera": "care-team"])
+        #expect(try p.exposureOn(client, "2026-11-19", env: later) == [:])  // before the client existed
+        #expect(try p.run("morgan", ["key", "exposure", client, "--on", "2026-12-25"], env: later).exitCode == 64)
     }
 
     @Test("emergency access never reaches psychotherapy notes, and needs --reason and ETREAT (64)")
@@ -156,5 +174,21 @@ struct EmergencyAccessEndToEndTests {
         #expect(try p.run("chen", ["agreement", "show", old, "--purpose", "ETREAT"]).exitCode == 77)
         #expect(try p.run("chen", ["agreement", "show", conf, "--purpose", "ETREAT"]).exitCode == 77)
         #expect(try p.run("chen", ["agreement", "show", plan, "--purpose", "TREAT"]).exitCode == 77)
+    }
+
+    @Test("key exposure --on DATE follows the care team through grant and revoke, day by day")
+    func exposureOnDates() throws {
+        func day(_ d: Int) -> [String: String] { clock("2026-11-0\(d)T12:00:00Z") }
+        let p = try TestPractice(extraUsers: [("lee", "therapist")], env: day(1))
+        let client = try p.run("rivera", ["client", "add", "--name", "Dated Client"], env: day(1)).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try p.run("rivera", ["careteam", "grant", client, "lee"], env: day(3)).exitCode == 0)
+        #expect(try p.run("rivera", ["careteam", "revoke", client, "lee"], env: day(5)).exitCode == 0)
+        let base = ["2 of: requester + 1 of rivera, recovery-key": "escrow-threshold", "recovery-key": "recovery-key", "rivera": "care-team"]
+        let withLee = base.merging(["lee": "care-team"]) { a, _ in a }
+        let expected = [2: base, 3: withLee, 4: withLee, 5: withLee, 6: base]
+        for (d, want) in expected.sorted(by: { $0.key < $1.key }) {
+            #expect(try p.exposureOn(client, "2026-11-0\(d)", env: day(7)) == want, "day \(d)")
+        }
+        #expect(try p.run("morgan", ["key", "exposure", client, "--on", "11/02/2026"], env: day(7)).exitCode == 64)
     }
 }

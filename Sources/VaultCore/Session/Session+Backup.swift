@@ -50,7 +50,7 @@ extension Session {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
                 throw VaultError.badData("the backup written to \(path) did not verify (\(error)); it was removed")
             }
-            try vault.store.write { tx in try append(tx, intent, .success, "entries:\(report.logEntries)") }
+            _ = try vault.store.write { tx in try append(tx, intent, .success, "entries:\(report.logEntries)") }
             return report
         } catch let e as VaultError {
             _ = try? vault.store.write { tx in try append(tx, intent, e.kind == .badData ? .error : .denied, e.kind.logCode) }

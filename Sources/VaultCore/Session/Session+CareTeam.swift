@@ -180,5 +180,17 @@ extension Session {
                 }
             }
         }
+        try rotateEndedReleases()
+    }
+
+    /// The client's key rotates when an emergency release's window has ended: the first command
+    /// of a care-team therapist afterwards rotates it (the requester's copy then opens nothing
+    /// written later, and is destroyed with the old version once every record moved).
+    func rotateEndedReleases() throws {
+        let clients = try vault.store.read { tx -> [String] in
+            let ended = Set(try emergencyRequests(tx).filter { $0.state == "ended" }.map(\.client))
+            return try ended.sorted().filter { try isOnCareTeam(tx, $0) }
+        }
+        for clientID in clients { _ = try? rotateClient(clientID) }
     }
 }

@@ -89,12 +89,3 @@ extension Session {
                     fingerprint: String(Encoding.hex(SHA256.hash(row.signPublicKey)).prefix(16)))
     }
 }
-
-/// Formatting of stored millisecond timestamps.
-public enum Timestamp {
-    public static func iso(_ ms: Int64) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
-    }
-}

@@ -118,11 +118,13 @@ final class ProgressReporter {
 extension KeyCommand {
     struct Exposure: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Who and which keys can decrypt a client's records now (breach risk assessment).")
+            abstract: "Who and which keys can decrypt a client's records now, or on a date (breach risk assessment).")
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
+        @Option(name: .customLong("on"), help: "A past day (YYYY-MM-DD, UTC): who could decrypt at some moment of it, rebuilt from the log.")
+        var day: String?
         func run() throws {
-            let list = try globals.session().keyExposure(clientID: client)
+            let list = try globals.session().keyExposure(clientID: client, on: day)
             if globals.json { return try Output.json(list) }
             Output.table(["HOLDER", "AS", "KEYS"], list.map { [$0.holder, $0.kind, $0.keys.joined(separator: ", ")] })
         }
