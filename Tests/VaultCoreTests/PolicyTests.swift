@@ -28,24 +28,55 @@ struct PolicyTests {
         }
     }
 
-    @Test("action roles: a successful entry needs one of the listed roles; refusals and unlisted actions are not checked",
-          arguments: ["review.close", "user.add", "settings.set", "note.add", "disclosure.add", "careteam.grant",
-                      "emergency.approve", "agreement.acknowledge", "note.open", "log.show"])
-    func actionRoles(_ action: String) {
-        let expected: Set<Role>? = switch action {
-        case "review.close": [.compliance]
-        case "user.add", "settings.set": [.admin]
-        case "note.add", "disclosure.add": [.therapist]
-        case "careteam.grant", "emergency.approve": [.therapist, .admin]
-        case "agreement.acknowledge": [.client]
-        default: nil
+    /// The role matrix, written out independently of ``ActionRolePolicy``: every action the
+    /// vault logs, and the roles of which one must be held for it to succeed (nil: any user, or
+    /// done on behalf of others).
+    static let matrix: [String: Set<Role>?] = [
+        "review.close": [.compliance], "disclosure.cosign": [.compliance], "client.purge.approve": [.compliance],
+        "user.add": [.admin], "user.reset": [.admin], "settings.set": [.admin], "vault.backup": [.admin], "vault.restore": [.admin],
+        "key.rotate.recovery": [.admin], "key.rotate.all.start": [.admin], "client.purge": [.admin],
+        "note.add": [.therapist], "note.add.batch": [.therapist], "disclosure.add": [.therapist], "agreement.add": [.therapist],
+        "emergency.request": [.therapist],
+        "careteam.grant": [.therapist, .admin], "careteam.revoke": [.therapist, .admin], "emergency.approve": [.therapist, .admin],
+        "agreement.acknowledge": [.client],
+        "agreement.list": nil, "agreement.show": nil, "authorization.add": nil, "client.add": nil, "client.list": nil,
+        "client.show": nil, "disclosure.accounting": nil, "emergency.list": nil, "exception.add": nil, "exception.list": nil,
+        "export.fulfill": nil, "export.fulfilled": nil, "export.request": nil, "export.requests": nil, "key.exposure": nil,
+        "key.rotate": nil, "key.rotate.all.finish": nil, "key.rotate.batch": nil, "key.rotate.finish": nil, "key.rotate.self": nil,
+        "key.rotate.start": nil, "key.status": nil, "log.checkpoint": nil, "log.export": nil, "log.review": nil, "log.show": nil,
+        "log.verify": nil, "note.list": nil, "note.open": nil, "recovery.use": nil, "session.unlock": nil, "settings.show": nil,
+        "user.list": nil, "user.passwd": nil, "vault.init": nil, "vault.restore.check": nil,
+    ]
+
+    /// Every set of roles, the empty one included (16).
+    static let allRoleSets: [Set<Role>] = (0..<(1 << Role.allCases.count)).map { mask in
+        Set(Role.allCases.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element))
+    }
+
+    @Test("action roles: every cell of the matrix (each action x each of the 16 role sets x success or refusal)")
+    func actionRoles() {
+        for (action, expected) in Self.matrix.sorted(by: { $0.key < $1.key }) {
+            #expect(ActionRolePolicy.allowedRoles(action) == expected, "\(action)")
+            for roles in Self.allRoleSets {
+                let refused = ActionRolePolicy.refusal(action: action, outcome: "success", roles: roles) != nil
+                #expect(refused == (expected.map { roles.isDisjoint(with: $0) } ?? false), "\(action) \(roles)")
+                #expect(ActionRolePolicy.refusal(action: action, outcome: "denied", roles: roles) == nil)
+            }
         }
-        #expect(ActionRolePolicy.allowedRoles(action) == expected)
-        for roles in Self.roleSets {
-            let refused = ActionRolePolicy.refusal(action: action, outcome: "success", roles: roles) != nil
-            #expect(refused == (expected.map { roles.isDisjoint(with: $0) } ?? false), "\(action) \(roles)")
-            #expect(ActionRolePolicy.refusal(action: action, outcome: "denied", roles: roles) == nil)
+    }
+
+    @Test("the matrix names every action the sources log")
+    func matrixIsComplete() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let enumerator = try #require(FileManager.default.enumerator(atPath: root.appendingPathComponent("Sources/VaultCore").path))
+        var actions = Set<String>()
+        let pattern = try Regex(#"AccessIntent\(action: "([a-z.]+)""#)
+        for case let f as String in enumerator where f.hasSuffix(".swift") {
+            let text = try String(contentsOfFile: root.appendingPathComponent("Sources/VaultCore/\(f)").path, encoding: .utf8)
+            for m in text.matches(of: pattern) { if let s = m.output[1].substring { actions.insert(String(s)) } }
         }
+        #expect(actions.count > 40)
+        #expect(actions.subtracting(Self.matrix.keys) == [])
     }
 
     @Test("log verify names a review closure signed by a user without the compliance role")
