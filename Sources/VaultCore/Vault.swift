@@ -126,7 +126,7 @@ public final class Vault: @unchecked Sendable {
         try UserName.validate(admin)
         try TextInput.validate(practice, field: "--practice")
         guard !practice.trimmingCharacters(in: .whitespaces).isEmpty else { throw VaultError.usage("--practice must not be empty") }
-        guard passphrase.count >= 8 else { throw VaultError.usage("the passphrase must have at least 8 characters") }
+        try PassphrasePolicy.check(passphrase, "the passphrase")
         if FileManager.default.fileExists(atPath: recoveryOut) {
             throw VaultError(.cannotCreate, "recovery key file \(recoveryOut) already exists; choose a new path")
         }
@@ -205,7 +205,7 @@ public final class Vault: @unchecked Sendable {
     /// - Throws: ``VaultError`` usage (64), with nothing logged, for a malformed user name; not
     ///   permitted (77) for an unknown user or wrong passphrase, bad data (65) when the user's
     ///   certificate does not verify.
-    public func unlock(user: String, passphrase: SecretBytes) throws -> Session {
+    public func unlock(user: String, passphrase: SecretBytes, pendingWork: Session.PendingWork = .manual) throws -> Session {
         // Before anything is logged: a refused unlock's entry names the actor as given.
         try UserName.validate(user)
         let intent = AccessIntent(action: "session.unlock")
@@ -227,7 +227,7 @@ public final class Vault: @unchecked Sendable {
         guard identity.box.publicKey == row.boxPublicKey, identity.signing.publicKey == row.signPublicKey else {
             throw VaultError.badData("the stored keys of user '\(user)' do not match its certificate; the vault was tampered with")
         }
-        return Session(vault: self, user: row, identity: identity)
+        return Session(vault: self, user: row, identity: identity, pendingWork: pendingWork)
     }
 }
 

@@ -2,9 +2,10 @@ import Foundation
 
 /// An error a vault operation reports to its caller: what went wrong and what to do.
 ///
-/// The ``Kind`` maps one-to-one onto the CLI's exit codes (sysexits), so the CLI never has
-/// to guess. The ``message`` is one line, safe to show: it never contains secret bytes, note
-/// text or client names.
+/// Shaped like swift-nio's `FileSystemError`: a ``Kind`` (each front end maps it: the CLI to a
+/// sysexits code, the console to an HTTP status), a ``message`` for a person, a structured
+/// ``remedy``, the ``cause`` and the ``location``. The message is one line, safe to show: it
+/// never contains secret bytes, note text or client names.
 public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Kind: String, Sendable, Equatable {
         /// Bad arguments or input that does not follow the documented form (exit 64).
@@ -36,32 +37,75 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
+    /// What a person (or the program driving the vault) can do about it, independent of any
+    /// front end's wording: the CLI and the console each phrase it their own way.
+    public enum Remedy: String, Sendable, Equatable {
+        /// Correct the input and try again.
+        case fixInput
+        /// Restore the vault (or the named file) from a verified backup; report the tampering.
+        case restoreFromBackup
+        /// Check the name or id (a listing shows them).
+        case checkName
+        /// Choose another output path or free the space.
+        case chooseOutput
+        /// Wait and try again.
+        case retry
+        /// Ask someone who holds the role or key for it.
+        case askForAccess
+        /// Report it: a bug or a broken environment.
+        case report
+    }
+
     public var kind: Kind
     public var message: String
+    /// The remedy; by default the usual one for the kind.
+    public var remedy: Remedy
+    /// The lower-level error this one stands for, if any (a SQLite or cryptographic failure).
+    public var cause: (any Error & Sendable)?
+    /// Where it was raised (`#fileID:line`), for a bug report; never shown as the message.
+    public var location: String
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, remedy: Remedy? = nil, cause: (any Error & Sendable)? = nil,
+                file: String = #fileID, line: Int = #line) {
         self.kind = kind
         self.message = message
+        self.remedy = remedy ?? Self.usualRemedy(kind)
+        self.cause = cause
+        self.location = "\(file):\(line)"
     }
 
     public var description: String { message }
 
-    /// The sysexits code of this kind.
-    public var exitCode: Int32 {
+    /// Two errors are the same when kind, message and remedy are (cause and location aside).
+    public static func == (a: VaultError, b: VaultError) -> Bool {
+        a.kind == b.kind && a.message == b.message && a.remedy == b.remedy
+    }
+
+    static func usualRemedy(_ kind: Kind) -> Remedy {
         switch kind {
-        case .usage: 64
-        case .badData: 65
-        case .notFound: 66
-        case .cannotCreate: 73
-        case .busy: 75
-        case .notPermitted: 77
-        case .internal: 70
+        case .usage: .fixInput
+        case .badData: .restoreFromBackup
+        case .notFound: .checkName
+        case .cannotCreate: .chooseOutput
+        case .busy: .retry
+        case .notPermitted: .askForAccess
+        case .internal: .report
         }
     }
 
-    static func usage(_ m: String) -> VaultError { VaultError(.usage, m) }
-    static func badData(_ m: String) -> VaultError { VaultError(.badData, m) }
-    static func notFound(_ m: String) -> VaultError { VaultError(.notFound, m) }
-    static func notPermitted(_ m: String) -> VaultError { VaultError(.notPermitted, m) }
-    static func internalError(_ m: String) -> VaultError { VaultError(.internal, m) }
+    static func usage(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
+        VaultError(.usage, m, file: file, line: line)
+    }
+    static func badData(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
+        VaultError(.badData, m, file: file, line: line)
+    }
+    static func notFound(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
+        VaultError(.notFound, m, file: file, line: line)
+    }
+    static func notPermitted(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
+        VaultError(.notPermitted, m, file: file, line: line)
+    }
+    static func internalError(_ m: String, cause: (any Error & Sendable)? = nil, file: String = #fileID, line: Int = #line) -> VaultError {
+        VaultError(.internal, m, cause: cause, file: file, line: line)
+    }
 }

@@ -48,8 +48,11 @@ struct GlobalOptions: ParsableArguments {
         let vault = try Vault.open(path: vaultPath, checkClock: !TestClock.isPinned, now: TestClock.now)
         let user = try userName()
         let pass = try Passphrase.read(from: passphraseSource, prompt: "Passphrase for \(user): ")
-        let session = try vault.unlock(user: user, passphrase: pass)
-        OpenSessions.opened.append(session)
+        // Grants, key hand-overs and rotations that waited for a key holder run once, after
+        // this session's first successful operation; never after a refusal.
+        let session = try vault.unlock(user: user, passphrase: pass, pendingWork: .afterFirstSuccess(report: { e in
+            Output.error("pending work not completed: \(e.message)")
+        }))
         return (session, pass)
     }
 }
@@ -74,9 +77,4 @@ enum TestClock {
         #endif
         return { Date() }
     }()
-}
-
-/// Sessions this process unlocked, so `main` can finish pending work after a command succeeds.
-enum OpenSessions {
-    nonisolated(unsafe) static var opened: [Session] = []
 }

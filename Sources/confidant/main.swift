@@ -29,8 +29,6 @@ let arguments = reorderGlobalOptions(Array(CommandLine.arguments.dropFirst()))
 do {
     var command = try Confidant.parseAsRoot(arguments)
     try command.run()
-    // Only after success: complete grants and key hand-overs that waited for a key holder.
-    for session in OpenSessions.opened { try? session.completePendingWork() }
     exit(0)
 } catch let e as VaultError {
     Output.error(e.message)

@@ -1,4 +1,5 @@
 import Foundation
+import VaultCrypto
 
 /// A client's signed authorization to disclose records (45 CFR 164.508), stored encrypted.
 public struct ClientAuthorization: Sendable, Codable, Equatable {
@@ -22,6 +23,13 @@ public struct ClientAuthorization: Sendable, Codable, Equatable {
                 signedCopySHA256: String? = nil, signedCopy: String? = nil) {
         self.recipient = recipient; self.recordIDs = recordIDs; self.kinds = kinds; self.purpose = purpose
         self.expires = expires; self.signedCopySHA256 = signedCopySHA256; self.signedCopy = signedCopy
+    }
+
+    /// Files the signed copy (a scan or PDF): kept with its SHA-256, both sealed with the
+    /// authorization.
+    public mutating func attachSignedCopy(_ data: Data) {
+        signedCopy = data.base64EncodedString()
+        signedCopySHA256 = Encoding.hex(SHA256.hash(data))
     }
 
     /// True when this authorization names the record (by id, or by its kind).

@@ -68,8 +68,7 @@ public enum ExportOpener {
     }
 
     private static func decrypt(source: @escaping (Int) throws -> [UInt8], identities: [AgeIdentity], to zipPath: String) throws {
-        let fd = Glibc.open(zipPath, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw VaultError(.cannotCreate, "cannot write \(zipPath)") }
+        let fd = try PrivateFile.create(zipPath)
         defer { close(fd) }
         let decryptor: AgeDecryptor
         do { decryptor = try AgeDecryptor(identities: identities, source: source) } catch let e as AgeError {
@@ -179,8 +178,7 @@ private struct FileWriter {
     /// One file, re-hashed as it is written, so the bytes on disk are the ones that were checked.
     private func writeFile(_ archive: ExportArchive, _ f: ExportArchive.File, parent: Int32, leaf: String, buffered: [UInt8]?,
                            want: ExportManifestFile) throws {
-        let fd = openat(parent, leaf, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw VaultError(.cannotCreate, "cannot create \(f.name) in \(directory)") }
+        let fd = try PrivateFile.create(in: parent, name: leaf, shownAs: directory + "/" + f.name)
         defer { close(fd) }
         let sha = SHA256Hasher()
         var size: Int64 = 0

@@ -20,10 +20,7 @@ public enum RecoveryKeyFile {
     /// Writes the file with mode 0600, refusing to overwrite anything.
     /// - Throws: ``VaultError`` cannot-create (73).
     static func write(path: String, vaultID: [UInt8], keyPair: X25519KeyPair) throws {
-        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw VaultError(.cannotCreate, "cannot create recovery key file \(path): \(String(cString: strerror(errno))) (it must not exist yet)")
-        }
+        let fd = try PrivateFile.create(path, what: "recovery key file")
         defer { Glibc.close(fd) }
         let head = """
         \(header)

@@ -59,7 +59,7 @@ public struct UserCertificate: Sendable, Equatable {
             guard steps < 1000 else { throw VaultError.badData("certificate of user '\(user.name)' loops; the user table was tampered with") }
             let cert = UserCertificate(vaultID: meta.vaultID, row: current)
             if current.enrolledBy == current.name {
-                if current.signPublicKey == meta.rootSigningKey, current.roles.split(separator: ",").contains("admin"),
+                if current.signPublicKey == meta.rootSigningKey, current.roleSet.contains(.admin),
                    Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: current.signPublicKey) {
                     return  // the root
                 }
@@ -84,7 +84,7 @@ public struct UserCertificate: Sendable, Equatable {
             // chain, but only for a certificate made before that generation was retired.
             let generations = [signer] + (try history(signer.name))
             guard let index = generations.indices.first(where: { i in
-                generations[i].roles.split(separator: ",").contains("admin") &&
+                generations[i].roleSet.contains(.admin) &&
                 (i == 0 || current.enrolledAt < generations[i - 1].enrolledAt) &&
                 Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: generations[i].signPublicKey)
             }) else {

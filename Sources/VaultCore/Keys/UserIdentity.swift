@@ -2,7 +2,7 @@ import Foundation
 import VaultCrypto
 
 /// A user's two key pairs, unlocked: X25519 for unwrapping data keys, Ed25519 for signing.
-package struct UserIdentity {
+package struct UserIdentity: Sendable {
     package let box: X25519KeyPair
     package let signing: Ed25519KeyPair
 

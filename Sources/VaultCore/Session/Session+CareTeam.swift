@@ -42,7 +42,7 @@ extension Session {
                 throw VaultError.notPermitted("only a care-team therapist of client \(clientID) or an admin can grant access")
             }
             let target = try certifiedUser(tx, member)
-            guard target.roles.split(separator: ",").contains("therapist") else {
+            guard target.roleSet.contains(.therapist) else {
                 throw VaultError.usage("user '\(member)' is not a therapist and cannot be on a care team")
             }
             if try tx.careTeam(clientID: clientID).contains(where: { $0.user == member && $0.state == "active" }) {
@@ -139,58 +139,80 @@ extension Session {
     /// Completes work that waits for a key holder: care-team grants an admin made without the
     /// client key (only those whose admin signature and certificates verify), and hand-overs of
     /// the audit and log keys to compliance officers and admins enrolled by someone who did not
-    /// hold them. The CLI calls this after a command succeeds, never after a refusal.
-    public func completePendingWork() throws {
-        let pending = try vault.store.read { tx -> [CareTeamRow] in
+    /// hold them; and the rotation a client's key needs after an emergency window ended. A session
+    /// unlocked with ``Session/PendingWork/afterFirstSuccess(report:)`` runs it by itself.
+    /// - Returns: the errors of the pieces that could not be completed (each already logged by
+    ///   its own refused or failed entry); the other pieces are done.
+    @discardableResult
+    public func completePendingWork() throws -> [VaultError] {
+        var errors: [VaultError] = []
+        func attempt(_ body: () throws -> Void) {
+            do { try body() } catch let e as VaultError { errors.append(e) } catch {
+                errors.append(VaultError.internalError("pending work failed (\(error))"))
+            }
+        }
+        for p in try pendingGrantsIHold() { attempt { try completeGrant(p) } }
+        // Vault keys for users enrolled by an admin who did not hold them.
+        for (keyID, target, action) in try missingVaultKeyHandOvers() {
+            attempt { try perform(AccessIntent(action: action, recordID: target.name)) { tx, _ in try wrapVaultKeyIfHeld(tx, keyID, to: target) } }
+        }
+        for clientID in try clientsWithEndedReleases() { attempt { _ = try rotateClient(clientID) } }
+        return errors
+    }
+
+    /// Pending grants of the clients whose care team this user is on.
+    private func pendingGrantsIHold() throws -> [CareTeamRow] {
+        try vault.store.read { tx -> [CareTeamRow] in
             var out: [CareTeamRow] = []
             for mine in try tx.careTeams(user: user) where mine.state == "active" {
                 out += try tx.careTeam(clientID: mine.clientID).filter { $0.state == "pending" }
             }
             return out
         }
-        for p in pending {
-            _ = try? perform(AccessIntent(action: "careteam.grant", clientID: p.clientID, recordID: p.user)) { tx, _ in
-                let grantor = try certifiedUser(tx, p.grantedBy)
-                guard grantor.roles.split(separator: ",").contains("admin"),
-                      Ed25519.isValid(signature: p.signature, message: SignedStatements.pendingGrant(vaultID: meta.vaultID, p),
-                                      publicKey: grantor.signPublicKey) else {
-                    throw VaultError.badData("the pending grant of client \(p.clientID) to '\(p.user)' is not signed by an admin; the vault was tampered with")
-                }
-                let target = try certifiedUser(tx, p.user)
-                guard target.roles.split(separator: ",").contains("therapist") else {
-                    throw VaultError.badData("pending grant to '\(p.user)', who is not a therapist")
-                }
-                try wrapCareKeys(tx, clientID: p.clientID, to: target)
-                var done = p
-                done.state = "active"
-                try tx.upsertCareTeam(done)
+    }
+
+    /// Completes an admin's grant: checks its signature and the grantee, wraps the care keys.
+    private func completeGrant(_ p: CareTeamRow) throws {
+        try perform(AccessIntent(action: "careteam.grant", clientID: p.clientID, recordID: p.user)) { tx, _ in
+            let grantor = try certifiedUser(tx, p.grantedBy)
+            guard grantor.roleSet.contains(.admin),
+                  Ed25519.isValid(signature: p.signature, message: SignedStatements.pendingGrant(vaultID: meta.vaultID, p),
+                                  publicKey: grantor.signPublicKey) else {
+                throw VaultError.badData("the pending grant of client \(p.clientID) to '\(p.user)' is not signed by an admin; the vault was tampered with")
             }
+            let target = try certifiedUser(tx, p.user)
+            guard target.roleSet.contains(.therapist) else {
+                throw VaultError.badData("pending grant to '\(p.user)', who is not a therapist")
+            }
+            try wrapCareKeys(tx, clientID: p.clientID, to: target)
+            var done = p
+            done.state = "active"
+            try tx.upsertCareTeam(done)
         }
-        // Vault keys for users enrolled by an admin who did not hold them.
-        for (keyID, wantedRole, action) in [(meta.auditKeyID, ["compliance"], "audit-key.grant"),
-                                            (meta.logKeyID, ["compliance", "admin", "therapist"], "log-key.grant")] {
-            let missing = try vault.store.read { tx -> [UserRow] in
-                guard try tx.wrap(keyID: keyID, recipient: recipient) != nil else { return [] }
-                return try tx.users().filter { u in u.roles.split(separator: ",").contains { wantedRole.contains(String($0)) } }
-                    .filter { try tx.wrap(keyID: keyID, recipient: "user:\($0.name)") == nil }
-            }
-            for target in missing {
-                _ = try? perform(AccessIntent(action: action, recordID: target.name)) { tx, _ in
-                    try wrapVaultKeyIfHeld(tx, keyID, to: target)
+    }
+
+    /// The audit and log keys this user holds and users of the right role lack.
+    private func missingVaultKeyHandOvers() throws -> [(Int64, UserRow, String)] {
+        let handOvers: [(Int64, Set<Role>, String)] = [(meta.auditKeyID, [.compliance], "audit-key.grant"),
+                                                       (meta.logKeyID, [.compliance, .admin, .therapist], "log-key.grant")]
+        return try vault.store.read { tx in
+            var out: [(Int64, UserRow, String)] = []
+            for (keyID, wanted, action) in handOvers where try tx.wrap(keyID: keyID, recipient: recipient) != nil {
+                for u in try tx.users() where !u.roleSet.isDisjoint(with: wanted) {
+                    if try tx.wrap(keyID: keyID, recipient: "user:\(u.name)") == nil { out.append((keyID, u, action)) }
                 }
             }
+            return out
         }
-        try rotateEndedReleases()
     }
 
     /// The client's key rotates when an emergency release's window has ended: the first command
     /// of a care-team therapist afterwards rotates it (the requester's copy then opens nothing
     /// written later, and is destroyed with the old version once every record moved).
-    func rotateEndedReleases() throws {
-        let clients = try vault.store.read { tx -> [String] in
+    func clientsWithEndedReleases() throws -> [String] {
+        try vault.store.read { tx -> [String] in
             let ended = Set(try emergencyRequests(tx).filter { $0.state == "ended" }.map(\.client))
             return try ended.sorted().filter { try isOnCareTeam(tx, $0) }
         }
-        for clientID in clients { _ = try? rotateClient(clientID) }
     }
 }

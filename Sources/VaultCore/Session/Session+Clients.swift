@@ -31,7 +31,7 @@ extension Session {
             var team = [user]
             if let therapist, therapist != user {
                 let t = try certifiedUser(tx, therapist)
-                guard t.roles.split(separator: ",").contains("therapist") else {
+                guard t.roleSet.contains(.therapist) else {
                     throw VaultError.usage("user '\(therapist)' is not a therapist and cannot be on a care team")
                 }
                 team.append(therapist)

@@ -85,7 +85,7 @@ extension Session {
                 guard CalendarDate.isValid(since) else { throw VaultError.usage("--since must be a date YYYY-MM-DD") }
                 cutoff = since
             } else {
-                cutoff = CalendarDate.string(from: vault.now().addingTimeInterval(-6 * 365.2425 * 86400))
+                cutoff = RetentionPolicy.accountingCutoff(now: vault.now())
             }
             var out: [AccountingEntry] = []
             for e in try disclosureEntries(tx, clientID: clientID) {

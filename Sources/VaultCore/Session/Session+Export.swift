@@ -117,7 +117,7 @@ extension Session {
             }
         }
         var disclosures: [ExportDisclosure] = []
-        let cutoff = CalendarDate.string(from: vault.now().addingTimeInterval(-6 * 365.2425 * 86400))
+        let cutoff = RetentionPolicy.accountingCutoff(now: vault.now())
         for e in try disclosureEntries(tx, clientID: clientID) {
             guard let row = try tx.record(id: e.recordID), row.kind == .disclosure else {
                 throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault")

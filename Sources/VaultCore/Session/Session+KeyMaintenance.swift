@@ -82,7 +82,7 @@ extension Session {
         return try perform(AccessIntent(action: "user.reset", recordID: name, purpose: .operations)) { tx, intent in
             try require(.admin, "resetting a user's keys")
             guard let rec = recovery else { throw VaultError.notPermitted("resetting a user needs --recovery-key FILE") }
-            guard initialPassphrase.count >= 8 else { throw VaultError.usage("the new passphrase must have at least 8 characters") }
+            try PassphrasePolicy.check(initialPassphrase, "the new passphrase")
             let old = try certifiedUser(tx, name)
             let fresh = try UserIdentity.generate()
             let viaRecovery: (KeyWrapRow) throws -> SecretBytes = { w in

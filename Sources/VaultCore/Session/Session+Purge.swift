@@ -26,7 +26,7 @@ extension Session {
             let records = try tx.records(clientID: clientID)
             let last = records.map(\.createdAt).max() ?? 0
             let years = Int(try tx.setting(SettingKey.retentionYears.rawValue) ?? SettingKey.retentionYears.defaultValue) ?? 7
-            let until = Date(timeIntervalSince1970: Double(last) / 1000).addingTimeInterval(Double(years) * 365.2425 * 86400)
+            let until = RetentionPolicy.retainedUntil(lastRecord: last, years: years)
             let early = vault.now() < until
             if early && !force {
                 throw VaultError.notPermitted("client \(clientID)'s records must be kept until \(CalendarDate.string(from: until)) (\(years) years after the last record); --force-before-retention needs the same approval and is flagged")

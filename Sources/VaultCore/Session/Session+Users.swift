@@ -38,7 +38,7 @@ extension Session {
                     throw VaultError.usage("enrolling a client user needs --recovery-key FILE (to give it its own records' key)")
                 }
             }
-            guard initialPassphrase.count >= 8 else { throw VaultError.usage("the initial passphrase must have at least 8 characters") }
+            try PassphrasePolicy.check(initialPassphrase, "the initial passphrase")
             guard try tx.user(named: name) == nil else {
                 throw VaultError(.cannotCreate, "user '\(name)' already exists")
             }
@@ -76,7 +76,7 @@ extension Session {
     /// Re-seals this user's secret keys under a new passphrase; the keys themselves stay.
     public func changePassphrase(to newPassphrase: SecretBytes) throws {
         try perform(AccessIntent(action: "user.passwd", recordID: user)) { tx, _ in
-            guard newPassphrase.count >= 8 else { throw VaultError.usage("the new passphrase must have at least 8 characters") }
+            try PassphrasePolicy.check(newPassphrase, "the new passphrase")
             let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
             let (salt, sealed) = try identity.seal(vaultID: meta.vaultID, user: user, passphrase: newPassphrase, limits: limits)
             try tx.updateUserSecrets(name: user, salt: salt, kdfOps: limits.opsLimit, kdfMem: limits.memLimit, sealedSecrets: sealed)
@@ -84,7 +84,7 @@ extension Session {
     }
 
     func summary(_ row: UserRow) -> UserSummary {
-        UserSummary(name: row.name, roles: row.roles.split(separator: ",").map(String.init), enrolledBy: row.enrolledBy,
+        UserSummary(name: row.name, roles: row.roleSet.sorted().map(\.rawValue), enrolledBy: row.enrolledBy,
                     enrolledAt: Timestamp.iso(row.enrolledAt),
                     fingerprint: String(Encoding.hex(SHA256.hash(row.signPublicKey)).prefix(16)))
     }

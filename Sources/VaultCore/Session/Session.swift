@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VaultCrypto
 
 /// A user who has unlocked the vault with its passphrase.
@@ -6,21 +7,43 @@ import VaultCrypto
 /// Every operation runs through ``perform(_:_:)``: the action and its access entry commit in one
 /// durable transaction, and a refused or failed attempt rolls back and appends only a denied
 /// entry. Role rules (the role matrix) are checked here, in VaultCore, not in the CLI.
-public final class Session: @unchecked Sendable {
+public final class Session: Sendable {
     public let vault: Vault
     public let user: String
     public let roles: Set<Role>
+    /// When work that waited for a key holder runs (``completePendingWork()``).
+    public enum PendingWork: Sendable {
+        /// Only when the caller asks (tests, the benchmark, a console that schedules it).
+        case manual
+        /// Once, right after this session's first successful operation (the CLI); its errors
+        /// go to `report`, never into the operation's own result.
+        case afterFirstSuccess(report: @Sendable (VaultError) -> Void)
+    }
+
+    /// The mutable part, behind one lock: a console serves concurrent requests on one session.
+    private struct Mutable: Sendable {
+        var identity: UserIdentity
+        var recovery: X25519KeyPair?
+        var pendingWorkDone = false
+    }
+    private let state: Mutex<Mutable>
+    private let pendingWork: PendingWork
+
     /// The unlocked keys; replaced by ``rotateSelf(passphrase:)``, after which the old
     /// generation signs nothing more.
-    package internal(set) var identity: UserIdentity
+    package internal(set) var identity: UserIdentity {
+        get { state.withLock { $0.identity } }
+        set { state.withLock { $0.identity = newValue } }
+    }
     /// The recovery key pair, when an admin supplied `--recovery-key FILE`.
-    var recovery: X25519KeyPair?
+    var recovery: X25519KeyPair? { state.withLock { $0.recovery } }
 
-    init(vault: Vault, user: UserRow, identity: UserIdentity) {
+    init(vault: Vault, user: UserRow, identity: UserIdentity, pendingWork: PendingWork = .manual) {
         self.vault = vault
         self.user = user.name
-        self.roles = (try? Role.parseList(user.roles)) ?? []
-        self.identity = identity
+        self.roles = user.roleSet
+        self.state = Mutex(Mutable(identity: identity))
+        self.pendingWork = pendingWork
     }
 
     var meta: VaultMetaRow { vault.meta }
@@ -36,7 +59,8 @@ public final class Session: @unchecked Sendable {
             }
             return
         }
-        recovery = try RecoveryKeyFile.read(path: path, vaultID: meta.vaultID, expectedPublicKey: meta.recoveryPublicKey)
+        let pair = try RecoveryKeyFile.read(path: path, vaultID: meta.vaultID, expectedPublicKey: meta.recoveryPublicKey)
+        state.withLock { $0.recovery = pair }
     }
 
     // MARK: the one path every operation takes
@@ -49,7 +73,7 @@ public final class Session: @unchecked Sendable {
         try intent.validateText()
         let box = IntentBox(intent)
         do {
-            return try vault.store.write { tx in
+            let result = try vault.store.write { tx in
                 let result = try body(tx, box)
                 let clientID = box.value.clientID
                 if !clientID.isEmpty, try tx.client(id: clientID) != nil, try !isOnCareTeam(tx, clientID) {
@@ -58,6 +82,8 @@ public final class Session: @unchecked Sendable {
                 try append(tx, box.value, .success, box.value.successDetail)
                 return result
             }
+            runPendingWorkOnce()
+            return result
         } catch let e as VaultError where e.kind != .busy {
             let outcome: Outcome = switch e.kind {
             case .notFound: .notFound
@@ -69,6 +95,20 @@ public final class Session: @unchecked Sendable {
         } catch let e as CryptoError {
             _ = try? vault.store.write { tx in try append(tx, box.value, .error, "crypto") }
             throw VaultError.internalError("cryptographic operation failed (\(e))")
+        }
+    }
+
+    /// ``PendingWork/afterFirstSuccess(report:)``: the first successful operation runs the
+    /// pending work once; the operations it performs itself do not start it again.
+    private func runPendingWorkOnce() {
+        guard case .afterFirstSuccess(let report) = pendingWork else { return }
+        let first = state.withLock { s -> Bool in
+            defer { s.pendingWorkDone = true }
+            return !s.pendingWorkDone
+        }
+        guard first else { return }
+        do { try completePendingWork() } catch let e as VaultError { report(e) } catch {
+            report(VaultError.internalError("pending work failed (\(error))", cause: nil))
         }
     }
 
@@ -163,7 +203,7 @@ public final class Session: @unchecked Sendable {
     /// Refuses to write under a key version that no therapist or admin of this vault made.
     func requireSignedKey(_ tx: any StoreTransaction, _ k: DataKeyRow) throws {
         guard let signer = try? certifiedUser(tx, k.signer),
-              !signer.roles.split(separator: ",").filter({ $0 == "therapist" || $0 == "admin" }).isEmpty,
+              !signer.roleSet.isDisjoint(with: [.therapist, .admin]),
               (try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name, at: k.createdAt)).contains(where: {
                   Ed25519.isValid(signature: k.signature, message: SignedStatements.dataKey(vaultID: meta.vaultID, k), publicKey: $0)
               }) else {

@@ -55,8 +55,8 @@ struct RollbackPin: Sendable {
         mkdir(dir, 0o700)
         guard let data = try? JSONEncoder().encode(s) else { return }
         let tmp = path + ".tmp\(getpid())"
-        let fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { return }
+        unlink(tmp)
+        guard let fd = try? PrivateFile.create(tmp) else { return }
         let ok = data.withUnsafeBytes { raw in write(fd, raw.baseAddress, raw.count) == raw.count }
         fsync(fd)
         close(fd)

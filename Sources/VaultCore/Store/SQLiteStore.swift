@@ -26,11 +26,7 @@ public final class SQLiteStore: VaultStore, @unchecked Sendable {
         if FileManager.default.fileExists(atPath: path) {
             throw VaultError(.cannotCreate, "\(path) already exists; choose another --vault path or remove it")
         }
-        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw VaultError(.cannotCreate, "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        Glibc.close(fd)
+        Glibc.close(try PrivateFile.create(path))
         let store = try openPool(path: path)
         try mapErrors {
             try store.pool.barrierWriteWithoutTransaction { db in
@@ -185,9 +181,7 @@ public final class SQLiteStore: VaultStore, @unchecked Sendable {
         if FileManager.default.fileExists(atPath: path) {
             throw VaultError(.cannotCreate, "\(path) already exists; choose another output path")
         }
-        let fd = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw VaultError(.cannotCreate, "cannot create \(path): \(String(cString: strerror(errno)))") }
-        Glibc.close(fd)
+        Glibc.close(try PrivateFile.create(path))
         return try openPool(path: path)
     }
 

@@ -35,6 +35,7 @@ public struct TreeHeadRow: Sendable, Equatable {
 /// An enrolled user: public keys, certificate and passphrase-sealed secrets.
 public struct UserRow: Sendable, Equatable {
     public var name: String
+    /// The stored role list (`admin,therapist`); read it as ``roleSet``.
     public var roles: String
     public var boxPublicKey: [UInt8]
     public var signPublicKey: [UInt8]
@@ -228,4 +229,9 @@ extension RecordRow {
         e.append(auditCopy)
         return SHA256.hash(e.bytes)
     }
+}
+
+extension UserRow {
+    /// The roles, parsed once here (``Role/parseList(_:)``); an unparseable list holds none.
+    public var roleSet: Set<Role> { (try? Role.parseList(roles)) ?? [] }
 }

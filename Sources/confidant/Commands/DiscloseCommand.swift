@@ -92,9 +92,7 @@ struct AuthorizationCommand: ParsableCommand {
             var a = ClientAuthorization(recipient: recipient, recordIDs: list(records), kinds: list(kinds), purpose: purpose, expires: expires)
             try a.validateText()
             if let signedCopy {
-                let data = try InputFile.read(signedCopy, what: "signed copy")
-                a.signedCopy = data.base64EncodedString()
-                a.signedCopySHA256 = Encoding.hex(SHA256.hash(data))
+                a.attachSignedCopy(try InputFile.read(signedCopy, what: "signed copy"))
             }
             let id = try globals.session().addAuthorization(clientID: client, authorization: a)
             if globals.json { return try Output.json(["id": id]) }

@@ -56,14 +56,12 @@ struct ExportCommand: ParsableCommand {
             } else {
                 guard let passphraseOut else { throw VaultError(.usage, "--passphrase-out is required") }
                 passphraseFD = try OutputFile.create(passphraseOut)
-                // 26 Crockford Base32 characters: 130 bits, in groups of 5 for reading aloud.
-                let raw = try SecretBytes(randomCount: 17)
-                let pass = try ExportPassphrase.make(from: raw)
+                let pass = try ExportPassphrase.generate()
                 try pass.write(to: passphraseFD)
                 try SecretBytes(copying: Array("\n".utf8)).write(to: passphraseFD)
                 fsync(passphraseFD)
                 close(passphraseFD)
-                ageRecipient = .scrypt(passphrase: pass, workFactor: 15)
+                ageRecipient = ExportPassphrase.recipient(pass)
             }
             do {
                 var summary: ExportSummary?
@@ -113,7 +111,7 @@ struct ExportCommand: ParsableCommand {
                 identities = [.x25519(try AgeX25519Identity(string: full))]
             } else {
                 let source: PassphraseSource = passphraseFD.map { .fd($0) } ?? passphraseFile.map { .file($0) } ?? .terminal
-                identities = [.scrypt(passphrase: try Passphrase.read(from: source, prompt: "Export passphrase: "), maxWorkFactor: 22)]
+                identities = [ExportPassphrase.identity(try Passphrase.read(from: source, prompt: "Export passphrase: "))]
             }
             guard let handle = FileHandle(forReadingAtPath: file) else { throw VaultError(.notFound, "no export file at \(file)") }
             defer { try? handle.close() }
@@ -127,32 +125,6 @@ struct ExportCommand: ParsableCommand {
                 Output.line("Log public key: \(check.logPublicKey) — compare it with the one your practice publishes (or pass --log-key). Start with \(out)/index.html.")
             }
         }
-    }
-}
-
-/// The one-time export passphrase: Crockford Base32 in groups of five.
-enum ExportPassphrase {
-    static func make(from raw: SecretBytes) throws -> SecretBytes {
-        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
-        let out = try SecretBytes(zeroedCount: 26 + 5)
-        try raw.withUnsafeBytes { r in
-            try out.withUnsafeMutableBytes { o in
-                var acc: UInt32 = 0, bits = 0, n = 0, i = 0
-                while n < 26 {
-                    if bits < 5 {
-                        guard i < r.count else { throw VaultError(.internal, "not enough randomness") }
-                        acc = acc << 8 | UInt32(r[i]); i += 1; bits += 8
-                    }
-                    let v = Int((acc >> UInt32(bits - 5)) & 31)
-                    bits -= 5
-                    if n > 0 && n % 5 == 0 { o[n + n / 5 - 1] = UInt8(ascii: "-") }
-                    o[n + n / 5] = alphabet[v]
-                    n += 1
-                }
-                acc = 0
-            }
-        }
-        return try out.slice(0..<(26 + 5))
     }
 }
 

@@ -34,14 +34,7 @@ enum OutputFile {
         }
     }
 
-    static func create(_ path: String) throws -> Int32 {
-        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let why = errno == EEXIST ? "it already exists; choose a new file name" : String(cString: strerror(errno))
-            throw VaultError(.cannotCreate, "cannot create \(path): \(why)")
-        }
-        return fd
-    }
+    static func create(_ path: String) throws -> Int32 { try PrivateFile.create(path) }
 
     static func write(_ data: Data, to path: String) throws {
         let fd = try create(path)

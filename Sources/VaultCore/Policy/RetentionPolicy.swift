@@ -1,0 +1,17 @@
+import Foundation
+
+/// Time windows the law sets: the one place each lives.
+public enum RetentionPolicy {
+    /// An accounting of disclosures and a client's export cover this many years (45 CFR 164.528(a)).
+    public static let accountingYears = 6
+
+    /// `YYYY-MM-DD`, ``accountingYears`` before `now`.
+    public static func accountingCutoff(now: Date) -> String {
+        CalendarDate.string(from: now.addingTimeInterval(-Double(accountingYears) * 365.2425 * 86400))
+    }
+
+    /// The end of a retention period of `years` after `last` (ms since 1970).
+    public static func retainedUntil(lastRecord last: Int64, years: Int) -> Date {
+        Date(timeIntervalSince1970: Double(last) / 1000).addingTimeInterval(Double(years) * 365.2425 * 86400)
+    }
+}
