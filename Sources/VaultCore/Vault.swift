@@ -27,7 +27,8 @@ public struct InitResult: Sendable {
 
 /// An open vault file. Unlock it as a user to get a ``Session``.
 public final class Vault: @unchecked Sendable {
-    public let store: any VaultStore
+    /// The store, verified by its guard; `package` so only VaultCore, its tests and the benchmark reach it.
+    package let store: any VaultStore
     public let meta: VaultMetaRow
     /// The clock used for every timestamp; injectable for tests.
     public let now: @Sendable () -> Date
