@@ -123,20 +123,12 @@ public final class Vault: @unchecked Sendable {
     public static func create(path: String, practice: String, admin: String, roles: Set<Role>, passphrase: SecretBytes,
                               kdf: KDFStrength, recoveryOut: String,
                               now: @escaping @Sendable () -> Date = { Date() }) throws -> InitResult {
-        guard roles.contains(.admin) else { throw VaultError.usage("the first user must hold the admin role") }
-        try UserName.validate(admin)
-        try TextInput.validate(practice, field: "--practice")
-        guard !practice.trimmingCharacters(in: .whitespaces).isEmpty else { throw VaultError.usage("--practice must not be empty") }
-        try PassphrasePolicy.check(passphrase, "the passphrase")
-        if FileManager.default.fileExists(atPath: recoveryOut) {
-            throw VaultError(.cannotCreate, "recovery key file \(recoveryOut) already exists; choose a new path")
-        }
+        try checkCreate(practice: practice, admin: admin, roles: roles, passphrase: passphrase, recoveryOut: recoveryOut)
         let vaultID = Random.bytes(16)
         let recovery = try X25519KeyPair.generate()
         let identity = try UserIdentity.generate()
         let logKey = try Ed25519KeyPair.generate()
         let created = now()
-        let ms = Int64(created.timeIntervalSince1970 * 1000)
         let sqlite = try SQLiteStore.create(path: path)
         let pin = RollbackPin.forVault(Encoding.hex(vaultID))
         let store = GuardedStore(inner: sqlite, pinnedRootKey: nil, pin: pin)
@@ -144,38 +136,10 @@ public final class Vault: @unchecked Sendable {
         do {
             try RecoveryKeyFile.write(path: recoveryOut, vaultID: vaultID, keyPair: recovery)
             wroteRecovery = true
-            let audit = try X25519KeyPair.generate()
-            try store.write { tx in
-                // (The audit and log keys are vouched for by the signed vault settings.)
-                let auditKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .audit, owner: "", version: 1,
-                                                                 state: "current", createdAt: ms, publicKey: audit.publicKey, signer: admin))
-                let logKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .log, owner: "", version: 1,
-                                                               state: "current", createdAt: ms, publicKey: logKey.publicKey, signer: admin))
-                let logSeed = try logKey.seed()
-                for (recipient, pk) in [("recovery", recovery.publicKey), ("user:\(admin)", identity.box.publicKey)] {
-                    try tx.insertWrap(KeyWrapRow(keyID: logKeyID, recipient: recipient, wrapped: try SealedBox.seal(secret: logSeed, to: pk)))
-                }
-                var meta = VaultMetaRow(vaultID: vaultID, formatVersion: Schema.formatVersion, practice: practice, createdAt: ms,
-                                        kdfOps: kdf.limits.opsLimit, kdfMem: kdf.limits.memLimit,
-                                        recoveryPublicKey: recovery.publicKey, rootSigningKey: identity.signing.publicKey,
-                                        auditKeyID: auditKeyID, logKeyID: logKeyID,
-                                        settingsSigner: admin, signature: [])
-                meta.signature = identity.signing.sign(SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey,
-                                                                                      logPublicKey: logKey.publicKey))
-                try tx.insertMeta(meta)
-                let row = try identity.enrol(name: admin, roles: roles, vaultID: vaultID, enrolledBy: admin,
-                                             enrollerKey: identity.signing, at: ms, passphrase: passphrase, limits: kdf.limits)
-                try tx.insertUser(row)
-                try tx.insertWrap(KeyWrapRow(keyID: auditKeyID, recipient: "recovery",
-                                             wrapped: try SealedBox.seal(secret: audit.secretKey, to: recovery.publicKey)))
-                if roles.contains(.compliance) {
-                    try tx.insertWrap(KeyWrapRow(keyID: auditKeyID, recipient: "user:\(admin)",
-                                                 wrapped: try SealedBox.seal(secret: audit.secretKey, to: identity.box.publicKey)))
-                }
-                try AccessLogWriter.append(tx, meta: meta, auditPublicKey: audit.publicKey, time: created, actor: admin,
-                                           roles: Role.format(roles), intent: AccessIntent(action: "vault.init"),
-                                           outcome: .success, detail: "", signer: identity.signing)
-            }
+            let genesis = VaultGenesis(vaultID: vaultID, practice: practice, admin: admin, roles: roles, kdf: kdf,
+                                       recovery: recovery, identity: identity, logKey: logKey,
+                                       audit: try X25519KeyPair.generate(), created: created)
+            try store.write { tx in try genesis.write(tx, passphrase: passphrase) }
             if let tail = try store.readRaw({ try $0.lastLog() }) {
                 pin?.reset(RollbackPin.State(vaultID: Encoding.hex(vaultID), rootKey: Encoding.base64(identity.signing.publicKey),
                                              size: tail.seq, leafHash: Encoding.base64(tail.leafHash)))
@@ -188,6 +152,20 @@ public final class Vault: @unchecked Sendable {
         return InitResult(vaultID: Encoding.hex(vaultID), rootPublicKey: Encoding.base64(identity.signing.publicKey),
                           recoveryPublicKey: Encoding.base64(recovery.publicKey), recoveryFile: recoveryOut,
                           logPublicKey: Encoding.base64(logKey.publicKey))
+    }
+
+    /// The checks ``create(path:practice:admin:roles:passphrase:kdf:recoveryOut:now:)`` makes
+    /// before it generates or writes anything.
+    private static func checkCreate(practice: String, admin: String, roles: Set<Role>, passphrase: SecretBytes,
+                                    recoveryOut: String) throws {
+        guard roles.contains(.admin) else { throw VaultError.usage("the first user must hold the admin role") }
+        try UserName.validate(admin)
+        try TextInput.validate(practice, field: "--practice")
+        guard !practice.trimmingCharacters(in: .whitespaces).isEmpty else { throw VaultError.usage("--practice must not be empty") }
+        try PassphrasePolicy.check(passphrase, "the passphrase")
+        if FileManager.default.fileExists(atPath: recoveryOut) {
+            throw VaultError(.cannotCreate, "recovery key file \(recoveryOut) already exists; choose a new path")
+        }
     }
 
     /// Appends an entry for an attempt by someone who could not be authenticated (or a refusal
@@ -229,6 +207,68 @@ public final class Vault: @unchecked Sendable {
             throw VaultError.badData("the stored keys of user '\(user)' do not match its certificate; the vault was tampered with")
         }
         return Session(vault: self, user: row, identity: identity, pendingWork: pendingWork)
+    }
+}
+
+/// The keys and settings a new vault starts from, and the first transaction that stores them:
+/// the audit and log keys with their wraps, the signed vault settings, the first admin and the
+/// `vault.init` entry.
+private struct VaultGenesis {
+    let vaultID: [UInt8]
+    let practice: String
+    let admin: String
+    let roles: Set<Role>
+    let kdf: KDFStrength
+    let recovery: X25519KeyPair
+    let identity: UserIdentity
+    let logKey: Ed25519KeyPair
+    let audit: X25519KeyPair
+    let created: Date
+
+    private var ms: Int64 { Int64(created.timeIntervalSince1970 * 1000) }
+
+    func write(_ tx: any StoreTransaction, passphrase: SecretBytes) throws {
+        // (The audit and log keys are vouched for by the signed vault settings.)
+        let auditKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .audit, owner: "", version: 1,
+                                                         state: "current", createdAt: ms, publicKey: audit.publicKey, signer: admin))
+        let logKeyID = try tx.insertDataKey(DataKeyRow(id: 0, clientID: "", scope: .log, owner: "", version: 1,
+                                                       state: "current", createdAt: ms, publicKey: logKey.publicKey, signer: admin))
+        let logSeed = try logKey.seed()
+        for (recipient, pk) in [("recovery", recovery.publicKey), ("user:\(admin)", identity.box.publicKey)] {
+            try tx.insertWrap(KeyWrapRow(keyID: logKeyID, recipient: recipient, wrapped: try SealedBox.seal(secret: logSeed, to: pk)))
+        }
+        let meta = signedSettings(auditKeyID: auditKeyID, logKeyID: logKeyID)
+        try tx.insertMeta(meta)
+        try enrolAdmin(tx, passphrase: passphrase, auditKeyID: auditKeyID)
+        try AccessLogWriter.append(tx, meta: meta, auditPublicKey: audit.publicKey, time: created, actor: admin,
+                                   roles: Role.format(roles), intent: AccessIntent(action: "vault.init"),
+                                   outcome: .success, detail: "", signer: identity.signing)
+    }
+
+    /// The vault settings, signed by the first admin (whose key becomes the root key).
+    private func signedSettings(auditKeyID: Int64, logKeyID: Int64) -> VaultMetaRow {
+        var meta = VaultMetaRow(vaultID: vaultID, formatVersion: Schema.formatVersion, practice: practice, createdAt: ms,
+                                kdfOps: kdf.limits.opsLimit, kdfMem: kdf.limits.memLimit,
+                                recoveryPublicKey: recovery.publicKey, rootSigningKey: identity.signing.publicKey,
+                                auditKeyID: auditKeyID, logKeyID: logKeyID,
+                                settingsSigner: admin, signature: [])
+        meta.signature = identity.signing.sign(SignedStatements.vaultSettings(meta, auditPublicKey: audit.publicKey,
+                                                                              logPublicKey: logKey.publicKey))
+        return meta
+    }
+
+    /// The first admin's user row, then the audit key's wraps: to the recovery key, and to the
+    /// admin when it also holds the compliance role.
+    private func enrolAdmin(_ tx: any StoreTransaction, passphrase: SecretBytes, auditKeyID: Int64) throws {
+        let row = try identity.enrol(name: admin, roles: roles, vaultID: vaultID, enrolledBy: admin,
+                                     enrollerKey: identity.signing, at: ms, passphrase: passphrase, limits: kdf.limits)
+        try tx.insertUser(row)
+        try tx.insertWrap(KeyWrapRow(keyID: auditKeyID, recipient: "recovery",
+                                     wrapped: try SealedBox.seal(secret: audit.secretKey, to: recovery.publicKey)))
+        if roles.contains(.compliance) {
+            try tx.insertWrap(KeyWrapRow(keyID: auditKeyID, recipient: "user:\(admin)",
+                                         wrapped: try SealedBox.seal(secret: audit.secretKey, to: identity.box.publicKey)))
+        }
     }
 }
 

@@ -37,8 +37,6 @@ public enum FHIRAuditExport {
     }
 
     static func auditEvent(_ r: LogRow, vaultID: String, practice: String) -> [String: Any] {
-        let flags = Set(r.flags.split(separator: ",").map(String.init))
-        let breakGlass = r.purpose == Purpose.emergencyTreat.rawValue || flags.contains("break-glass")
         var e: [String: Any] = [
             "resourceType": "AuditEvent",
             "id": "entry-\(r.seq)",
@@ -53,6 +51,22 @@ public enum FHIRAuditExport {
             ] as [String: Any],
         ]
         if !r.detail.isEmpty { e["outcomeDesc"] = r.detail }
+        setType(of: &e, for: r)
+        if !r.purpose.isEmpty {
+            e["purposeOfEvent"] = [["coding": [coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", r.purpose)]]]
+        }
+        e["agent"] = [agent(r)]
+        let named = entities(r)
+        if !named.isEmpty { e["entity"] = named }
+        return e
+    }
+
+    /// The event's DICOM type: a break-glass access is a security alert (with the emergency
+    /// override subtype and the `BTG` label), then user authentication, patient record, or
+    /// application activity.
+    private static func setType(of e: inout [String: Any], for r: LogRow) {
+        let flags = Set(r.flags.split(separator: ",").map(String.init))
+        let breakGlass = r.purpose == Purpose.emergencyTreat.rawValue || flags.contains("break-glass")
         if breakGlass {
             e["type"] = coding(dcm, "110113", "Security Alert")
             e["subtype"] = [coding(dcm, "110127", "Emergency Override Started"), coding("urn:confidant:action", r.action)]
@@ -64,9 +78,10 @@ public enum FHIRAuditExport {
         } else {
             e["type"] = coding(dcm, "110100", "Application Activity")
         }
-        if !r.purpose.isEmpty {
-            e["purposeOfEvent"] = [["coding": [coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", r.purpose)]]]
-        }
+    }
+
+    /// The one agent: the actor, a human user, with its roles and purpose of use.
+    private static func agent(_ r: LogRow) -> [String: Any] {
         var agent: [String: Any] = [
             "who": ["identifier": ["system": "urn:confidant:user", "value": r.actor], "display": r.actor],
             "requestor": true,
@@ -78,7 +93,11 @@ public enum FHIRAuditExport {
         if !r.purpose.isEmpty {
             agent["purposeOfUse"] = [["coding": [coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", r.purpose)]]]
         }
-        e["agent"] = [agent]
+        return agent
+    }
+
+    /// The client (role Patient) and the record or user the entry names, by opaque id only.
+    private static func entities(_ r: LogRow) -> [[String: Any]] {
         var entities: [[String: Any]] = []
         if !r.clientID.isEmpty {
             entities.append([
@@ -96,8 +115,7 @@ public enum FHIRAuditExport {
                                   : coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
             ])
         }
-        if !entities.isEmpty { e["entity"] = entities }
-        return e
+        return entities
     }
 
     static func iso(_ ms: Int64) -> String {

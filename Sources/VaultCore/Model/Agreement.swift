@@ -38,12 +38,41 @@ public struct AgreementBody: Sendable, Equatable, Codable {
     /// confidentiality exception codes must come from the catalogue.
     /// - Throws: ``VaultError`` (bad data) whose message names the offending field.
     public static func parse(_ data: Data, kind: AgreementKind, knownExceptions: [String] = ConfidentialityException.catalogue.map(\.code)) throws -> AgreementBody {
+        let obj = try jsonObject(data)
+        try checkFields(obj, kind: kind)
+        var body = AgreementBody(kind: kind, reviewedOn: try date(obj, "reviewedOn"))
+        if obj["acknowledgedOn"] != nil { body.acknowledgedOn = try date(obj, "acknowledgedOn") }
+        switch kind {
+        case .relationship:
+            body.clientCommitments = try strings(obj, "clientCommitments")
+            body.therapistCommitments = try strings(obj, "therapistCommitments")
+            if obj["treatmentGoals"] != nil { body.treatmentGoals = try strings(obj, "treatmentGoals", allowEmpty: true) }
+        case .safety:
+            body.refrainFrom = try strings(obj, "refrainFrom")
+            body.crisisPlan = try string(obj["crisisPlan"], "crisisPlan")
+            body.crisisContacts = try crisisContacts(obj["crisisContacts"])
+        case .confidentiality:
+            body.exceptionsExplained = try exceptionCodes(obj, knownExceptions: knownExceptions)
+        }
+        if let ack = body.acknowledgedOn, ack < body.reviewedOn {
+            throw VaultError.badData("field 'acknowledgedOn' (\(ack)) is before 'reviewedOn' (\(body.reviewedOn))")
+        }
+        return body
+    }
+
+    /// The file's one JSON object, after checking that it is JSON and repeats no key.
+    private static func jsonObject(_ data: Data) throws -> [String: Any] {
         let any: Any
         do { any = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
             throw VaultError.badData("agreement file is not valid JSON")
         }
         try JSONDuplicateKeys.check(data, what: "the agreement file")
         guard let obj = any as? [String: Any] else { throw VaultError.badData("agreement file must hold one JSON object") }
+        return obj
+    }
+
+    /// Every key belongs to the kind, and every key the kind requires is there.
+    private static func checkFields(_ obj: [String: Any], kind: AgreementKind) throws {
         let allowed: Set<String>
         let required: [String]
         switch kind {
@@ -63,47 +92,39 @@ public struct AgreementBody: Sendable, Equatable, Codable {
         for key in required where obj[key] == nil {
             throw VaultError.badData("field '\(key)' is required in a \(kind.rawValue) agreement")
         }
-        var body = AgreementBody(kind: kind, reviewedOn: try date(obj, "reviewedOn"))
-        if obj["acknowledgedOn"] != nil { body.acknowledgedOn = try date(obj, "acknowledgedOn") }
-        switch kind {
-        case .relationship:
-            body.clientCommitments = try strings(obj, "clientCommitments")
-            body.therapistCommitments = try strings(obj, "therapistCommitments")
-            if obj["treatmentGoals"] != nil { body.treatmentGoals = try strings(obj, "treatmentGoals", allowEmpty: true) }
-        case .safety:
-            body.refrainFrom = try strings(obj, "refrainFrom")
-            body.crisisPlan = try string(obj["crisisPlan"], "crisisPlan")
-            guard let list = obj["crisisContacts"] as? [Any] else {
-                throw VaultError.badData("field 'crisisContacts' must be a list of {name, relation, phone} objects")
-            }
-            body.crisisContacts = try list.enumerated().map { i, item in
-                let field = "crisisContacts[\(i)]"
-                guard let c = item as? [String: Any] else { throw VaultError.badData("field '\(field)' must be an object") }
-                for key in c.keys.sorted() where !["name", "relation", "phone"].contains(key) {
-                    throw VaultError.badData("field '\(field).\(key)' is not allowed (name, relation, phone)")
-                }
-                let phone = try string(c["phone"], "\(field).phone")
-                guard phone.contains(where: \.isNumber),
-                      phone.allSatisfy({ $0.isNumber || " +-().".contains($0) }) else {
-                    throw VaultError.badData("field '\(field).phone' must be a phone number (digits, spaces, + - ( ) .)")
-                }
-                return CrisisContact(name: try string(c["name"], "\(field).name"),
-                                     relation: try string(c["relation"], "\(field).relation"), phone: phone)
-            }
-        case .confidentiality:
-            let codes = try strings(obj, "exceptionsExplained")
-            for code in codes where !knownExceptions.contains(code) {
-                throw VaultError.badData("field 'exceptionsExplained' has unknown exception '\(code)'; known: \(knownExceptions.joined(separator: ", "))")
-            }
-            guard Set(codes).count == codes.count else {
-                throw VaultError.badData("field 'exceptionsExplained' lists an exception twice")
-            }
-            body.exceptionsExplained = codes
+    }
+
+    /// A safety agreement's `crisisContacts`: a list of `{name, relation, phone}` objects.
+    private static func crisisContacts(_ value: Any?) throws -> [CrisisContact] {
+        guard let list = value as? [Any] else {
+            throw VaultError.badData("field 'crisisContacts' must be a list of {name, relation, phone} objects")
         }
-        if let ack = body.acknowledgedOn, ack < body.reviewedOn {
-            throw VaultError.badData("field 'acknowledgedOn' (\(ack)) is before 'reviewedOn' (\(body.reviewedOn))")
+        return try list.enumerated().map { i, item in
+            let field = "crisisContacts[\(i)]"
+            guard let c = item as? [String: Any] else { throw VaultError.badData("field '\(field)' must be an object") }
+            for key in c.keys.sorted() where !["name", "relation", "phone"].contains(key) {
+                throw VaultError.badData("field '\(field).\(key)' is not allowed (name, relation, phone)")
+            }
+            let phone = try string(c["phone"], "\(field).phone")
+            guard phone.contains(where: \.isNumber),
+                  phone.allSatisfy({ $0.isNumber || " +-().".contains($0) }) else {
+                throw VaultError.badData("field '\(field).phone' must be a phone number (digits, spaces, + - ( ) .)")
+            }
+            return CrisisContact(name: try string(c["name"], "\(field).name"),
+                                 relation: try string(c["relation"], "\(field).relation"), phone: phone)
         }
-        return body
+    }
+
+    /// A confidentiality agreement's `exceptionsExplained`: catalogue codes, each once.
+    private static func exceptionCodes(_ obj: [String: Any], knownExceptions: [String]) throws -> [String] {
+        let codes = try strings(obj, "exceptionsExplained")
+        for code in codes where !knownExceptions.contains(code) {
+            throw VaultError.badData("field 'exceptionsExplained' has unknown exception '\(code)'; known: \(knownExceptions.joined(separator: ", "))")
+        }
+        guard Set(codes).count == codes.count else {
+            throw VaultError.badData("field 'exceptionsExplained' lists an exception twice")
+        }
+        return codes
     }
 
     /// Canonical bytes (sorted keys) for storage and hashing.
