@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh --python
 
+# Every vault the tests make pins its log on "this machine" (~/.local/state/confidant): keep
+# those pins in a folder of this run, removed afterwards, never in the real home.
+XDG_STATE_HOME="$(mktemp -d)"
+export XDG_STATE_HOME
+trap 'rm -rf "$XDG_STATE_HOME"' EXIT
+
 echo "== interop: known-answer vectors regenerate with PyNaCl and hashlib"
 python3 tools/make_vectors.py --check
 python3 tools/rfc9162_vectors.py --check

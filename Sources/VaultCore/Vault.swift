@@ -79,7 +79,7 @@ public final class Vault: @unchecked Sendable {
         let (audit, log) = try store.read { tx in (try tx.dataKey(id: meta.auditKeyID), try tx.dataKey(id: meta.logKeyID)) }
         // The settings are signed by an admin whose certificate chains to the root key.
         let signerKeys: [[UInt8]] = try store.read { tx in
-            guard let signer = try tx.user(named: meta.settingsSigner), (try? Role.parseList(signer.roles))?.contains(.admin) == true else { return [] }
+            guard let signer = try tx.user(named: meta.settingsSigner), signer.roleSet.contains(.admin) else { return [] }
             // Only the signer's current key: `key rotate --self` and `user reset` re-sign the settings.
             return try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name, at: .max)
         }

@@ -38,9 +38,9 @@ enum Passphrase {
         }
     }
 
-    nonisolated(unsafe) static var savedTerminal = termios()
-    nonisolated(unsafe) static var terminalFD: Int32 = -1
-
+    /// Reads a passphrase from the terminal with echo off. The terminal is put in raw mode
+    /// (no echo, no line editing, no signals), so Ctrl-C arrives as a byte and is handled here:
+    /// no signal handler and no global state is needed to restore the terminal.
     private static func readFromTerminal(prompt: String) throws -> SecretBytes {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
@@ -51,39 +51,44 @@ enum Passphrase {
         guard tcgetattr(fd, &old) == 0 else {
             throw VaultError(.usage, "cannot turn off echo on the terminal; give --passphrase-file FILE instead")
         }
-        savedTerminal = old
-        terminalFD = fd
-        signal(SIGINT) { _ in
-            if Passphrase.terminalFD >= 0 { tcsetattr(Passphrase.terminalFD, TCSAFLUSH, &Passphrase.savedTerminal) }
-            _ = write(2, "\n", 1)
-            _exit(130)
-        }
         var quiet = old
-        quiet.c_lflag &= ~tcflag_t(ECHO)
-        quiet.c_lflag |= tcflag_t(ICANON)
+        quiet.c_lflag &= ~tcflag_t(ECHO | ICANON | ISIG)
+        withUnsafeMutableBytes(of: &quiet.c_cc) { cc in cc[Int(VMIN)] = 1; cc[Int(VTIME)] = 0 }
         _ = prompt.withCString { write(fd, $0, strlen($0)) }
         tcsetattr(fd, TCSAFLUSH, &quiet)
         defer {
             tcsetattr(fd, TCSAFLUSH, &old)
-            terminalFD = -1
-            signal(SIGINT, SIG_DFL)
             _ = write(fd, "\n", 1)
         }
-        // Read one line byte by byte into secure memory.
         let buffer = try SecretBytes(zeroedCount: 1024)
-        var n = 0
-        try buffer.withUnsafeMutableBytes { raw in
-            while n < raw.count {
-                var c: UInt8 = 0
-                let r = Glibc.read(fd, &c, 1)
-                if r < 0 { if errno == EINTR { continue }; throw VaultError(.usage, "could not read the passphrase") }
-                if r == 0 || c == 0x0a || c == 0x0d { break }
-                raw[n] = c
-                n += 1
-                c = 0
-            }
-        }
+        let n = try buffer.withUnsafeMutableBytes { raw in try readLine(fd, into: raw, onInterrupt: {
+            tcsetattr(fd, TCSAFLUSH, &old)
+            _ = write(2, "\n", 1)
+            exit(130)
+        }) }
         guard n > 0 else { throw VaultError(.usage, "empty passphrase") }
         return try buffer.slice(0..<n)
+    }
+
+    /// One line, byte by byte, into secure memory: Enter ends it, Backspace and Ctrl-U edit it,
+    /// Ctrl-D on an empty line ends it, Ctrl-C calls `onInterrupt`. Returns its length.
+    private static func readLine(_ fd: Int32, into raw: UnsafeMutableRawBufferPointer, onInterrupt: () -> Never) throws -> Int {
+        var n = 0
+        while n < raw.count {
+            var c: UInt8 = 0
+            let r = Glibc.read(fd, &c, 1)
+            if r < 0 { if errno == EINTR { continue }; throw VaultError(.usage, "could not read the passphrase") }
+            switch c {
+            case _ where r == 0: return n
+            case 0x0a, 0x0d: return n
+            case 0x03: onInterrupt()
+            case 0x04 where n == 0: return n
+            case 0x7f, 0x08: if n > 0 { n -= 1; raw[n] = 0 }
+            case 0x15: for i in 0..<n { raw[i] = 0 }; n = 0
+            default: raw[n] = c; n += 1
+            }
+            c = 0
+        }
+        return n
     }
 }

@@ -35,6 +35,8 @@ public enum CLI {
         var environment = ProcessInfo.processInfo.environment
         for k in ["CONFIDANT_VAULT", "CONFIDANT_USER", "CONFIDANT_PASSPHRASE_FILE", "CONFIDANT_TEST_NOW"] { environment[k] = nil }
         for (k, v) in env { environment[k] = v }
+        // A test's rollback pins live with its files, never in the real home.
+        if env["XDG_STATE_HOME"] == nil, let cwd { environment["XDG_STATE_HOME"] = cwd + "/.machine-state" }
         p.environment = environment
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out

@@ -88,7 +88,7 @@ public enum FHIRAuditExport {
             "type": ["coding": [coding("http://terminology.hl7.org/CodeSystem/extra-security-role-type", "humanuser", "human user")]],
         ]
         if !r.roles.isEmpty {
-            agent["role"] = r.roles.split(separator: ",").map { ["text": String($0)] }
+            agent["role"] = r.roleSet.sorted().map { ["text": $0.rawValue] }
         }
         if !r.purpose.isEmpty {
             agent["purposeOfUse"] = [["coding": [coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", r.purpose)]]]

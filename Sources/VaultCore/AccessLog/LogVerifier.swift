@@ -78,7 +78,7 @@ enum LogVerifier {
             var out: [String: Set<Role>] = [:]
             for u in try tx.users() where (try? UserCertificate.verifyChain(of: u, meta: meta, lookup: { try tx.user(named: $0) },
                                                                             history: { try tx.userHistory(name: $0) })) != nil {
-                out[u.name] = (try? Role.parseList(u.roles)) ?? []
+                out[u.name] = u.roleSet
             }
             return out
         }

@@ -29,6 +29,6 @@ package enum ReviewClosurePolicy {
 
     /// Staff: users holding admin, therapist or compliance.
     package static func staffCount(_ users: [UserRow]) -> Int {
-        users.filter { u in !((try? Role.parseList(u.roles)) ?? []).isDisjoint(with: [.admin, .therapist, .compliance]) }.count
+        users.filter { !$0.roleSet.isDisjoint(with: [.admin, .therapist, .compliance]) }.count
     }
 }

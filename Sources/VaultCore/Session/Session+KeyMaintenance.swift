@@ -59,7 +59,7 @@ extension Session {
                 + rewrapAll(tx, recipient: "emergency:\(user)", to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
             try retire(tx, old)
             let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
-            var row = try fresh.enrol(name: user, roles: try Role.parseList(old.roles), vaultID: meta.vaultID, enrolledBy: user,
+            var row = try fresh.enrol(name: user, roles: old.roleSet, vaultID: meta.vaultID, enrolledBy: user,
                                       enrollerKey: identity.signing, at: nowMillis, passphrase: passphrase, limits: limits, clientID: old.clientID)
             row.roles = old.roles
             row.certificate = identity.signing.sign(UserCertificate(vaultID: meta.vaultID, row: row).bytes())
@@ -95,7 +95,7 @@ extension Session {
                 + rewrapAll(tx, recipient: "emergency:\(name)", to: fresh.box.publicKey, open: viaRecovery)
             try retire(tx, old)
             let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
-            var row = try fresh.enrol(name: name, roles: try Role.parseList(old.roles), vaultID: meta.vaultID, enrolledBy: user,
+            var row = try fresh.enrol(name: name, roles: old.roleSet, vaultID: meta.vaultID, enrolledBy: user,
                                       enrollerKey: identity.signing, at: nowMillis, passphrase: initialPassphrase, limits: limits,
                                       clientID: old.clientID)
             row.roles = old.roles

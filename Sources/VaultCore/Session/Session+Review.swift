@@ -57,7 +57,7 @@ extension Session {
             if keys[r.actor] == nil { keys[r.actor] = try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: r.actor) }
             guard keys[r.actor, default: []].contains(where: { Ed25519.isValid(signature: r.signature, message: r.entry, publicKey: $0) }),
                   let itemActor = actors[r.recordID] else { continue }
-            let roles = (try? Role.parseList(u.roles)) ?? []
+            let roles = u.roleSet
             if case .allowed = ReviewClosurePolicy.decide(closer: r.actor, closerRoles: roles, itemActor: itemActor, staffCount: staff) {
                 out[r.recordID] = r.actor
             }

@@ -235,3 +235,8 @@ extension UserRow {
     /// The roles, parsed once here (``Role/parseList(_:)``); an unparseable list holds none.
     public var roleSet: Set<Role> { (try? Role.parseList(roles)) ?? [] }
 }
+
+extension LogRow {
+    /// The actor's roles as logged (``Role/parseList(_:)``); an unparseable list holds none.
+    public var roleSet: Set<Role> { (try? Role.parseList(roles)) ?? [] }
+}

@@ -274,7 +274,7 @@ struct DemoWalkthrough {
     /// A fresh random passphrase for `user`, written to a new 0600 file under `passphrases/`.
     private func passphrase(for user: String) throws -> SecretBytes {
         let path = "\(passDir)/\(user)"
-        let secret = try SecretBytes(randomCount: 18).base64Encoded()
+        let secret = try PassphrasePolicy.generate()
         let fd = try PrivateFile.create(path)
         defer { close(fd) }
         try secret.write(to: fd)
