@@ -79,8 +79,10 @@ struct SessionPolicyTests {
         #expect(try notes.map { try p.rivera.openNote(id: $0.id, purpose: .treat).text } == ["a", "bb", "ccc"])
         // 3 note.add entries + the batch entry, then 3 opens.
         #expect(try p.vault.store.read { try $0.logCount() } == before + 4 + 3)
-        #expect(throws: VaultError.self) { try p.chen.addNotes(clientID: c.id, contents: [Array("x".utf8)]) }
-        #expect(throws: VaultError.self) { try p.rivera.addNotes(clientID: c.id, contents: [[]]) }
+        #expect(throws: VaultError(.notPermitted, "user 'chen' is not on the care team of client \(c.id); a care-team therapist or an admin can grant access")) {
+            try p.chen.addNotes(clientID: c.id, contents: [Array("x".utf8)])
+        }
+        #expect(throws: VaultError(.usage, "every note must have content")) { try p.rivera.addNotes(clientID: c.id, contents: [[]]) }
     }
 
     @Test("revoke by a care-team member wraps a new version to the remaining team only, re-encrypts under it and destroys the old one")

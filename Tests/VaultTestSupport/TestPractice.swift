@@ -51,12 +51,13 @@ public final class TestPractice: @unchecked Sendable {
         try ok("rivera", ["client", "add", "--name", name])
     }
 
-    /// Adds a confidentiality agreement version explaining `codes`, reviewed on `reviewedOn`.
-    public func addConfidentialityAgreement(_ client: String, _ codes: [String], reviewedOn: String, as user: String = "rivera") throws {
+    /// Adds a confidentiality agreement version explaining `codes`, reviewed on `reviewedOn`; returns its id.
+    @discardableResult
+    public func addConfidentialityAgreement(_ client: String, _ codes: [String], reviewedOn: String, as user: String = "rivera") throws -> String {
         let list = codes.map { "\"\($0)\"" }.joined(separator: ", ")
         let f = try dir.write("conf-\(UUID().uuidString).json",
                               #"{"reviewedOn": "\#(reviewedOn)", "acknowledgedOn": "\#(reviewedOn)", "exceptionsExplained": [\#(list)]}"#)
-        _ = try ok(user, ["agreement", "add", client, "--kind", "confidentiality", "--file", f])
+        return try ok(user, ["agreement", "add", client, "--kind", "confidentiality", "--file", f])
     }
 
     public func addNote(_ client: String, _ text: String, kind: String = "progress", as user: String = "rivera") throws -> String {

@@ -9,14 +9,6 @@ fileprivate func jsonObject(_ r: CLIResult) -> [String: Any] {
 }
 
 fileprivate extension TestPractice {
-    /// Adds a confidentiality agreement version explaining `codes`; returns its id.
-    func confidentialityAgreement(_ client: String, _ codes: [String], reviewedOn: String) throws -> String {
-        let list = codes.map { "\"\($0)\"" }.joined(separator: ", ")
-        let name = "conf-\(UUID().uuidString).json"
-        try dir.write(name, #"{"reviewedOn": "\#(reviewedOn)", "acknowledgedOn": "\#(reviewedOn)", "exceptionsExplained": [\#(list)]}"#)
-        return try ok("rivera", ["agreement", "add", client, "--kind", "confidentiality", "--file", dir.file(name)])
-    }
-
     /// Adds client user `user` for `client` and has it acknowledge agreement `aid`.
     func acknowledge(_ aid: String, client: String, user: String = "jordan") throws {
         try dir.write("pass-\(user)", "\(user) passphrase 1\n")
@@ -41,7 +33,7 @@ struct AcknowledgementEndToEndTests {
         let p = try TestPractice()
         let client = try p.addClient(name: "Jordan")
         let otherClient = try p.addClient(name: "Casey")
-        let aid = try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        let aid = try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
         for (user, c) in [("jordan", client), ("casey", otherClient)] {
             try p.dir.write("pass-\(user)", "\(user) passphrase 1\n")
             let r = try p.run("admin", ["user", "add", user, "--role", "client", "--client", c,
@@ -85,7 +77,7 @@ struct AcknowledgementEndToEndTests {
     func keyedHash() throws {
         let p = try TestPractice()
         let client = try p.addClient(name: "Jordan")
-        let aid = try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        let aid = try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
         try p.acknowledge(aid, client: client)
         let text = try p.storedAgreementBytes(aid)
         let shown = jsonObject(try p.run("rivera", ["--json", "agreement", "show", aid, "--purpose", "TREAT"]))
@@ -104,7 +96,7 @@ struct AcknowledgementEndToEndTests {
     func survivesRotation() throws {
         let p = try TestPractice()
         let client = try p.addClient(name: "Jordan")
-        let aid = try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        let aid = try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
         try p.acknowledge(aid, client: client)
         #expect(try p.run("rivera", ["key", "rotate", "--client", client]).exitCode == 0)
         let shown = jsonObject(try p.run("rivera", ["--json", "agreement", "show", aid, "--purpose", "TREAT"]))

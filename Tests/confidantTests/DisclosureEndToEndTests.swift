@@ -3,62 +3,7 @@ import GRDB
 import Testing
 import VaultTestSupport
 
-// MARK: helpers (file-private)
 
-fileprivate extension String {
-    var trimmedLine: String { trimmingCharacters(in: .whitespacesAndNewlines) }
-}
-
-fileprivate func jsonArray(_ r: CLIResult) -> [[String: Any]] {
-    (try? JSONSerialization.jsonObject(with: r.stdoutData)) as? [[String: Any]] ?? []
-}
-
-fileprivate func jsonObject(_ r: CLIResult) -> [String: Any] {
-    (try? JSONSerialization.jsonObject(with: r.stdoutData)) as? [String: Any] ?? [:]
-}
-
-fileprivate func now(_ iso: String) -> [String: String] { ["CONFIDANT_TEST_NOW": iso] }
-
-fileprivate extension TestPractice {
-    /// Adds a confidentiality agreement version explaining `codes`, reviewed on `reviewedOn`; returns its id.
-    @discardableResult
-    func confidentialityAgreement(_ client: String, _ codes: [String], reviewedOn: String, as user: String = "rivera") throws -> String {
-        let list = codes.map { "\"\($0)\"" }.joined(separator: ", ")
-        let name = "conf-\(UUID().uuidString).json"
-        try dir.write(name, #"{"reviewedOn": "\#(reviewedOn)", "acknowledgedOn": "\#(reviewedOn)", "exceptionsExplained": [\#(list)]}"#)
-        return try ok(user, ["agreement", "add", client, "--kind", "confidentiality", "--file", dir.file(name)])
-    }
-
-    /// Enrols a compliance user that holds the audit key (enrolled with the recovery key).
-    func enrolAuditor(_ name: String = "auditor") throws {
-        try dir.write("pass-\(name)", "\(name) passphrase 1\n")
-        _ = try ok("admin", ["user", "add", name, "--role", "compliance", "--initial-passphrase-file", dir.file("pass-\(name)"),
-                             "--recovery-key", recoveryKey])
-    }
-
-    /// `disclose CLIENT --to … --address … --records … --basis … --purpose …` plus `extra`, as `user`.
-    func discloseCLI(_ client: String, records: [String], basis: String, to: String = "County Crisis Team",
-                     address: String = "1 Main St, Springfield", purpose: String = "imminent risk of self-harm",
-                     date: String? = nil, extra: [String] = [], as user: String = "rivera", env: [String: String] = [:]) throws -> CLIResult {
-        var args = ["disclose", client, "--to", to, "--address", address, "--records", records.joined(separator: ","),
-                    "--basis", basis, "--purpose", purpose]
-        if let date { args += ["--date", date] }
-        return try run(user, args + extra, env: env)
-    }
-
-    func recordCount() throws -> Int {
-        try VaultFile.withDatabase(vault) { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records") ?? -1 }
-    }
-
-    func cosignArgs(_ user: String) -> [String] {
-        ["--cosign", user, "--cosign-passphrase-file", dir.file("pass-\(user)")]
-    }
-}
-
-/// The accounting's JSON keys: exactly the 164.528(b)(2) fields.
-fileprivate let accountingKeys = ["date", "description", "purpose", "recipientAddress", "recipientName"]
-
-// MARK: disclosures
 
 @Suite("disclosures end to end")
 struct DisclosureEndToEndTests {
@@ -67,7 +12,7 @@ struct DisclosureEndToEndTests {
         let p = try TestPractice()
         let client = try p.addClient()
         let note = try p.addNote(client, "session: client reports a plan")
-        try p.confidentialityAgreement(client, ["harm-to-self", "harm-to-others"], reviewedOn: "2026-11-02")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "harm-to-others"], reviewedOn: "2026-11-02")
         let before = try VaultFile.logRows(p.vault).count
         let recordsBefore = try p.recordCount()
 
@@ -93,7 +38,7 @@ struct DisclosureEndToEndTests {
         // The accounting.
         let acc = try p.run("rivera", ["--json", "disclosures", client])
         #expect(acc.exitCode == 0, "\(acc.stderr)")
-        let list = jsonArray(acc)
+        let list = disclosureJSONArray(acc)
         #expect(list.count == 1)
         let e = try #require(list.first)
         #expect(e["date"] as? String == "2026-11-10")
@@ -115,7 +60,7 @@ struct DisclosureEndToEndTests {
         try p.enrolAuditor()
         let client = try p.addClient()
         let note = try p.addNote(client, "session text")
-        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
         let logBefore = try VaultFile.logRows(p.vault)
         let recordsBefore = try p.recordCount()
 
@@ -134,7 +79,7 @@ struct DisclosureEndToEndTests {
         #expect(denied.client == client)
         #expect(try p.recordCount() == recordsBefore)
         // Nothing reached the accounting.
-        #expect(jsonArray(try p.run("rivera", ["--json", "disclosures", client])).isEmpty)
+        #expect(disclosureJSONArray(try p.run("rivera", ["--json", "disclosures", client])).isEmpty)
 
         // A co-signer who is not compliance is refused.
         let bad = try p.discloseCLI(client, records: [note], basis: "harm-to-others", purpose: "duty to warn", date: "2026-11-10",
@@ -167,13 +112,13 @@ struct DisclosureEndToEndTests {
         for reviewer in ["auditor", "morgan"] {
             let rv = try p.run(reviewer, ["--json", "log", "review"])
             #expect(rv.exitCode == 0, "\(rv.stderr)")
-            let items = jsonArray(rv).filter { $0["rule"] as? String == "basis-not-stated" }
+            let items = disclosureJSONArray(rv).filter { $0["rule"] as? String == "basis-not-stated" }
             #expect(items.contains { $0["action"] as? String == "disclosure.add" && $0["record"] as? String == id && $0["actor"] as? String == "rivera" },
                     "\(reviewer): \(items)")
         }
 
         // The accounting shows the override.
-        let acc = jsonArray(try p.run("rivera", ["--json", "disclosures", client]))
+        let acc = disclosureJSONArray(try p.run("rivera", ["--json", "disclosures", client]))
         #expect(acc.count == 1)
         #expect(try p.run("rivera", ["disclosures", client]).stdout.contains("(override)"))
     }
@@ -183,7 +128,7 @@ struct DisclosureEndToEndTests {
         let p = try TestPractice(extraUsers: [("solo", "therapist,compliance")])
         let client = try p.ok("solo", ["client", "add", "--name", "Solo Client"])
         let note = try p.addNote(client, "session text", as: "solo")
-        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02", as: "solo")
+        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02", as: "solo")
         let recordsBefore = try p.recordCount()
         let r = try p.discloseCLI(client, records: [note], basis: "legal-order", purpose: "subpoena", date: "2026-11-10",
                                   extra: p.cosignArgs("solo"), as: "solo")
@@ -199,7 +144,7 @@ struct DisclosureEndToEndTests {
         let other = try p.addClient(name: "B")
         let note = try p.addNote(client, "A text")
         let otherNote = try p.addNote(other, "B text")
-        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
         let recordsBefore = try p.recordCount()
         let foreign = try p.discloseCLI(client, records: [otherNote], basis: "harm-to-self", date: "2026-11-10")
         #expect(foreign.exitCode == 66)
@@ -224,9 +169,9 @@ struct DisclosureEndToEndTests {
         let p = try TestPractice()
         let client = try p.addClient()
         let note = try p.addNote(client, "session text")
-        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
-        try p.confidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-20")
-        let at = now("2026-11-28T10:00:00Z")
+        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-20")
+        let at = testClock("2026-11-28T10:00:00Z")
 
         let early = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Superior Court", purpose: "subpoena",
                                       date: "2026-11-10", env: at)
@@ -249,7 +194,7 @@ struct DisclosureEndToEndTests {
                                        date: "2026-11-19", env: at)
         #expect(before.exitCode == 77)
 
-        let dates = jsonArray(try p.run("rivera", ["--json", "disclosures", client], env: at)).compactMap { $0["date"] as? String }
+        let dates = disclosureJSONArray(try p.run("rivera", ["--json", "disclosures", client], env: at)).compactMap { $0["date"] as? String }
         #expect(dates == ["2026-11-21", "2026-11-20"])
     }
 
@@ -259,8 +204,8 @@ struct DisclosureEndToEndTests {
         let client = try p.addClient()
         let progress = try p.addNote(client, "progress text")
         let psy = try p.addNote(client, "process notes", kind: "psychotherapy")
-        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
-        let at = now("2026-11-21T10:00:00Z")
+        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        let at = testClock("2026-11-21T10:00:00Z")
 
         let general = try p.ok("rivera", ["authorization", "add", client, "--recipient", "Dr Who", "--kinds", "progress",
                                           "--purpose", "continuity of care", "--expires", "2027-12-31"])
@@ -320,7 +265,7 @@ struct DisclosureEndToEndTests {
         let rows = try VaultFile.logRows(p.vault).filter { $0.action == "disclosure.add" }
         #expect(rows.filter { $0.outcome == "success" }.count == 2)
         #expect(rows.filter { $0.outcome == "denied" }.count == 6)
-        #expect(jsonArray(try p.run("rivera", ["--json", "disclosures", client], env: at)).count == 2)
+        #expect(disclosureJSONArray(try p.run("rivera", ["--json", "disclosures", client], env: at)).count == 2)
     }
 
     @Test("abuse reports must say whether the client was informed, and why not", arguments: ["child-abuse", "elder-abuse"])
@@ -328,7 +273,7 @@ struct DisclosureEndToEndTests {
         let p = try TestPractice()
         let client = try p.addClient()
         let note = try p.addNote(client, "session text")
-        try p.confidentialityAgreement(client, ["child-abuse", "elder-abuse"], reviewedOn: "2026-11-02")
+        try p.addConfidentialityAgreement(client, ["child-abuse", "elder-abuse"], reviewedOn: "2026-11-02")
         let recordsBefore = try p.recordCount()
         func report(_ extra: [String]) throws -> CLIResult {
             try p.discloseCLI(client, records: [note], basis: basis, to: "Adult Protective Services", purpose: "mandated report",
@@ -372,194 +317,10 @@ struct DisclosureEndToEndTests {
         let p = try TestPractice()
         let client = try p.addClient()
         let note = try p.addNote(client, "session text")
-        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
         let r = try p.discloseCLI(client, records: [note], basis: "child-abuse", to: "CPS", purpose: "mandated report",
                                   date: "2026-11-10", extra: ["--client-informed", "yes"])
         #expect(r.exitCode == 77)
         #expect(r.stdout.isEmpty)
-    }
-
-    @Test("the accounting has exactly the 164.528 fields, newest first, within six years unless --since says otherwise")
-    func accountingWindow() throws {
-        let p = try TestPractice()
-        let client = try p.addClient()
-        let note = try p.addNote(client, "session text")
-        try p.confidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2018-01-01")
-        let at = now("2026-11-28T10:00:00Z")
-        // Made out of date order, so that neither insertion order nor its reverse is newest first.
-        let old = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Old Court", address: "Court St 1",
-                                    purpose: "subpoena 2019", date: "2019-01-15", env: at)
-        #expect(old.exitCode == 0, "\(old.stderr)")
-        let recent = try p.discloseCLI(client, records: [note], basis: "harm-to-self", to: "Crisis Team", address: "Main St 2",
-                                       purpose: "imminent risk", date: "2026-11-10", env: at)
-        #expect(recent.exitCode == 0, "\(recent.stderr)")
-        let middle = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Middle Court", address: "Court St 3",
-                                       purpose: "subpoena 2020", date: "2020-06-01", env: at)
-        #expect(middle.exitCode == 0, "\(middle.stderr)")
-
-        let window = try p.run("rivera", ["--json", "disclosures", client], env: at)
-        #expect(window.exitCode == 0, "\(window.stderr)")
-        let inWindow = jsonArray(window)
-        #expect(inWindow.compactMap { $0["date"] as? String } == ["2026-11-10"])
-        for e in inWindow { #expect(e.keys.sorted() == accountingKeys) }
-        let only = try #require(inWindow.first)
-        #expect(only["recipientName"] as? String == "Crisis Team")
-        #expect(only["recipientAddress"] as? String == "Main St 2")
-        #expect(only["purpose"] as? String == "imminent risk")
-        #expect(only["description"] as? String == "1 progress note (\(note))")
-
-        let since = try p.run("rivera", ["--json", "disclosures", client, "--since", "2018-01-01"], env: at)
-        #expect(since.exitCode == 0, "\(since.stderr)")
-        let all = jsonArray(since)
-        #expect(all.compactMap { $0["date"] as? String } == ["2026-11-10", "2020-06-01", "2019-01-15"])
-        #expect(all.compactMap { $0["recipientName"] as? String } == ["Crisis Team", "Middle Court", "Old Court"])
-        for e in all { #expect(e.keys.sorted() == accountingKeys) }
-
-        #expect(try p.run("rivera", ["disclosures", client, "--since", "15/01/2018"], env: at).exitCode == 64)
-    }
-
-    @Test("the accounting cannot silently lose a row: a deleted disclosure record exits 65 naming it")
-    func deletedDisclosureRow() throws {
-        let p = try TestPractice()
-        try p.enrolAuditor()
-        let client = try p.addClient()
-        let note = try p.addNote(client, "session text")
-        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
-        let keep = try p.discloseCLI(client, records: [note], basis: "harm-to-self", date: "2026-11-09")
-        #expect(keep.exitCode == 0)
-        let gone = try p.discloseCLI(client, records: [note], basis: "harm-to-self", date: "2026-11-10")
-        #expect(gone.exitCode == 0)
-        let id = gone.stdout.trimmedLine
-        #expect(jsonArray(try p.run("rivera", ["--json", "disclosures", client])).count == 2)
-
-        try VaultFile.withDatabase(p.vault) { db in
-            try db.execute(sql: "DELETE FROM records WHERE id = ?", arguments: [id])
-            #expect(db.changesCount == 1)
-        }
-        for user in ["rivera", "auditor"] {
-            let r = try p.run(user, ["--json", "disclosures", client])
-            #expect(r.exitCode == 65, "\(user)")
-            #expect(r.stdout.isEmpty)
-            #expect(r.stderr == "confidant: error: the stored state of client \(client) differs from what its signed entries committed; the vault file was changed outside confidant — run 'confidant log verify' and restore from a backup\n")
-        }
-        // log verify names the table whose rows no longer match.
-        let v = try p.run("admin", ["log", "verify"])
-        #expect(v.exitCode == 65)
-        #expect(v.stderr.contains("client \(client): table records holds"), "\(v.stderr)")
-    }
-
-    @Test("an altered disclosure record also exits 65 naming it")
-    func alteredDisclosureRow() throws {
-        let p = try TestPractice()
-        let client = try p.addClient()
-        let note = try p.addNote(client, "session text")
-        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
-        let a = try p.discloseCLI(client, records: [note], basis: "harm-to-self", to: "Crisis Team A", date: "2026-11-09")
-        let b = try p.discloseCLI(client, records: [note], basis: "harm-to-self", to: "Crisis Team B", date: "2026-11-10")
-        let ida = a.stdout.trimmedLine, idb = b.stdout.trimmedLine
-        try VaultFile.withDatabase(p.vault) { db in
-            let ct = try Data.fetchOne(db, sql: "SELECT ciphertext FROM records WHERE id = ?", arguments: [ida])
-            try db.execute(sql: "UPDATE records SET ciphertext = ? WHERE id = ?", arguments: [ct, idb])
-        }
-        let r = try p.run("rivera", ["--json", "disclosures", client])
-        #expect(r.exitCode == 65)
-        #expect(r.stdout.isEmpty)
-        #expect(r.stderr.contains(idb), "\(r.stderr)")
-    }
-
-    @Test("compliance holding the audit key reads the accounting; a therapist outside the care team gets 77")
-    func accountingRoles() throws {
-        let p = try TestPractice()
-        try p.enrolAuditor()
-        let client = try p.addClient()
-        let note = try p.addNote(client, "session text")
-        try p.confidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
-        #expect(try p.discloseCLI(client, records: [note], basis: "harm-to-self", date: "2026-11-10").exitCode == 0)
-
-        let mine = try p.run("rivera", ["--json", "disclosures", client])
-        #expect(mine.exitCode == 0)
-        let compliance = try p.run("auditor", ["--json", "disclosures", client])
-        #expect(compliance.exitCode == 0, "\(compliance.stderr)")
-        let rows = jsonArray(compliance)
-        #expect(rows.count == 1)
-        #expect(rows.first?["date"] as? String == "2026-11-10")
-        #expect(rows.first?["recipientName"] as? String == "County Crisis Team")
-        #expect(rows.first?["description"] as? String == "1 progress note (\(note))")
-        #expect(compliance.stdout == mine.stdout)
-
-        let before = try VaultFile.logRows(p.vault).count
-        let chen = try p.run("chen", ["--json", "disclosures", client])
-        #expect(chen.exitCode == 77)
-        #expect(chen.stdout.isEmpty)
-        let rowsAfter = try VaultFile.logRows(p.vault)
-        #expect(rowsAfter.count == before + 1)
-        let last = try #require(rowsAfter.last)
-        #expect(last.action == "disclosure.accounting" && last.actor == "chen" && last.outcome == "denied")
-
-        // An admin who is neither therapist nor compliance is refused too.
-        #expect(try p.run("admin", ["disclosures", client]).exitCode == 77)
-    }
-
-    @Test("the practice's own exceptions: admin adds, agreements may then list them, disclosures rely on them")
-    func exceptionsCatalogue() throws {
-        let p = try TestPractice()
-        let client = try p.addClient()
-        let note = try p.addNote(client, "session text")
-
-        // Not in the catalogue yet: an agreement that lists it is bad data naming the field.
-        try p.dir.write("dtp.json", #"{"reviewedOn": "2026-11-02", "exceptionsExplained": ["harm-to-self", "duty-to-protect"]}"#)
-        let early = try p.run("rivera", ["agreement", "add", client, "--kind", "confidentiality", "--file", p.dir.file("dtp.json")])
-        #expect(early.exitCode == 65)
-        #expect(early.stdout.isEmpty)
-        #expect(early.stderr.contains("exceptionsExplained"))
-        // And it is no basis a disclosure can name.
-        let unknownBasis = try p.discloseCLI(client, records: [note], basis: "duty-to-protect", date: "2026-11-10")
-        #expect(unknownBasis.exitCode == 64)
-        #expect(unknownBasis.stdout.isEmpty)
-
-        // A therapist cannot add one.
-        let therapist = try p.run("rivera", ["exceptions", "add", "duty-to-protect", "--meaning", "duty to protect an identified victim",
-                                             "--basis", "Cal. Civ. Code 43.92"])
-        #expect(therapist.exitCode == 77)
-        #expect(therapist.stdout.isEmpty)
-
-        let add = try p.run("admin", ["exceptions", "add", "duty-to-protect", "--meaning", "duty to protect an identified victim",
-                                      "--basis", "Cal. Civ. Code 43.92"])
-        #expect(add.exitCode == 0, "\(add.stderr)")
-        #expect(add.stdout == "Added exception duty-to-protect.\n")
-        let addRow = try #require(try VaultFile.logRows(p.vault).last)
-        #expect(addRow.action == "exception.add" && addRow.actor == "admin" && addRow.outcome == "success" && addRow.record == "duty-to-protect")
-
-        let list = jsonArray(try p.run("rivera", ["--json", "exceptions", "list"]))
-        let entry = list.first { $0["code"] as? String == "duty-to-protect" }
-        #expect(entry?["basis"] as? String == "Cal. Civ. Code 43.92")
-        #expect(entry?["meaning"] as? String == "duty to protect an identified victim")
-        #expect(Array(list.compactMap { $0["code"] as? String }.prefix(5)) == ["harm-to-self", "harm-to-others", "child-abuse", "elder-abuse", "legal-order"])
-
-        // Never redefined.
-        let again = try p.run("admin", ["exceptions", "add", "duty-to-protect", "--meaning", "something else", "--basis", "none"])
-        #expect(again.exitCode == 73)
-        #expect(again.stdout.isEmpty)
-        #expect(try p.run("admin", ["exceptions", "add", "harm-to-self", "--meaning", "x", "--basis", "y"]).exitCode == 73)
-        #expect(try p.run("admin", ["exceptions", "add", "Duty To Warn", "--meaning", "x", "--basis", "y"]).exitCode == 64)
-        #expect(try p.run("admin", ["exceptions", "add", "client-authorization", "--meaning", "x", "--basis", "y"]).exitCode == 64)
-
-        // Known but not stated to the client: 77.
-        let notStated = try p.discloseCLI(client, records: [note], basis: "duty-to-protect", to: "Identified Victim",
-                                          purpose: "warning", date: "2026-11-10")
-        #expect(notStated.exitCode == 77)
-        #expect(notStated.stdout.isEmpty)
-
-        // Once explained in the agreement it can be relied on.
-        let aid = try p.ok("rivera", ["agreement", "add", client, "--kind", "confidentiality", "--file", p.dir.file("dtp.json")])
-        #expect(aid.hasPrefix("a"))
-        let d = try p.discloseCLI(client, records: [note], basis: "duty-to-protect", to: "Identified Victim",
-                                  purpose: "warning", date: "2026-11-10")
-        #expect(d.exitCode == 0, "\(d.stderr)")
-        let id = d.stdout.trimmedLine
-        #expect(id.hasPrefix("d"))
-        let last = try #require(try VaultFile.logRows(p.vault).last)
-        #expect(last.action == "disclosure.add" && last.outcome == "success" && last.record == id)
-        #expect(try p.run("admin", ["log", "verify"]).exitCode == 0)
     }
 }

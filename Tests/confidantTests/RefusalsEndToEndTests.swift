@@ -40,8 +40,10 @@ struct RefusalsEndToEndTests {
         #expect(try CLI.run(["user", "list", "--vault", p.dir.file("missing.vault"), "--as", "admin",
                              "--passphrase-file", p.dir.file("pass-admin")]).exitCode == 66)
         #expect(try p.run("rivera", ["note", "add", client, "--file", p.dir.file("nofile")]).exitCode == 66)
+        // The missing vault and the missing --file are found before any operation, so the newest
+        // entry is still the refused grant.
         let last = try #require(try VaultFile.logRows(p.vault).last)
-        #expect(last.outcome == "not-found" || last.outcome == "success")
+        #expect(last.action == "careteam.grant" && last.outcome == "not-found" && last.actor == "rivera" && last.record == "nobody")
     }
 
     @Test("a therapist outside the care team gets 77, nothing on stdout, and a denied entry")
@@ -127,6 +129,8 @@ struct RefusalsEndToEndTests {
         let all = results.items
         #expect(all.count == 12)
         #expect(all.allSatisfy { $0.code == 0 || $0.code == 75 }, "\(all.map(\.code))")
+        // Not a pass when every writer was turned away: each worker committed at least one note.
+        for user in ["rivera", "chen"] { #expect(all.contains { $0.code == 0 && $0.text.hasPrefix("note \(user) ") }, "\(user)") }
         let stored = try p.run("rivera", ["--json", "note", "list", client])
         let notes = try JSONSerialization.jsonObject(with: stored.stdoutData) as? [[String: Any]] ?? []
         let succeeded = all.filter { $0.code == 0 }

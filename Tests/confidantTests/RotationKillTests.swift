@@ -92,7 +92,7 @@ struct RotationKillTests {
     func killTwentyTimes() throws {
         let p = try SeededPractice(clients: 200, notesPerClient: 10)
         #expect(p.originals.count == 2200)  // 2000 notes + 200 profiles
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededRandom.fromEnvironment("CONFIDANT_KILL_SEED", test: "rotation kill")
         var kills = 0, completedRuns = 0
         var resumeNext = false
         while kills < 20 {

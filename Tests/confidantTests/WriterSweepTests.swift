@@ -8,18 +8,6 @@ fileprivate let allTables = ["vault", "users", "user_history", "clients", "care_
                              "access_log", "tree_heads", "settings", "export_requests", "rotation_jobs", "exceptions",
                              "acknowledgements", "state_heads", "state_nodes"]
 
-/// A small seeded generator (SplitMix64), so a failing sample can be replayed from its seed.
-fileprivate struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The generic sweep: for every table, roll its rows back to an earlier snapshot, and
 /// separately delete sampled rows one at a time. After each change, every decision the attacker
 /// wants to flip is unchanged (the revoked therapist is refused, the unstated basis is refused)
@@ -48,7 +36,7 @@ struct WriterSweepTests {
         let s = try WriterScene(moreHistory: true)
         let seed = UInt64(ProcessInfo.processInfo.environment["CONFIDANT_SWEEP_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max)
         print("writer sweep: CONFIDANT_SWEEP_SEED=\(seed)")
-        var rng = SeededRandom(state: seed)
+        var rng = SeededRandom(seed: seed)
         for table in allTables {
             let rowids = try VaultFile.withDatabase(s.p.vault) { db in try Int64.fetchAll(db, sql: "SELECT rowid FROM \(table)") }
             for rowid in rowids.shuffled(using: &rng).prefix(2) {
