@@ -1,4 +1,5 @@
 import Foundation
+import VaultCrypto
 
 /// An error a vault operation reports to its caller: what went wrong and what to do.
 ///
@@ -107,5 +108,30 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
     }
     static func internalError(_ m: String, cause: (any Error & Sendable)? = nil, file: String = #fileID, line: Int = #line) -> VaultError {
         VaultError(.internal, m, cause: cause, file: file, line: line)
+    }
+}
+
+/// A non-`Sendable` error kept as a ``VaultError/cause``: its description, and its type name.
+public struct SendableCause: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public let type: String
+    public init(_ error: any Error) {
+        description = String(describing: error)
+        type = String(reflecting: Swift.type(of: error))
+    }
+}
+
+extension VaultError {
+    /// `error` as a VaultError: itself, or an internal error carrying it as its cause.
+    public static func wrapping(_ error: any Error) -> VaultError {
+        if let e = error as? VaultError { return e }
+        if let e = error as? CryptoError { return .internalError("cryptographic operation failed (\(e))", cause: e) }
+        return .internalError("\(error.localizedDescription)", cause: SendableCause(error))
+    }
+
+    /// Runs `body`, turning any error it throws into a VaultError (``wrapping(_:)``): how a
+    /// public method made of several operations keeps typed throws.
+    static func typed<T>(_ body: () throws -> T) throws(VaultError) -> T {
+        do { return try body() } catch { throw wrapping(error) }
     }
 }

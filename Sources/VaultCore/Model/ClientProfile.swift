@@ -26,7 +26,7 @@ public struct ClientProfile: Sendable, Equatable, Codable {
     }
 
     /// - Throws: ``VaultError`` (usage) when a field holds a control character (``TextInput``).
-    public func validateText() throws {
+    public func validateText() throws(VaultError) {
         try TextInput.validate(name, field: "--name")
         try TextInput.validate(dateOfBirth, field: "--dob")
         try TextInput.validate(contact, field: "--contact")

@@ -28,7 +28,7 @@ public enum TextInput {
     ///   - value: the text as given; nil (not given) passes.
     ///   - field: how the user named it, e.g. `--name`.
     /// - Throws: ``VaultError`` usage (64).
-    public static func validate(_ value: String?, field: String) throws {
+    public static func validate(_ value: String?, field: String) throws(VaultError) {
         guard let value, let c = firstControl(in: value) else { return }
         throw VaultError.usage("\(field) contains the control character \(codePoint(c)); names and texts may not hold control characters (U+0000-U+001F, U+007F-U+009F)")
     }
@@ -42,7 +42,7 @@ public enum TextInput {
 extension AccessIntent {
     /// Refuses an intent whose ids or reason came from input with control characters, before
     /// it is logged: a refused attempt's entry would otherwise keep them.
-    func validateText() throws {
+    func validateText() throws(VaultError) {
         try TextInput.validate(clientID, field: "the client id")
         try TextInput.validate(recordID, field: "the id")
         try TextInput.validate(reason, field: "the reason")
@@ -51,7 +51,7 @@ extension AccessIntent {
 
 extension DisclosureRequest {
     /// Refuses control characters in the recipient, address, purpose and reasons (64).
-    public func validateText() throws {
+    public func validateText() throws(VaultError) {
         for (value, field) in [(recipientName, "--to"), (recipientAddress, "--address"), (purpose, "--purpose"),
                                (basis, "--basis"), (notInformedReason ?? "", "--not-informed-reason")] {
             try TextInput.validate(value, field: field)
@@ -61,7 +61,7 @@ extension DisclosureRequest {
 
 extension ClientAuthorization {
     /// Refuses control characters in the recipient and purpose (64).
-    public func validateText() throws {
+    public func validateText() throws(VaultError) {
         try TextInput.validate(recipient, field: "--recipient")
         try TextInput.validate(purpose, field: "--purpose")
     }

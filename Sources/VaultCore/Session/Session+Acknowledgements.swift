@@ -20,7 +20,7 @@ public struct Acknowledgement: Sendable, Codable, Equatable {
 extension Session {
     /// The client signs a keyed hash of the agreement with its own key (client users only, own
     /// agreements). The hash key is random and sealed under the record's data key.
-    public func acknowledgeAgreement(id: String) throws -> Acknowledgement {
+    public func acknowledgeAgreement(id: String) throws(VaultError) -> Acknowledgement {
         try perform(AccessIntent(action: "agreement.acknowledge", recordID: id, purpose: .patientRequest)) { tx, intent in
             guard let rec = try tx.record(id: id), rec.kind == .agreement else {
                 throw VaultError.notFound("no agreement '\(id)' in this vault")

@@ -18,7 +18,7 @@ public struct AgreementRecord: Sendable, Codable, Equatable {
 extension Session {
     /// Stores a new version of an agreement, validated field by field.
     /// - Throws: ``VaultError`` bad data (65) naming the invalid field.
-    public func addAgreement(clientID: String, kind: AgreementKind, json: Data) throws -> AgreementRecord {
+    public func addAgreement(clientID: String, kind: AgreementKind, json: Data) throws(VaultError) -> AgreementRecord {
         try perform(AccessIntent(action: "agreement.add", clientID: clientID, purpose: .treat)) { tx, intent in
             try require(.therapist, "adding an agreement")
             _ = try existingClient(tx, clientID)
@@ -40,7 +40,7 @@ extension Session {
     }
 
     /// Lists a client's agreements (every version), with their review dates.
-    public func listAgreements(clientID: String) throws -> [AgreementRecord] {
+    public func listAgreements(clientID: String) throws(VaultError) -> [AgreementRecord] {
         try perform(AccessIntent(action: "agreement.list", clientID: clientID, purpose: .treat)) { tx, _ in
             try require(.therapist, "listing agreements")
             _ = try existingClient(tx, clientID)
@@ -50,7 +50,7 @@ extension Session {
     }
 
     /// Opens one agreement version.
-    public func showAgreement(id: String, purpose: Purpose, reason: String? = nil) throws -> AgreementRecord {
+    public func showAgreement(id: String, purpose: Purpose, reason: String? = nil) throws(VaultError) -> AgreementRecord {
         try TextInput.validate(reason, field: "--reason")
         return try perform(AccessIntent(action: "agreement.show", recordID: id, purpose: purpose, reason: reason)) { tx, intent in
             guard let rec = try tx.record(id: id), rec.kind == .agreement else {

@@ -30,7 +30,7 @@ extension Session {
     /// Writes a consistent copy of the vault with SQLite's online backup (never a file copy of a
     /// live WAL database), then opens the copy and verifies its log before reporting success.
     /// The copy is exactly as encrypted as the vault. Admin only.
-    public func backup(to path: String) throws -> BackupReport {
+    public func backup(to path: String) throws(VaultError) -> BackupReport {
         let intent = AccessIntent(action: "vault.backup", purpose: .operations)
         guard roles.contains(.admin) else {
             try perform(intent) { _, _ in try require(.admin, "taking a backup") }
@@ -52,39 +52,40 @@ extension Session {
             }
             _ = try vault.store.write { tx in try append(tx, intent, .success, "entries:\(report.logEntries)") }
             return report
-        } catch let e as VaultError {
-            _ = try? vault.store.write { tx in try append(tx, intent, e.kind == .badData ? .error : .denied, e.kind.logCode) }
-            throw e
+        } catch {
+            throw logRefusal(intent, error)
         }
     }
 
     /// Puts a verified backup of this same vault back in place of the live vault. Admin only.
-    public func restore(from path: String) throws -> BackupReport {
-        let checked: (Vault, LogVerification, Int, Int)
-        do { checked = try Vault.verifyBackup(path: path) } catch let e as VaultError {
-            try perform(AccessIntent(action: "vault.restore", purpose: .operations)) { _, _ in
-                throw VaultError(e.kind, "the backup \(path) does not verify: \(e.message); nothing was restored")
+    public func restore(from path: String) throws(VaultError) -> BackupReport {
+        try VaultError.typed {
+            let checked: (Vault, LogVerification, Int, Int)
+            do { checked = try Vault.verifyBackup(path: path) } catch let e as VaultError {
+                try perform(AccessIntent(action: "vault.restore", purpose: .operations)) { _, _ in
+                    throw VaultError(e.kind, "the backup \(path) does not verify: \(e.message); nothing was restored")
+                }
+                throw e
             }
-            throw e
-        }
-        let (copy, v, clients, records) = checked
-        try perform(AccessIntent(action: "vault.restore.check", purpose: .operations)) { _, _ in
-            try require(.admin, "restoring a backup")
-            guard copy.meta.vaultID == meta.vaultID else {
-                throw VaultError.notPermitted("\(path) is a backup of another vault (\(Encoding.hex(copy.meta.vaultID))); nothing was restored")
+            let (copy, v, clients, records) = checked
+            try perform(AccessIntent(action: "vault.restore.check", purpose: .operations)) { _, _ in
+                try require(.admin, "restoring a backup")
+                guard copy.meta.vaultID == meta.vaultID else {
+                    throw VaultError.notPermitted("\(path) is a backup of another vault (\(Encoding.hex(copy.meta.vaultID))); nothing was restored")
+                }
             }
+            guard let live = vault.backend as? SQLiteStore, let source = copy.backend as? SQLiteStore else {
+                throw VaultError.internalError("restore needs the SQLite store")
+            }
+            try live.restore(from: source)
+            // This machine rolls back on purpose: its pin moves to the restored log.
+            if let pin = RollbackPin.forVault(Encoding.hex(meta.vaultID)), let tail = try (vault.store as? GuardedStore)?.readRaw({ try $0.lastLog() }) {
+                pin.reset(RollbackPin.State(vaultID: Encoding.hex(meta.vaultID), rootKey: Encoding.base64(meta.rootSigningKey),
+                                            size: tail.seq, leafHash: Encoding.base64(tail.leafHash)))
+            }
+            // Record the restore in the restored log, signed by this admin (its key is in the backup).
+            _ = try? vault.store.write { tx in try append(tx, AccessIntent(action: "vault.restore", purpose: .operations), .success, "entries:\(v.size)") }
+            return BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)
         }
-        guard let live = vault.backend as? SQLiteStore, let source = copy.backend as? SQLiteStore else {
-            throw VaultError.internalError("restore needs the SQLite store")
-        }
-        try live.restore(from: source)
-        // This machine rolls back on purpose: its pin moves to the restored log.
-        if let pin = RollbackPin.forVault(Encoding.hex(meta.vaultID)), let tail = try (vault.store as? GuardedStore)?.readRaw({ try $0.lastLog() }) {
-            pin.reset(RollbackPin.State(vaultID: Encoding.hex(meta.vaultID), rootKey: Encoding.base64(meta.rootSigningKey),
-                                        size: tail.seq, leafHash: Encoding.base64(tail.leafHash)))
-        }
-        // Record the restore in the restored log, signed by this admin (its key is in the backup).
-        _ = try? vault.store.write { tx in try append(tx, AccessIntent(action: "vault.restore", purpose: .operations), .success, "entries:\(v.size)") }
-        return BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)
     }
 }

@@ -32,7 +32,7 @@ extension Session {
     /// The actor must hold the client key: a care-team therapist does; an admin does after
     /// ``useRecoveryKey(path:)``. An admin without it records a pending grant, completed the
     /// next time a care-team member unlocks.
-    public func grant(clientID: String, to member: String) throws -> CareTeamChange {
+    public func grant(clientID: String, to member: String) throws(VaultError) -> CareTeamChange {
         try TextInput.validate(member, field: "the user name")
         return try perform(AccessIntent(action: "careteam.grant", clientID: clientID, recordID: member)) { tx, _ in
             try requireAny([.therapist, .admin], "granting care-team access")
@@ -74,19 +74,21 @@ extension Session {
     /// the care team revokes without holding the key) and the result says so.
     /// - Throws: ``VaultError`` before the revoke commits as usual; a failure of the
     ///   re-encryption after it committed says that the revoke itself stands.
-    public func revoke(clientID: String, from member: String) throws -> CareTeamChange {
-        try TextInput.validate(member, field: "the user name")
-        var (change, job) = try revokeMember(clientID: clientID, member: member)
-        guard try canRunRotation(job) else {
-            change.reEncryption = .pending
-            return change
-        }
-        do {
-            change.recordsReEncrypted = try runJob(job, report: { _ in })
-            change.reEncryption = .done
-            return change
-        } catch let e as VaultError {
-            throw VaultError(e.kind, "revoked '\(member)' from client \(clientID), but re-encrypting its older records failed (\(e.message)); 'confidant key rotate --resume' finishes it")
+    public func revoke(clientID: String, from member: String) throws(VaultError) -> CareTeamChange {
+        try VaultError.typed {
+            try TextInput.validate(member, field: "the user name")
+            var (change, job) = try revokeMember(clientID: clientID, member: member)
+            guard try canRunRotation(job) else {
+                change.reEncryption = .pending
+                return change
+            }
+            do {
+                change.recordsReEncrypted = try runJob(job, report: { _ in })
+                change.reEncryption = .done
+                return change
+            } catch let e as VaultError {
+                throw VaultError(e.kind, "revoked '\(member)' from client \(clientID), but re-encrypting its older records failed (\(e.message)); 'confidant key rotate --resume' finishes it")
+            }
         }
     }
 
@@ -144,20 +146,22 @@ extension Session {
     /// - Returns: the errors of the pieces that could not be completed (each already logged by
     ///   its own refused or failed entry); the other pieces are done.
     @discardableResult
-    public func completePendingWork() throws -> [VaultError] {
-        var errors: [VaultError] = []
-        func attempt(_ body: () throws -> Void) {
-            do { try body() } catch let e as VaultError { errors.append(e) } catch {
-                errors.append(VaultError.internalError("pending work failed (\(error))"))
+    public func completePendingWork() throws(VaultError) -> [VaultError] {
+        try VaultError.typed {
+            var errors: [VaultError] = []
+            func attempt(_ body: () throws -> Void) {
+                do { try body() } catch let e as VaultError { errors.append(e) } catch {
+                    errors.append(VaultError.internalError("pending work failed (\(error))"))
+                }
             }
+            for p in try pendingGrantsIHold() { attempt { try completeGrant(p) } }
+            // Vault keys for users enrolled by an admin who did not hold them.
+            for (keyID, target, action) in try missingVaultKeyHandOvers() {
+                attempt { try perform(AccessIntent(action: action, recordID: target.name)) { tx, _ in try wrapVaultKeyIfHeld(tx, keyID, to: target) } }
+            }
+            for clientID in try clientsWithEndedReleases() { attempt { _ = try rotateClient(clientID) } }
+            return errors
         }
-        for p in try pendingGrantsIHold() { attempt { try completeGrant(p) } }
-        // Vault keys for users enrolled by an admin who did not hold them.
-        for (keyID, target, action) in try missingVaultKeyHandOvers() {
-            attempt { try perform(AccessIntent(action: action, recordID: target.name)) { tx, _ in try wrapVaultKeyIfHeld(tx, keyID, to: target) } }
-        }
-        for clientID in try clientsWithEndedReleases() { attempt { _ = try rotateClient(clientID) } }
-        return errors
     }
 
     /// Pending grants of the clients whose care team this user is on.

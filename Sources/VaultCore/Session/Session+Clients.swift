@@ -21,7 +21,7 @@ extension Session {
     /// - Parameters:
     ///   - therapist: a second therapist to put on the care team (the actor is always on it).
     /// - Throws: ``VaultError`` not permitted (77) unless the actor is a therapist.
-    public func addClient(profile: ClientProfile, therapist: String? = nil) throws -> ClientSummary {
+    public func addClient(profile: ClientProfile, therapist: String? = nil) throws(VaultError) -> ClientSummary {
         // Control characters are refused before anything is logged (``TextInput``).
         try profile.validateText()
         try TextInput.validate(therapist, field: "--therapist")
@@ -58,7 +58,7 @@ extension Session {
 
     /// Lists clients: therapists see the clients on their care teams with names; admins and
     /// compliance see every id and its care team, without names.
-    public func listClients() throws -> [ClientSummary] {
+    public func listClients() throws(VaultError) -> [ClientSummary] {
         try perform(AccessIntent(action: "client.list")) { tx, _ in
             try requireAny([.therapist, .admin, .compliance], "listing clients")
             var out: [ClientSummary] = []
@@ -80,7 +80,7 @@ extension Session {
     }
 
     /// Shows one client's profile, care team and record counts (care-team therapists only).
-    public func showClient(id: String, purpose: Purpose = .treat) throws -> ClientSummary {
+    public func showClient(id: String, purpose: Purpose = .treat) throws(VaultError) -> ClientSummary {
         try perform(AccessIntent(action: "client.show", clientID: id, purpose: purpose)) { tx, _ in
             try require(.therapist, "reading a client's profile")
             let c = try existingClient(tx, id)

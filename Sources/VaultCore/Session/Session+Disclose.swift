@@ -10,7 +10,7 @@ extension Session {
     /// client authorization that names it, or when an authorization is expired or does not
     /// cover the recipient and records. An abuse report without the informed-client field is a
     /// usage error (64).
-    public func disclose(_ r: DisclosureRequest, cosigner: Session? = nil) throws -> AccountingEntry {
+    public func disclose(_ r: DisclosureRequest, cosigner: Session? = nil) throws(VaultError) -> AccountingEntry {
         try r.validateText()
         return try perform(AccessIntent(action: "disclosure.add", clientID: r.clientID, purpose: DisclosurePolicy.purpose(basis: r.basis))) { tx, intent in
             try require(.therapist, "disclosing records")

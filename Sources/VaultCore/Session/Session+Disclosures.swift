@@ -3,7 +3,7 @@ import VaultCrypto
 
 extension Session {
     /// Records a client's signed authorization (164.508); returns its id.
-    public func addAuthorization(clientID: String, authorization a: ClientAuthorization) throws -> String {
+    public func addAuthorization(clientID: String, authorization a: ClientAuthorization) throws(VaultError) -> String {
         try a.validateText()
         return try perform(AccessIntent(action: "authorization.add", clientID: clientID, purpose: .treat)) { tx, intent in
             try require(.therapist, "recording an authorization")
@@ -67,7 +67,7 @@ extension Session {
     /// Every disclosure entry of the log must still have its record with the same content hash;
     /// a missing or altered record is an error (65), so the accounting cannot silently lose a row.
     /// - Parameter since: `YYYY-MM-DD`; default six years before today.
-    public func accounting(clientID: String, since: String? = nil) throws -> [AccountingEntry] {
+    public func accounting(clientID: String, since: String? = nil) throws(VaultError) -> [AccountingEntry] {
         try perform(AccessIntent(action: "disclosure.accounting", clientID: clientID, purpose: .operations)) { tx, _ in
             try requireAny([.therapist, .compliance], "reading the accounting of disclosures")
             _ = try existingClient(tx, clientID)

@@ -48,7 +48,7 @@ extension Session {
     /// care key to the requester, in one transaction.
     /// - Throws: ``VaultError`` not found (66), not permitted (77: one's own request, no staff
     ///   role, or no way to unwrap the client's key), usage (64: already approved or too old).
-    public func approveEmergency(id: String) throws -> EmergencyRequest {
+    public func approveEmergency(id: String) throws(VaultError) -> EmergencyRequest {
         try perform(AccessIntent(action: Self.emergencyApprove, recordID: id, purpose: .emergencyTreat, flags: ["break-glass"])) { tx, intent in
             guard let request = try emergencyRequests(tx).first(where: { $0.id == id }) else {
                 throw VaultError.notFound("no emergency request '\(id)'; 'confidant emergency list' shows them")
@@ -75,7 +75,7 @@ extension Session {
     }
 
     /// Every emergency request, with its state. Staff.
-    public func listEmergencies() throws -> [EmergencyRequest] {
+    public func listEmergencies() throws(VaultError) -> [EmergencyRequest] {
         try perform(AccessIntent(action: "emergency.list", purpose: .operations)) { tx, _ in
             try requireAny([.therapist, .admin, .compliance], "listing emergency requests")
             return try emergencyRequests(tx)

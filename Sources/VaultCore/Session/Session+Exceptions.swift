@@ -22,13 +22,13 @@ extension Session {
     }
 
     /// Lists the catalogue (any role).
-    public func listExceptions() throws -> [ConfidentialityException] {
+    public func listExceptions() throws(VaultError) -> [ConfidentialityException] {
         try perform(AccessIntent(action: "exception.list")) { tx, _ in try exceptionCatalogue(tx) }
     }
 
     /// Adds a jurisdiction-specific exception (admin). Codes are lower-case words joined by
     /// hyphens and can never be redefined.
-    public func addException(code: String, meaning: String, basis: String) throws -> ConfidentialityException {
+    public func addException(code: String, meaning: String, basis: String) throws(VaultError) -> ConfidentialityException {
         try TextInput.validate(meaning, field: "--meaning")
         try TextInput.validate(basis, field: "--basis")
         return try perform(AccessIntent(action: "exception.add", recordID: code)) { tx, _ in

@@ -4,7 +4,7 @@ import VaultCrypto
 extension Session {
     /// Records a client's request for a copy of its records, due 30 days later (164.524(b)(2)).
     /// By the client itself, or by staff on its behalf (care-team therapist, admin).
-    public func requestExport(clientID: String) throws -> ExportRequestRow {
+    public func requestExport(clientID: String) throws(VaultError) -> ExportRequestRow {
         try perform(AccessIntent(action: "export.request", clientID: clientID, purpose: .patientRequest)) { tx, intent in
             _ = try existingClient(tx, clientID)
             if roles.contains(.client) {
@@ -26,7 +26,7 @@ extension Session {
 
     /// Lists export requests this user may see (all for admin/compliance, its clients' for a
     /// therapist, its own for a client); `overdueOnly` keeps open requests past their due date.
-    public func exportRequests(overdueOnly: Bool = false) throws -> [ExportRequestRow] {
+    public func exportRequests(overdueOnly: Bool = false) throws(VaultError) -> [ExportRequestRow] {
         try perform(AccessIntent(action: "export.requests", purpose: .operations)) { tx, _ in
             let me = try tx.user(named: user)
             let now = nowMillis
@@ -78,9 +78,8 @@ extension Session {
             }
             return try writer.write(recipient: recipient, sink: sink)
         } catch {
-            let kind = (error as? VaultError)?.kind ?? .internal
-            _ = try? vault.store.write { tx in try append(tx, done, .error, kind.logCode) }
-            throw error
+            // A failure while writing is an error whatever its kind (the request may stay open).
+            throw logRefusal(done, error, outcome: .error)
         }
     }
 

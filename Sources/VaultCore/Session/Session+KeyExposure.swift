@@ -22,7 +22,7 @@ extension Session {
     /// With `on` (`YYYY-MM-DD`), the holders at some moment of that day instead, rebuilt from the
     /// log (``exposure(_:clientID:day:)``). Both lists end with the rule an emergency release
     /// needs (``emergencyThreshold(_:clientID:)``).
-    public func keyExposure(clientID: String, on day: String? = nil) throws -> [KeyExposure] {
+    public func keyExposure(clientID: String, on day: String? = nil) throws(VaultError) -> [KeyExposure] {
         try perform(AccessIntent(action: "key.exposure", clientID: clientID, purpose: .operations)) { tx, _ in
             _ = try existingClient(tx, clientID)
             let onTeam = try isOnCareTeam(tx, clientID)

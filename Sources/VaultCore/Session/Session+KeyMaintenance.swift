@@ -15,69 +15,73 @@ extension Session {
     /// old recovery key, which this admin loaded), the new secret goes to `newFile` (0600, written
     /// and synced before anything changes in the vault), and the vault settings are re-signed.
     /// One transaction: killed at any instant, the vault holds either the old or the new wraps.
-    public func rotateRecovery(newFile: String) throws -> KeyMaintenanceReport {
-        try requireRecoveryAdmin("rotating the recovery key")
-        guard let old = recovery else { throw VaultError.notPermitted("rotating the recovery key needs --recovery-key FILE") }
-        let fresh = try X25519KeyPair.generate()
-        try RecoveryKeyFile.write(path: newFile, vaultID: meta.vaultID, keyPair: fresh)
-        do {
-            return try perform(AccessIntent(action: "key.rotate.recovery", purpose: .operations)) { tx, intent in
-                var count = 0
-                for w in try tx.wraps(recipient: "recovery") {
-                    let secret: SecretBytes
-                    do { secret = try SealedBox.openSecret(w.wrapped, keyPair: old) } catch {
-                        throw VaultError.badData("the recovery wrap of key \(w.keyID) does not open with the recovery key")
+    public func rotateRecovery(newFile: String) throws(VaultError) -> KeyMaintenanceReport {
+        try VaultError.typed {
+            try requireRecoveryAdmin("rotating the recovery key")
+            guard let old = recovery else { throw VaultError.notPermitted("rotating the recovery key needs --recovery-key FILE") }
+            let fresh = try X25519KeyPair.generate()
+            try RecoveryKeyFile.write(path: newFile, vaultID: meta.vaultID, keyPair: fresh)
+            do {
+                return try perform(AccessIntent(action: "key.rotate.recovery", purpose: .operations)) { tx, intent in
+                    var count = 0
+                    for w in try tx.wraps(recipient: "recovery") {
+                        let secret: SecretBytes
+                        do { secret = try SealedBox.openSecret(w.wrapped, keyPair: old) } catch {
+                            throw VaultError.badData("the recovery wrap of key \(w.keyID) does not open with the recovery key")
+                        }
+                        try tx.insertWrap(KeyWrapRow(keyID: w.keyID, recipient: "recovery", wrapped: try SealedBox.seal(secret: secret, to: fresh.publicKey)))
+                        count += 1
                     }
-                    try tx.insertWrap(KeyWrapRow(keyID: w.keyID, recipient: "recovery", wrapped: try SealedBox.seal(secret: secret, to: fresh.publicKey)))
-                    count += 1
+                    var m = meta
+                    m.recoveryPublicKey = fresh.publicKey
+                    m.settingsSigner = user
+                    guard let audit = try tx.dataKey(id: m.auditKeyID), let log = try tx.dataKey(id: m.logKeyID) else {
+                        throw VaultError.badData("a vault key is missing")
+                    }
+                    let sig = identity.signing.sign(SignedStatements.vaultSettings(m, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey))
+                    try tx.updateMeta(recoveryPublicKey: fresh.publicKey, settingsSigner: user, signature: sig)
+                    intent.value.successDetail = "rewrapped:\(count)"
+                    return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: Encoding.base64(fresh.publicKey), fingerprint: nil)
                 }
-                var m = meta
-                m.recoveryPublicKey = fresh.publicKey
-                m.settingsSigner = user
-                guard let audit = try tx.dataKey(id: m.auditKeyID), let log = try tx.dataKey(id: m.logKeyID) else {
-                    throw VaultError.badData("a vault key is missing")
-                }
-                let sig = identity.signing.sign(SignedStatements.vaultSettings(m, auditPublicKey: audit.publicKey, logPublicKey: log.publicKey))
-                try tx.updateMeta(recoveryPublicKey: fresh.publicKey, settingsSigner: user, signature: sig)
-                intent.value.successDetail = "rewrapped:\(count)"
-                return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: Encoding.base64(fresh.publicKey), fingerprint: nil)
+            } catch {
+                unlink(newFile)
+                throw error
             }
-        } catch {
-            unlink(newFile)
-            throw error
         }
     }
 
     /// Gives this user new key pairs: every key wrapped to it is re-wrapped to the new X25519
     /// key, the secrets are sealed under `passphrase`, and the new public keys are certified by
     /// the old signing key (the old generation stays on record, so earlier log entries verify).
-    public func rotateSelf(passphrase: SecretBytes) throws -> KeyMaintenanceReport {
-        let fresh = try UserIdentity.generate()
-        let report = try perform(AccessIntent(action: "key.rotate.self", recordID: user, purpose: .operations)) { tx, intent in
-            guard let old = try tx.user(named: user) else { throw VaultError.notFound("no user '\(user)'") }
-            let count = try rewrapAll(tx, recipient: recipient, to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
-                + rewrapAll(tx, recipient: "emergency:\(user)", to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
-            try retire(tx, old)
-            let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
-            var row = try fresh.enrol(name: user, roles: old.roleSet, vaultID: meta.vaultID, enrolledBy: user,
-                                      enrollerKey: identity.signing, at: nowMillis, passphrase: passphrase, limits: limits, clientID: old.clientID)
-            row.roles = old.roles
-            row.certificate = identity.signing.sign(UserCertificate(vaultID: meta.vaultID, row: row).bytes())
-            try tx.replaceUser(row)
-            try resignStatements(tx, of: user, with: fresh.signing, as: user)
-            intent.value.successDetail = "rewrapped:\(count)"
-            return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: nil, fingerprint: summary(row).fingerprint)
+    public func rotateSelf(passphrase: SecretBytes) throws(VaultError) -> KeyMaintenanceReport {
+        try VaultError.typed {
+            let fresh = try UserIdentity.generate()
+            let report = try perform(AccessIntent(action: "key.rotate.self", recordID: user, purpose: .operations)) { tx, intent in
+                guard let old = try tx.user(named: user) else { throw VaultError.notFound("no user '\(user)'") }
+                let count = try rewrapAll(tx, recipient: recipient, to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
+                    + rewrapAll(tx, recipient: "emergency:\(user)", to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
+                try retire(tx, old)
+                let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
+                var row = try fresh.enrol(name: user, roles: old.roleSet, vaultID: meta.vaultID, enrolledBy: user,
+                                          enrollerKey: identity.signing, at: nowMillis, passphrase: passphrase, limits: limits, clientID: old.clientID)
+                row.roles = old.roles
+                row.certificate = identity.signing.sign(UserCertificate(vaultID: meta.vaultID, row: row).bytes())
+                try tx.replaceUser(row)
+                try resignStatements(tx, of: user, with: fresh.signing, as: user)
+                intent.value.successDetail = "rewrapped:\(count)"
+                return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: nil, fingerprint: summary(row).fingerprint)
+            }
+            // The entry above was the old generation's last signature: from now on this session signs
+            // with the new keys.
+            identity = fresh
+            return report
         }
-        // The entry above was the old generation's last signature: from now on this session signs
-        // with the new keys.
-        identity = fresh
-        return report
     }
 
     /// Restores access for a user who lost its passphrase (admin with the recovery key): new key
     /// pairs certified by this admin, sealed under `initialPassphrase`, and every key the user
     /// held re-wrapped to them through the recovery wraps.
-    public func resetUser(_ name: String, initialPassphrase: SecretBytes) throws -> KeyMaintenanceReport {
+    public func resetUser(_ name: String, initialPassphrase: SecretBytes) throws(VaultError) -> KeyMaintenanceReport {
         try TextInput.validate(name, field: "the user name")
         return try perform(AccessIntent(action: "user.reset", recordID: name, purpose: .operations)) { tx, intent in
             try require(.admin, "resetting a user's keys")

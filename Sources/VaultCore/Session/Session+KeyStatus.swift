@@ -27,7 +27,7 @@ public struct ClientKeyStatus: Sendable, Codable, Equatable {
 extension Session {
     /// Key versions, ages and record counts per client (metadata only: admin, compliance, or a
     /// therapist for its own clients). Keys older than `keys.max-age-days` are overdue.
-    public func keyStatus(clientID: String? = nil) throws -> [ClientKeyStatus] {
+    public func keyStatus(clientID: String? = nil) throws(VaultError) -> [ClientKeyStatus] {
         try perform(AccessIntent(action: "key.status", clientID: clientID ?? "", purpose: .operations)) { tx, _ in
             try requireAny([.admin, .compliance, .therapist], "reading key status")
             let maxAge = Int(try tx.setting(SettingKey.maxKeyAgeDays.rawValue) ?? SettingKey.maxKeyAgeDays.defaultValue) ?? 365

@@ -30,7 +30,7 @@ extension Session {
     /// Recomputes the whole tree and checks every entry (see ``LogVerifier``). Compliance or admin.
     /// - Parameter checkpointText: a checkpoint file's text to prove the log extends.
     /// - Throws: ``VaultError`` bad data (65) naming the first bad entry.
-    public func verifyLog(checkpointText: String? = nil) throws -> LogVerification {
+    public func verifyLog(checkpointText: String? = nil) throws(VaultError) -> LogVerification {
         let intent = AccessIntent(action: "log.verify", purpose: .operations)
         guard roles.contains(.compliance) || roles.contains(.admin) else {
             try perform(intent) { _, _ in try requireAny([.compliance, .admin], "verifying the access log") }
@@ -42,9 +42,8 @@ extension Session {
             let result = try verifyLogUnrecorded(checkpointText: checkpointText)
             _ = try? vault.store.write { tx in try append(tx, intent, .success, "") }
             return result
-        } catch let e as VaultError {
-            _ = try? vault.store.write { tx in try append(tx, intent, e.kind == .badData ? .error : .denied, e.kind.logCode) }
-            throw e
+        } catch {
+            throw logRefusal(intent, error)
         }
     }
 
@@ -58,7 +57,7 @@ extension Session {
     }
 
     /// Signs the current tree head with the vault's log key; returns the checkpoint file text.
-    public func checkpoint() throws -> (text: String, size: Int, root: String) {
+    public func checkpoint() throws(VaultError) -> (text: String, size: Int, root: String) {
         try perform(AccessIntent(action: "log.checkpoint", purpose: .operations)) { tx, _ in
             try requireAny([.compliance, .admin], "writing a log checkpoint")
             guard let key = try tx.dataKey(id: meta.logKeyID) else { throw VaultError.badData("the vault's log key is missing") }
@@ -75,28 +74,30 @@ extension Session {
     }
 
     /// Inclusion proof of entry `seq` in the tree of the first `treeSize` entries (RFC 9162 PATH).
-    public func inclusionProof(seq: Int64, treeSize: Int) throws -> (leafHash: [UInt8], proof: [[UInt8]], root: [UInt8]) {
-        let leaves = try vault.store.read { tx -> [[UInt8]] in
-            var out: [[UInt8]] = []
-            var after: Int64 = 0
-            while out.count < treeSize {
-                let rows = try tx.logEntries(after: after, limit: min(8192, treeSize - out.count))
-                if rows.isEmpty { break }
-                out += rows.map(\.leafHash)
-                after = rows.last?.seq ?? after
+    public func inclusionProof(seq: Int64, treeSize: Int) throws(VaultError) -> (leafHash: [UInt8], proof: [[UInt8]], root: [UInt8]) {
+        try VaultError.typed {
+            let leaves = try vault.store.read { tx -> [[UInt8]] in
+                var out: [[UInt8]] = []
+                var after: Int64 = 0
+                while out.count < treeSize {
+                    let rows = try tx.logEntries(after: after, limit: min(8192, treeSize - out.count))
+                    if rows.isEmpty { break }
+                    out += rows.map(\.leafHash)
+                    after = rows.last?.seq ?? after
+                }
+                return out
             }
-            return out
+            guard leaves.count == treeSize, seq >= 1, Int(seq) <= treeSize else {
+                throw VaultError.notFound("no entry \(seq) in a log of \(leaves.count) entries")
+            }
+            let index = Int(seq) - 1
+            return (leaves[index], MerkleTree.inclusionProof(index: index, leaves: leaves[...]), MerkleTree.root(leaves))
         }
-        guard leaves.count == treeSize, seq >= 1, Int(seq) <= treeSize else {
-            throw VaultError.notFound("no entry \(seq) in a log of \(leaves.count) entries")
-        }
-        let index = Int(seq) - 1
-        return (leaves[index], MerkleTree.inclusionProof(index: index, leaves: leaves[...]), MerkleTree.root(leaves))
     }
 
     /// Lists log entries matching `filter`, sorted. Compliance only; reasons are decrypted when
     /// this user holds the audit key.
-    public func showLog(filter: LogFilter, sort: LogSort = .seq, descending: Bool = false) throws -> [LogEntryView] {
+    public func showLog(filter: LogFilter, sort: LogSort = .seq, descending: Bool = false) throws(VaultError) -> [LogEntryView] {
         try perform(AccessIntent(action: "log.show", clientID: "", purpose: .operations)) { tx, _ in
             try require(.compliance, "reading the access log")
             let rows = try tx.logEntries(matching: filter)

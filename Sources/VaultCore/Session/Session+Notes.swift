@@ -27,7 +27,7 @@ extension Session {
     /// Stores a note encrypted under the client's current care key (progress) or under the
     /// author's psychotherapy-note key for this client, created on first use and wrapped only to
     /// the author and recovery.
-    public func addNote(clientID: String, kind: NoteKind, content: [UInt8]) throws -> NoteSummary {
+    public func addNote(clientID: String, kind: NoteKind, content: [UInt8]) throws(VaultError) -> NoteSummary {
         try perform(AccessIntent(action: "note.add", clientID: clientID, purpose: .treat)) { tx, intent in
             try require(.therapist, "writing a note")
             _ = try existingClient(tx, clientID)
@@ -65,7 +65,7 @@ extension Session {
 
     /// Stores many progress notes for one client in one transaction (an import, or a batch
     /// written offline): one key unwrap, one access entry per note, one fsync for all.
-    public func addNotes(clientID: String, contents: [[UInt8]]) throws -> [NoteSummary] {
+    public func addNotes(clientID: String, contents: [[UInt8]]) throws(VaultError) -> [NoteSummary] {
         try perform(AccessIntent(action: "note.add.batch", clientID: clientID, purpose: .treat)) { tx, intent in
             try require(.therapist, "writing notes")
             _ = try existingClient(tx, clientID)
@@ -94,7 +94,7 @@ extension Session {
     }
 
     /// Lists a client's notes: progress notes, and psychotherapy notes of this author only.
-    public func listNotes(clientID: String) throws -> [NoteSummary] {
+    public func listNotes(clientID: String) throws(VaultError) -> [NoteSummary] {
         try perform(AccessIntent(action: "note.list", clientID: clientID, purpose: .treat)) { tx, _ in
             try require(.therapist, "listing notes")
             _ = try existingClient(tx, clientID)
@@ -115,7 +115,7 @@ extension Session {
     /// approved it (``approveEmergency(id:)``), that therapist may open the client's progress
     /// notes with purpose ETREAT for `breakglass.hours` (default 24). Psychotherapy notes are
     /// never reachable this way.
-    public func openNote(id: String, purpose: Purpose, reason: String? = nil, breakGlass: Bool = false) throws -> OpenedNote {
+    public func openNote(id: String, purpose: Purpose, reason: String? = nil, breakGlass: Bool = false) throws(VaultError) -> OpenedNote {
         try TextInput.validate(reason, field: "--reason")
         return try perform(AccessIntent(action: "note.open", recordID: id, purpose: purpose, reason: reason)) { tx, intent in
             guard let rec = try tx.record(id: id), rec.kind == .progress || rec.kind == .psychotherapy else {

@@ -16,32 +16,34 @@ extension Session {
     /// rebuilt), the client is marked purged, and the log keeps a tombstone (the log still
     /// verifies). Admin, approved by a compliance officer (`approver`). Before the retention
     /// period (default 7 years after the last record) only with `force`, which is flagged.
-    public func purge(clientID: String, approver: Session, force: Bool = false) throws -> PurgeReport {
-        let report = try perform(AccessIntent(action: "client.purge", clientID: clientID, purpose: .operations)) { tx, intent in
-            try require(.admin, "purging a client")
-            guard approver.roles.contains(.compliance), approver.user != user else {
-                throw VaultError.notPermitted("a purge must be approved by a compliance officer other than yourself (--approved-by)")
+    public func purge(clientID: String, approver: Session, force: Bool = false) throws(VaultError) -> PurgeReport {
+        try VaultError.typed {
+            let report = try perform(AccessIntent(action: "client.purge", clientID: clientID, purpose: .operations)) { tx, intent in
+                try require(.admin, "purging a client")
+                guard approver.roles.contains(.compliance), approver.user != user else {
+                    throw VaultError.notPermitted("a purge must be approved by a compliance officer other than yourself (--approved-by)")
+                }
+                _ = try existingClient(tx, clientID)
+                let records = try tx.records(clientID: clientID)
+                let last = records.map(\.createdAt).max() ?? 0
+                let years = Int(try tx.setting(SettingKey.retentionYears.rawValue) ?? SettingKey.retentionYears.defaultValue) ?? 7
+                let until = RetentionPolicy.retainedUntil(lastRecord: last, years: years)
+                let early = vault.now() < until
+                if early && !force {
+                    throw VaultError.notPermitted("client \(clientID)'s records must be kept until \(CalendarDate.string(from: until)) (\(years) years after the last record); --force-before-retention needs the same approval and is flagged")
+                }
+                let keys = try tx.dataKeys(clientID: clientID).filter { $0.state != "destroyed" }
+                let n = try tx.deleteRecords(clientID: clientID)
+                try tx.deleteClientData(clientID: clientID)
+                intent.value.flags.insert("purge")
+                if early { intent.value.flags.insert("purge-before-retention") }
+                intent.value.successDetail = "records:\(n),keys:\(keys.count)"
+                try approver.append(tx, AccessIntent(action: "client.purge.approve", clientID: clientID, purpose: .operations,
+                                                     flags: early ? ["purge-before-retention"] : []), .success, "")
+                return PurgeReport(client: clientID, recordsDestroyed: n, keyVersionsDestroyed: keys.count, beforeRetention: early, approvedBy: approver.user)
             }
-            _ = try existingClient(tx, clientID)
-            let records = try tx.records(clientID: clientID)
-            let last = records.map(\.createdAt).max() ?? 0
-            let years = Int(try tx.setting(SettingKey.retentionYears.rawValue) ?? SettingKey.retentionYears.defaultValue) ?? 7
-            let until = RetentionPolicy.retainedUntil(lastRecord: last, years: years)
-            let early = vault.now() < until
-            if early && !force {
-                throw VaultError.notPermitted("client \(clientID)'s records must be kept until \(CalendarDate.string(from: until)) (\(years) years after the last record); --force-before-retention needs the same approval and is flagged")
-            }
-            let keys = try tx.dataKeys(clientID: clientID).filter { $0.state != "destroyed" }
-            let n = try tx.deleteRecords(clientID: clientID)
-            try tx.deleteClientData(clientID: clientID)
-            intent.value.flags.insert("purge")
-            if early { intent.value.flags.insert("purge-before-retention") }
-            intent.value.successDetail = "records:\(n),keys:\(keys.count)"
-            try approver.append(tx, AccessIntent(action: "client.purge.approve", clientID: clientID, purpose: .operations,
-                                                 flags: early ? ["purge-before-retention"] : []), .success, "")
-            return PurgeReport(client: clientID, recordsDestroyed: n, keyVersionsDestroyed: keys.count, beforeRetention: early, approvedBy: approver.user)
+            if let store = vault.backend as? SQLiteStore { try store.compact() }
+            return report
         }
-        if let store = vault.backend as? SQLiteStore { try store.compact() }
-        return report
     }
 }

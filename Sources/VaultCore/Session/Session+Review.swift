@@ -3,7 +3,7 @@ import VaultCrypto
 
 extension Session {
     /// Lists review items (open ones, or all with `includeClosed`). Compliance only.
-    public func reviewItems(includeClosed: Bool = false) throws -> [ReviewItem] {
+    public func reviewItems(includeClosed: Bool = false) throws(VaultError) -> [ReviewItem] {
         try perform(AccessIntent(action: "log.review", purpose: .operations)) { tx, _ in
             try require(.compliance, "reviewing the access log")
             let items = try allReviewItems(tx)
@@ -68,7 +68,7 @@ extension Session {
     /// Closes a review item with a note (sealed for compliance). The closing is itself an entry.
     /// - Throws: ``VaultError`` not found (66) for an unknown item, usage (64) for an empty note or
     ///   an item already closed.
-    public func closeReview(item: String, note: String) throws {
+    public func closeReview(item: String, note: String) throws(VaultError) {
         try TextInput.validate(note, field: "--note")
         try perform(AccessIntent(action: "review.close", recordID: item, purpose: .operations, reason: note)) { tx, intent in
             try require(.compliance, "closing a review item")
@@ -89,7 +89,7 @@ extension Session {
     }
 
     /// Sets a practice setting (admin).
-    public func setSetting(_ key: SettingKey, _ value: String) throws {
+    public func setSetting(_ key: SettingKey, _ value: String) throws(VaultError) {
         try perform(AccessIntent(action: "settings.set", recordID: key.rawValue)) { tx, _ in
             try require(.admin, "changing settings")
             try key.validate(value)
@@ -98,7 +98,7 @@ extension Session {
     }
 
     /// All settings with their values (defaults filled in). Admin or compliance.
-    public func settings() throws -> [String: String] {
+    public func settings() throws(VaultError) -> [String: String] {
         try perform(AccessIntent(action: "settings.show")) { tx, _ in
             try requireAny([.admin, .compliance], "reading settings")
             var out: [String: String] = [:]

@@ -35,64 +35,70 @@ extension Session {
     /// re-encrypted under it in batches, one transaction each; finally the older versions'
     /// wrapped copies are destroyed. Records are readable at every instant; a process killed at
     /// any point leaves a journaled job that `resumeRotations` (or the next rotation) finishes.
-    public func rotateClient(_ clientID: String, progress: ((RotationProgress) -> Void)? = nil) throws -> RotationSummary {
-        var summary = RotationSummary(clients: 1, keysRotated: 0, recordsReEncrypted: 0, jobsResumed: 0)
-        let started = Date()
-        let total = try vault.store.read { try $0.records(clientID: clientID).count }
-        var done = 0
-        let report: (Int) -> Void = { n in
-            done += n
-            progress?(RotationProgress(clientsDone: 0, clientsTotal: 1, recordsDone: done, recordsTotal: total,
-                                       elapsedSeconds: Date().timeIntervalSince(started)))
+    public func rotateClient(_ clientID: String, progress: ((RotationProgress) -> Void)? = nil) throws(VaultError) -> RotationSummary {
+        try VaultError.typed {
+            var summary = RotationSummary(clients: 1, keysRotated: 0, recordsReEncrypted: 0, jobsResumed: 0)
+            let started = Date()
+            let total = try vault.store.read { try $0.records(clientID: clientID).count }
+            var done = 0
+            let report: (Int) -> Void = { n in
+                done += n
+                progress?(RotationProgress(clientsDone: 0, clientsTotal: 1, recordsDone: done, recordsTotal: total,
+                                           elapsedSeconds: Date().timeIntervalSince(started)))
+            }
+            // Finish anything interrupted for this client first.
+            for job in try vault.store.read({ try $0.rotationJobs(state: "running") }) where job.clientID == clientID {
+                summary.recordsReEncrypted += try runJob(job, report: report)
+                summary.jobsResumed += 1
+            }
+            for job in try startJobs(clientID: clientID) {
+                summary.recordsReEncrypted += try runJob(job, report: report)
+                summary.keysRotated += 1
+            }
+            return summary
         }
-        // Finish anything interrupted for this client first.
-        for job in try vault.store.read({ try $0.rotationJobs(state: "running") }) where job.clientID == clientID {
-            summary.recordsReEncrypted += try runJob(job, report: report)
-            summary.jobsResumed += 1
-        }
-        for job in try startJobs(clientID: clientID) {
-            summary.recordsReEncrypted += try runJob(job, report: report)
-            summary.keysRotated += 1
-        }
-        return summary
     }
 
     /// Rotates every client (admin with the recovery key). Journaled as a run: after a crash,
     /// `resumeRotations` rotates the clients the run had not reached.
-    public func rotateAllClients(progress: ((RotationProgress) -> Void)? = nil) throws -> RotationSummary {
-        try requireRecoveryAdmin("rotating every client's keys")
-        let run = try perform(AccessIntent(action: "key.rotate.all.start", purpose: .operations)) { tx, _ in
-            let id = try tx.insertRotationJob(RotationJobRow(id: 0, clientID: "*", scope: "", owner: "", toKeyID: 0, state: "running",
-                                                             actor: user, startedAt: nowMillis, finishedAt: 0))
-            return RotationJobRow(id: id, clientID: "*", scope: "", owner: "", toKeyID: 0, state: "running", actor: user,
-                                  startedAt: nowMillis, finishedAt: 0)
+    public func rotateAllClients(progress: ((RotationProgress) -> Void)? = nil) throws(VaultError) -> RotationSummary {
+        try VaultError.typed {
+            try requireRecoveryAdmin("rotating every client's keys")
+            let run = try perform(AccessIntent(action: "key.rotate.all.start", purpose: .operations)) { tx, _ in
+                let id = try tx.insertRotationJob(RotationJobRow(id: 0, clientID: "*", scope: "", owner: "", toKeyID: 0, state: "running",
+                                                                 actor: user, startedAt: nowMillis, finishedAt: 0))
+                return RotationJobRow(id: id, clientID: "*", scope: "", owner: "", toKeyID: 0, state: "running", actor: user,
+                                      startedAt: nowMillis, finishedAt: 0)
+            }
+            return try continueAllClientsRun(run, progress: progress)
         }
-        return try continueAllClientsRun(run, progress: progress)
     }
 
     /// Finishes every interrupted rotation this user can: single jobs (of one client, when
     /// given), then all-clients runs (admin with the recovery key). Without a client, jobs whose
     /// key this user cannot unwrap are left for someone who can and counted in `jobsWaiting`;
     /// with one, such a job is refused (77).
-    public func resumeRotations(clientID: String? = nil, progress: ((RotationProgress) -> Void)? = nil) throws -> RotationSummary {
-        var summary = RotationSummary(clients: 0, keysRotated: 0, recordsReEncrypted: 0, jobsResumed: 0)
-        let jobs = try vault.store.read { try $0.rotationJobs(state: "running") }
-        for job in jobs where job.clientID != "*" && (clientID == nil || job.clientID == clientID) {
-            if clientID == nil, try !canRunRotation(job) {
-                summary.jobsWaiting += 1
-                continue
+    public func resumeRotations(clientID: String? = nil, progress: ((RotationProgress) -> Void)? = nil) throws(VaultError) -> RotationSummary {
+        try VaultError.typed {
+            var summary = RotationSummary(clients: 0, keysRotated: 0, recordsReEncrypted: 0, jobsResumed: 0)
+            let jobs = try vault.store.read { try $0.rotationJobs(state: "running") }
+            for job in jobs where job.clientID != "*" && (clientID == nil || job.clientID == clientID) {
+                if clientID == nil, try !canRunRotation(job) {
+                    summary.jobsWaiting += 1
+                    continue
+                }
+                summary.recordsReEncrypted += try runJob(job, report: { _ in })
+                summary.jobsResumed += 1
             }
-            summary.recordsReEncrypted += try runJob(job, report: { _ in })
-            summary.jobsResumed += 1
+            for run in jobs where run.clientID == "*" && clientID == nil && recovery != nil {
+                let s = try continueAllClientsRun(run, progress: progress)
+                summary.clients += s.clients
+                summary.keysRotated += s.keysRotated
+                summary.recordsReEncrypted += s.recordsReEncrypted
+                summary.jobsResumed += 1
+            }
+            return summary
         }
-        for run in jobs where run.clientID == "*" && clientID == nil && recovery != nil {
-            let s = try continueAllClientsRun(run, progress: progress)
-            summary.clients += s.clients
-            summary.keysRotated += s.keysRotated
-            summary.recordsReEncrypted += s.recordsReEncrypted
-            summary.jobsResumed += 1
-        }
-        return summary
     }
 
     func requireRecoveryAdmin(_ what: String) throws {

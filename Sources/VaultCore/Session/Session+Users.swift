@@ -21,7 +21,7 @@ extension Session {
     ///   short passphrase; cannot create (73) when the name is taken.
     ///   A client user (role `client`) names its client and receives that client's care keys, so
     ///   it can read and acknowledge its own agreements; the admin needs the recovery key for it.
-    public func addUser(name: String, roles newRoles: Set<Role>, initialPassphrase: SecretBytes, clientID: String? = nil) throws -> UserSummary {
+    public func addUser(name: String, roles newRoles: Set<Role>, initialPassphrase: SecretBytes, clientID: String? = nil) throws(VaultError) -> UserSummary {
         try TextInput.validate(name, field: "the user name")
         return try perform(AccessIntent(action: "user.add", clientID: clientID ?? "", recordID: name)) { tx, _ in
             try require(.admin, "enrolling a user")
@@ -69,12 +69,12 @@ extension Session {
     }
 
     /// Lists enrolled users (any role).
-    public func listUsers() throws -> [UserSummary] {
+    public func listUsers() throws(VaultError) -> [UserSummary] {
         try perform(AccessIntent(action: "user.list")) { tx, _ in try tx.users().map(summary) }
     }
 
     /// Re-seals this user's secret keys under a new passphrase; the keys themselves stay.
-    public func changePassphrase(to newPassphrase: SecretBytes) throws {
+    public func changePassphrase(to newPassphrase: SecretBytes) throws(VaultError) {
         try perform(AccessIntent(action: "user.passwd", recordID: user)) { tx, _ in
             try PassphrasePolicy.check(newPassphrase, "the new passphrase")
             let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)

@@ -52,15 +52,17 @@ public final class Session: Sendable {
     /// Loads the recovery key file so this session can unwrap any client key (admin jobs).
     /// - Throws: ``VaultError`` not permitted (77) unless the user is an admin, or the file is
     ///   not this vault's current recovery key.
-    public func useRecoveryKey(path: String) throws {
-        guard roles.contains(.admin) else {
-            try perform(AccessIntent(action: "recovery.use")) { _, _ in
-                throw VaultError.notPermitted("only an admin may use the recovery key")
+    public func useRecoveryKey(path: String) throws(VaultError) {
+        try VaultError.typed {
+            guard roles.contains(.admin) else {
+                try perform(AccessIntent(action: "recovery.use")) { _, _ in
+                    throw VaultError.notPermitted("only an admin may use the recovery key")
+                }
+                return
             }
-            return
+            let pair = try RecoveryKeyFile.read(path: path, vaultID: meta.vaultID, expectedPublicKey: meta.recoveryPublicKey)
+            state.withLock { $0.recovery = pair }
         }
-        let pair = try RecoveryKeyFile.read(path: path, vaultID: meta.vaultID, expectedPublicKey: meta.recoveryPublicKey)
-        state.withLock { $0.recovery = pair }
     }
 
     // MARK: the one path every operation takes
@@ -69,7 +71,7 @@ public final class Session: Sendable {
 
     /// Runs `body` and its access entry in one write transaction; on refusal logs a denied entry.
     /// Ids or a reason with control characters are refused (64) before anything is logged.
-    func perform<T>(_ intent: AccessIntent, _ body: (any StoreTransaction, IntentBox) throws -> T) throws -> T {
+    func perform<T>(_ intent: AccessIntent, _ body: (any StoreTransaction, IntentBox) throws -> T) throws(VaultError) -> T {
         try intent.validateText()
         let box = IntentBox(intent)
         do {
@@ -84,18 +86,39 @@ public final class Session: Sendable {
             }
             runPendingWorkOnce()
             return result
-        } catch let e as VaultError where e.kind != .busy {
-            let outcome: Outcome = switch e.kind {
-            case .notFound: .notFound
-            case .badData, .internal: .error
-            default: .denied
-            }
-            _ = try? vault.store.write { tx in try append(tx, box.value, outcome, e.kind.logCode) }
-            throw e
-        } catch let e as CryptoError {
-            _ = try? vault.store.write { tx in try append(tx, box.value, .error, "crypto") }
-            throw VaultError.internalError("cryptographic operation failed (\(e))")
+        } catch {
+            throw logRefusal(box.value, error)
         }
+    }
+
+    /// The one refusal logger: appends the entry for a refused or failed attempt (in its own
+    /// write transaction, since the operation's rolled back) and returns the ``VaultError`` to
+    /// throw. Outcome `not-found` for notFound, `error` for badData, internal and anything that
+    /// is not a VaultError (logged as `crypto` or `internal`, reported as internal with its
+    /// cause), `denied` otherwise. A busy error is returned unlogged: the log cannot be written
+    /// either. If the entry itself cannot be written, the original error is still returned.
+    package func logRefusal(_ intent: AccessIntent, _ error: any Error, outcome forced: Outcome? = nil) -> VaultError {
+        let reported: VaultError
+        let detail: String
+        switch error {
+        case let e as VaultError:
+            if e.kind == .busy { return e }
+            reported = e
+            detail = e.kind.logCode
+        case let e as CryptoError:
+            reported = VaultError.internalError("cryptographic operation failed (\(e))", cause: e)
+            detail = "crypto"
+        default:
+            reported = VaultError.internalError("\(intent.action) failed: \(error.localizedDescription)", cause: SendableCause(error))
+            detail = VaultError.Kind.internal.logCode
+        }
+        let usual: Outcome = switch reported.kind {
+        case .notFound: .notFound
+        case .badData, .internal: .error
+        default: .denied
+        }
+        _ = try? vault.store.write { tx in try append(tx, intent, forced ?? usual, detail) }
+        return reported
     }
 
     /// ``PendingWork/afterFirstSuccess(report:)``: the first successful operation runs the
