@@ -122,32 +122,26 @@ extension Session {
                 throw VaultError.notFound("no note '\(id)' in this vault; 'confidant note list CLIENT' shows the ids")
             }
             intent.value.clientID = rec.clientID
-            try require(.therapist, "opening a note")
-            _ = try existingClient(tx, rec.clientID)
+            if roles.contains(.therapist) { _ = try existingClient(tx, rec.clientID) }
+            let onTeam = try isOnCareTeam(tx, rec.clientID)
+            let released = onTeam ? false : try emergencyReleaseOpen(tx, clientID: rec.clientID)
+            let facts = NoteAccessPolicy.Facts(
+                user: user, roles: roles, noteID: id, clientID: rec.clientID, onCareTeam: onTeam,
+                releaseOpen: released, breakGlass: breakGlass,
+                purpose: purpose, psychotherapy: rec.kind == .psychotherapy, author: rec.author)
             var viaBreakGlass = false
-            if try !isOnCareTeam(tx, rec.clientID) {
-                let released = try emergencyReleaseOpen(tx, clientID: rec.clientID)
-                guard breakGlass || released else {
-                    try requireCareTeam(tx, rec.clientID)
-                    return OpenedNote(summary: noteSummary(rec), content: [])
-                }
-                guard purpose == .emergencyTreat else {
-                    throw VaultError.usage("emergency access needs --purpose ETREAT")
-                }
-                guard rec.kind != .psychotherapy else {
-                    throw VaultError.notPermitted("psychotherapy notes are never reachable by emergency access")
-                }
+            switch NoteAccessPolicy.decide(facts) {
+            case .refused(let kind, let why): throw VaultError(kind, why)
+            case .requestEmergency:
+                // Ask; nothing is shown until a second staff member approves.
                 intent.value.flags.insert("break-glass")
-                if !released {
-                    // Ask; nothing is shown until a second staff member approves.
-                    let id = try requestEmergency(tx, clientID: rec.clientID, reason: reason)
-                    intent.value.successDetail = "emergency-requested"
-                    return OpenedNote(summary: noteSummary(rec), content: [], emergencyRequest: id)
-                }
+                let id = try requestEmergency(tx, clientID: rec.clientID, reason: reason)
+                intent.value.successDetail = "emergency-requested"
+                return OpenedNote(summary: noteSummary(rec), content: [], emergencyRequest: id)
+            case .openThroughRelease:
+                intent.value.flags.insert("break-glass")
                 viaBreakGlass = true
-            }
-            if rec.kind == .psychotherapy && rec.author != user {
-                throw VaultError.notPermitted("note \(id) is a psychotherapy note sealed to its author; only the author can open it")
+            case .open: break
             }
             let content = try openRecord(tx, rec, viaBreakGlass: viaBreakGlass)
             return OpenedNote(summary: noteSummary(rec), content: content)
