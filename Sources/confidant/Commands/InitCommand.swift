@@ -3,7 +3,8 @@ import Foundation
 import VaultCore
 
 struct InitCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a new vault, its first admin and the recovery key file.")
+    static let configuration = CommandConfiguration(commandName: "init",
+                                                    abstract: "Create a new vault, its first admin and the recovery key file.")
 
     @OptionGroup var globals: GlobalOptions
     @Option(help: "Practice name.") var practice: String

@@ -62,7 +62,8 @@ struct UserCommand: ParsableCommand {
         @Option(help: "Read the new passphrase from this file (otherwise asked twice on the terminal).") var newPassphraseFile: String?
         func run() throws {
             let session = try globals.session()
-            let new = try Passphrase.read(from: newPassphraseFile.map { .file($0) } ?? .terminal, prompt: "New passphrase: ", confirm: true)
+            let source: PassphraseSource = newPassphraseFile.map { .file($0) } ?? .terminal
+            let new = try Passphrase.read(from: source, prompt: "New passphrase: ", confirm: true)
             try session.changePassphrase(to: new)
             if globals.json { try Output.json(["user": session.user, "status": "changed"]) } else {
                 Output.line("Passphrase changed for \(session.user).")
