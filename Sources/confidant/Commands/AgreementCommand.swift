@@ -21,14 +21,11 @@ struct AgreementCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a version of an agreement from a JSON file; prints its id.")
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
-        @Option(help: "relationship, safety or confidentiality.") var kind: String
+        @Option(help: "Which of the three agreements.") var kind: AgreementKind
         @Option(help: "The agreement as a JSON file.") var file: String
         func run() throws {
-            guard let k = AgreementKind(rawValue: kind) else {
-                throw VaultError(.usage, "--kind must be relationship, safety or confidentiality")
-            }
             let data = try InputFile.read(file, what: "agreement")
-            let a = try globals.session().addAgreement(clientID: client, kind: k, json: data)
+            let a = try globals.session().addAgreement(clientID: client, kind: kind, json: data)
             if globals.json { try Output.json(Created(id: a.id, value: a)) } else { Output.line(a.id) }
         }
     }
@@ -50,11 +47,11 @@ struct AgreementCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one agreement version.")
         @OptionGroup var globals: GlobalOptions
         @Argument var agreement: String
-        @Option(help: "Purpose of use (HL7 ActReason).") var purpose: String
+        @Option(help: "Purpose of use (HL7 ActReason).") var purpose: Purpose
         @Option(help: "Why you are opening it (stored encrypted).") var reason: String?
         func validate() throws { try TextInput.validate(reason, field: "--reason") }
         func run() throws {
-            let a = try globals.session().showAgreement(id: agreement, purpose: try Purpose.parse(purpose), reason: reason)
+            let a = try globals.session().showAgreement(id: agreement, purpose: purpose, reason: reason)
             if globals.json { return try Output.json(a) }
             Output.line("Agreement \(a.id): \(a.kind), version \(a.version), client \(a.clientID), by \(Output.escape(a.author))")
             if let b = a.body { Output.line(try Output.prettyJSON(b)) }

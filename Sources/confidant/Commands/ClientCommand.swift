@@ -41,10 +41,9 @@ struct ClientCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a client's profile and care team.")
         @OptionGroup var globals: GlobalOptions
         @Argument var id: String
-        @Option(help: "Purpose of use (HL7 ActReason).") var purpose: String = "TREAT"
+        @Option(help: "Purpose of use (HL7 ActReason).") var purpose: Purpose = .treat
         func run() throws {
-            let p = try Purpose.parse(purpose)
-            let c = try globals.session().showClient(id: id, purpose: p)
+            let c = try globals.session().showClient(id: id, purpose: purpose)
             if globals.json { return try Output.json(c) }
             Output.line("Client \(c.id)")
             Output.line("  name:        \(Output.escape(c.name ?? ""))")

@@ -14,17 +14,16 @@ struct DiscloseCommand: ParsableCommand {
     @Option(help: "An exception code the client was told about, or client-authorization.") var basis: String
     @Option(help: "Purpose of the disclosure (a brief statement).") var purpose: String
     @Option(help: "Date of the disclosure YYYY-MM-DD (default today).") var date: String?
-    @Option(help: "For abuse reports: was the client informed? yes or no.") var clientInformed: String?
+    @Option(help: "For abuse reports: was the client informed?") var clientInformed: Answer?
     @Option(help: "Why the client was not informed (required with --client-informed no).") var notInformedReason: String?
     @Option(help: "The authorization relied on (with --basis client-authorization).") var authorization: String?
     @OptionGroup var cosign: CosignOptions
 
+    /// `--client-informed yes|no`.
+    enum Answer: String, ExpressibleByArgument, CaseIterable { case yes, no }
+
     func run() throws {
-        var informed: Bool?
-        if let clientInformed {
-            guard clientInformed == "yes" || clientInformed == "no" else { throw VaultError(.usage, "--client-informed must be yes or no") }
-            informed = clientInformed == "yes"
-        }
+        let informed = clientInformed.map { $0 == .yes }
         let request = DisclosureRequest(clientID: client, recipientName: to, recipientAddress: address,
                                         recordIDs: records.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                         basis: basis, purpose: purpose, date: date, clientInformed: informed,

@@ -11,13 +11,10 @@ struct LogCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List access-log entries (compliance).")
         @OptionGroup var globals: GlobalOptions
         @OptionGroup var filter: LogFilterOptions
-        @Option(help: "Sort by seq, time, actor, client, action, purpose or outcome.") var sort: String = "seq"
+        @Option(help: "The column to sort by.") var sort: LogSort = .seq
         @Flag(help: "Newest (or largest) first.") var desc = false
         func run() throws {
-            guard let s = LogSort(rawValue: sort) else {
-                throw VaultError(.usage, "--sort must be one of \(LogSort.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let rows = try globals.session().showLog(filter: try filter.filter(), sort: s, descending: desc)
+            let rows = try globals.session().showLog(filter: try filter.filter(), sort: sort, descending: desc)
             if globals.json { return try Output.json(rows) }
             Output.table(["SEQ", "TIME", "ACTOR", "ACTION", "CLIENT", "RECORD", "PURPOSE", "OUTCOME", "FLAGS", "REASON"],
                          rows.map { [String($0.seq), $0.time, $0.actor, $0.action, $0.client, $0.record, $0.purpose, $0.outcome,
@@ -104,14 +101,22 @@ struct LogCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Export the log as FHIR R4 AuditEvents (compliance).")
         @OptionGroup var globals: GlobalOptions
         @OptionGroup var filter: LogFilterOptions
-        @Option(help: "Format: fhir.") var format: String
+        @Option(help: "The export format.") var format: Format
         @Option(help: "Write to this file (default: standard output).") var out: String?
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            /// A FHIR R4 Bundle of AuditEvents.
+            case fhir
+        }
+
         func run() throws {
-            guard format == "fhir" else { throw VaultError(.usage, "--format must be fhir") }
+            let export: () throws -> Data = switch format {
+            case .fhir: { try globals.session().exportLogFHIR(filter: try filter.filter()) }
+            }
             if let out {
-                try OutputFile.produce(out) { try globals.session().exportLogFHIR(filter: try filter.filter()) }
+                try OutputFile.produce(out, export)
             } else {
-                Output.jsonData(try globals.session().exportLogFHIR(filter: try filter.filter()))
+                Output.jsonData(try export())
             }
         }
     }

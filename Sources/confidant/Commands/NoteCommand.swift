@@ -10,13 +10,12 @@ struct NoteCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a note (from --file or standard input); prints its id.")
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
-        @Option(help: "progress or psychotherapy.") var kind: String = "progress"
+        @Option(help: "The kind of note.") var kind: NoteKind = .progress
         @Option(help: "Read the note from this file instead of standard input.") var file: String?
         func run() throws {
-            guard let k = NoteKind(rawValue: kind) else { throw VaultError(.usage, "--kind must be progress or psychotherapy") }
             let session = try globals.session()
             let content = try InputFile.read(file, what: "note")
-            let n = try session.addNote(clientID: client, kind: k, content: [UInt8](content))
+            let n = try session.addNote(clientID: client, kind: kind, content: [UInt8](content))
             if globals.json { try Output.json(Created(id: n.id, value: n)) } else { Output.line(n.id) }
         }
     }
@@ -37,7 +36,7 @@ struct NoteCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a note, after its access is logged.")
         @OptionGroup var globals: GlobalOptions
         @Argument var note: String
-        @Option(help: "Purpose of use: TREAT, ETREAT, HOPERAT, PATRQT, HLEGAL, THREAT, PUBHLTH.") var purpose: String
+        @Option(help: "Purpose of use (HL7 ActReason).") var purpose: Purpose
         @Option(help: "Why you are opening it (stored encrypted for compliance).") var reason: String?
         @Flag(help: """
             Ask for emergency access outside the care team (with --purpose ETREAT and --reason); a second staff member \
@@ -46,8 +45,7 @@ struct NoteCommand: ParsableCommand {
         var breakGlass = false
         func validate() throws { try TextInput.validate(reason, field: "--reason") }
         func run() throws {
-            let p = try Purpose.parse(purpose)
-            let n = try globals.session().openNote(id: note, purpose: p, reason: reason, breakGlass: breakGlass)
+            let n = try globals.session().openNote(id: note, purpose: purpose, reason: reason, breakGlass: breakGlass)
             if let request = n.emergencyRequest {
                 if globals.json { return try Output.json(["id": request]) }
                 Output.line(request)

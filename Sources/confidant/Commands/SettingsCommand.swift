@@ -19,15 +19,12 @@ struct SettingsCommand: ParsableCommand {
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a setting (admin).")
         @OptionGroup var globals: GlobalOptions
-        @Argument(help: "One of \(SettingKey.allCases.map(\.rawValue).joined(separator: ", ")).") var key: String
+        @Argument(help: "The setting to change.") var key: SettingKey
         @Argument var value: String
         func run() throws {
-            guard let k = SettingKey(rawValue: key) else {
-                throw VaultError(.usage, "unknown setting '\(key)'; known: \(SettingKey.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            try globals.session().setSetting(k, value)
-            if globals.json { return try Output.json([key: value]) }
-            Output.line("\(key) = \(value)")
+            try globals.session().setSetting(key, value)
+            if globals.json { return try Output.json([key.rawValue: value]) }
+            Output.line("\(key.rawValue) = \(value)")
         }
     }
 }
