@@ -17,10 +17,18 @@ struct AuthorizationCommand: ParsableCommand {
         @Option(help: "Purpose the client authorized.") var purpose: String
         @Option(help: "Last valid day YYYY-MM-DD.") var expires: String
         @Option(help: "The signed authorization (scan or PDF), stored encrypted.") var signedCopy: String?
-        func run() throws {
+
+        /// The authorization as given; the vault checks its dates, kinds and records.
+        var authorization: ClientAuthorization {
             func list(_ s: String?) -> [String]? { s.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } }
-            var a = ClientAuthorization(recipient: recipient, recordIDs: list(records), kinds: list(kinds), purpose: purpose, expires: expires)
-            try a.validateText()
+            return ClientAuthorization(recipient: recipient, recordIDs: list(records), kinds: list(kinds), purpose: purpose,
+                                       expires: expires)
+        }
+
+        func validate() throws { try authorization.validateText() }
+
+        func run() throws {
+            var a = authorization
             if let signedCopy {
                 a.attachSignedCopy(try InputFile.read(signedCopy, what: "signed copy"))
             }

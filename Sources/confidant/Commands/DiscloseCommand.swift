@@ -22,13 +22,17 @@ struct DiscloseCommand: ParsableCommand {
     /// `--client-informed yes|no`.
     enum Answer: String, ExpressibleByArgument, CaseIterable { case yes, no }
 
+    /// The request as given; whether it may be made is the vault's decision.
+    var request: DisclosureRequest {
+        DisclosureRequest(clientID: client, recipientName: to, recipientAddress: address,
+                          recordIDs: records.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                          basis: basis, purpose: purpose, date: date, clientInformed: clientInformed.map { $0 == .yes },
+                          notInformedReason: notInformedReason, authorizationID: authorization)
+    }
+
+    func validate() throws { try request.validateText() }  // before any passphrase is asked
+
     func run() throws {
-        let informed = clientInformed.map { $0 == .yes }
-        let request = DisclosureRequest(clientID: client, recipientName: to, recipientAddress: address,
-                                        recordIDs: records.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                                        basis: basis, purpose: purpose, date: date, clientInformed: informed,
-                                        notInformedReason: notInformedReason, authorizationID: authorization)
-        try request.validateText()  // before any passphrase is asked
         let session = try globals.session()
         let cosigner = try cosign.session(vault: session.vault)
         let d = try session.disclose(request, cosigner: cosigner)

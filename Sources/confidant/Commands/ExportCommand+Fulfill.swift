@@ -17,29 +17,35 @@ extension ExportCommand {
         var passphraseOut: String?
         @Flag(help: "Include your own psychotherapy notes for this client.") var includePsychotherapy = false
 
+        static let exactlyOne = "give exactly one of --recipient age1… or --passphrase-out FILE"
+
         func validate() throws {
-            guard (recipient == nil) != (passphraseOut == nil) else {
-                throw ValidationError("give exactly one of --recipient age1… or --passphrase-out FILE")
+            guard (recipient == nil) != (passphraseOut == nil) else { throw ValidationError(Self.exactlyOne) }
+            if let recipient { _ = try Self.ageRecipient(recipient) }
+        }
+
+        /// - Throws: ``ValidationError`` when `text` is not an age X25519 recipient.
+        static func ageRecipient(_ text: String) throws -> AgeRecipient {
+            do { return .x25519(try AgeX25519Recipient(string: text)) } catch {
+                throw ValidationError("--recipient must be an age X25519 recipient (age1…)")
             }
         }
 
+        /// `--recipient`, or a new one-time passphrase, written to `--passphrase-out` first.
+        func encryption() throws -> AgeRecipient {
+            if let recipient { return try Self.ageRecipient(recipient) }
+            guard let passphraseOut else { throw ValidationError(Self.exactlyOne) }
+            let fd = try OutputFile.create(passphraseOut)
+            defer { close(fd) }
+            let pass = try ExportPassphrase.generate()
+            try pass.write(to: fd)
+            try SecretBytes(copying: Array("\n".utf8)).write(to: fd)
+            fsync(fd)
+            return ExportPassphrase.recipient(pass)
+        }
+
         func run() throws {
-            let ageRecipient: AgeRecipient
-            var passphraseFD: Int32 = -1
-            if let recipient {
-                do { ageRecipient = .x25519(try AgeX25519Recipient(string: recipient)) } catch {
-                    throw VaultError(.usage, "--recipient must be an age X25519 recipient (age1…)")
-                }
-            } else {
-                guard let passphraseOut else { throw VaultError(.usage, "--passphrase-out is required") }
-                passphraseFD = try OutputFile.create(passphraseOut)
-                let pass = try ExportPassphrase.generate()
-                try pass.write(to: passphraseFD)
-                try SecretBytes(copying: Array("\n".utf8)).write(to: passphraseFD)
-                fsync(passphraseFD)
-                close(passphraseFD)
-                ageRecipient = ExportPassphrase.recipient(pass)
-            }
+            let ageRecipient = try encryption()
             do {
                 var summary: ExportSummary?
                 try OutputFile.produce(out) {

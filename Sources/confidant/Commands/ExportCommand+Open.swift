@@ -15,6 +15,8 @@ extension ExportCommand {
         var logKey: String?
         @Flag(help: "Print one JSON object.") var json = false
 
+        func validate() throws { _ = try logKey.map(ExportOpener.parseLogKey) }
+
         func run() throws {
             let pinned = try logKey.map(ExportOpener.parseLogKey)
             let identities: [AgeIdentity]

@@ -11,9 +11,11 @@ struct LogFilterOptions: ParsableArguments {
     @Option(help: "From this date or time (inclusive).") var since: String?
     @Option(help: "Until this date or time (exclusive).") var until: String?
 
+    func validate() throws { _ = try filter() }
+
     func filter() throws -> LogFilter {
-        LogFilter(clientID: client, actor: actor, action: action, purpose: purpose?.rawValue,
-                  outcome: outcome, since: try since.map { try TimeArgument.millis($0, option: "--since") },
+        LogFilter(clientID: client, actor: actor, action: action, purpose: purpose?.rawValue, outcome: outcome,
+                  since: try since.map { try TimeArgument.millis($0, option: "--since") },
                   until: try until.map { try TimeArgument.millis($0, option: "--until") })
     }
 }
