@@ -38,9 +38,6 @@ enum Passphrase {
         }
     }
 
-    nonisolated(unsafe) static var savedTerminal = termios()
-    nonisolated(unsafe) static var terminalFD: Int32 = -1
-
     private static func readFromTerminal(prompt: String) throws -> SecretBytes {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
@@ -51,29 +48,39 @@ enum Passphrase {
         guard tcgetattr(fd, &old) == 0 else {
             throw VaultError(.usage, "cannot turn off echo on the terminal; give --passphrase-file FILE instead")
         }
-        savedTerminal = old
-        terminalFD = fd
-        signal(SIGINT) { _ in
-            if Passphrase.terminalFD >= 0 { tcsetattr(Passphrase.terminalFD, TCSAFLUSH, &Passphrase.savedTerminal) }
-            _ = write(2, "\n", 1)
-            _exit(130)
-        }
+        let ctrlC = CtrlC()
+        defer { ctrlC.uninstall() }
         var quiet = old
         quiet.c_lflag &= ~tcflag_t(ECHO)
         quiet.c_lflag |= tcflag_t(ICANON)
         _ = prompt.withCString { write(fd, $0, strlen($0)) }
         tcsetattr(fd, TCSAFLUSH, &quiet)
-        defer {
-            tcsetattr(fd, TCSAFLUSH, &old)
-            terminalFD = -1
-            signal(SIGINT, SIG_DFL)
-            _ = write(fd, "\n", 1)
+        let line: SecretBytes?
+        do {
+            defer {
+                tcsetattr(fd, TCSAFLUSH, &old)
+                _ = write(fd, "\n", 1)
+            }
+            line = try readLine(fd, ctrlC)
         }
-        // Read one line byte by byte into secure memory.
+        // Ctrl-C: exit as the shell expects (128 + SIGINT), the terminal's echo already back on.
+        guard let line else { _exit(130) }
+        return line
+    }
+
+    /// Reads one line byte by byte into secure memory; nil when Ctrl-C was pressed.
+    private static func readLine(_ fd: Int32, _ ctrlC: CtrlC) throws -> SecretBytes? {
         let buffer = try SecretBytes(zeroedCount: 1024)
         var n = 0
+        var interrupted = false
         try buffer.withUnsafeMutableBytes { raw in
             while n < raw.count {
+                if ctrlC.pressed { interrupted = true; return }
+                // Wait a tenth of a second at a time, so a Ctrl-C handled on another thread is seen too.
+                var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&waiting, 1, 100)
+                if ready < 0 { if errno == EINTR { continue }; throw VaultError(.usage, "could not read the passphrase") }
+                if ready == 0 { continue }
                 var c: UInt8 = 0
                 let r = Glibc.read(fd, &c, 1)
                 if r < 0 { if errno == EINTR { continue }; throw VaultError(.usage, "could not read the passphrase") }
@@ -83,7 +90,36 @@ enum Passphrase {
                 c = 0
             }
         }
+        if interrupted { return nil }
         guard n > 0 else { throw VaultError(.usage, "empty passphrase") }
         return try buffer.slice(0..<n)
+    }
+}
+
+/// Notices Ctrl-C at the passphrase prompt without any global state: a one-shot (`SA_RESETHAND`)
+/// SIGINT handler that does nothing, so the kernel itself records the keypress by putting the
+/// default action back; the reading loop sees that, restores the terminal and exits.
+private struct CtrlC {
+    private var previous = sigaction()
+
+    init() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        action.sa_flags = Int32(bitPattern: SA_RESETHAND)  // no SA_RESTART: a wait in progress returns EINTR
+        sigemptyset(&action.sa_mask)
+        sigaction(SIGINT, &action, &previous)
+    }
+
+    /// Whether SIGINT came since ``init()`` (the handler ran once and reset itself).
+    var pressed: Bool {
+        var now = sigaction()
+        sigaction(SIGINT, nil, &now)
+        return now.__sigaction_handler.sa_handler == nil
+    }
+
+    /// Puts back the SIGINT action there was before.
+    func uninstall() {
+        var before = previous
+        sigaction(SIGINT, &before, nil)
     }
 }
