@@ -9,7 +9,8 @@ struct Confidant: ParsableCommand {
         or after the command. Exit codes: 0 ok, 64 usage, 65 bad data, 66 not found, 73 cannot \
         create, 75 busy, 77 not permitted, 70 internal error.
         """,
-        subcommands: [InitCommand.self, UserCommand.self, ClientCommand.self, CareTeamCommand.self, NoteCommand.self, EmergencyCommand.self,
-                      AgreementCommand.self, DiscloseCommand.self, AuthorizationCommand.self, DisclosuresCommand.self,
-                      ExceptionsCommand.self, KeyCommand.self, ExportCommand.self, LogCommand.self, BackupCommand.self, RestoreCommand.self, SettingsCommand.self, DemoCommand.self])
+        subcommands: [InitCommand.self, UserCommand.self, ClientCommand.self, CareTeamCommand.self, NoteCommand.self,
+                      EmergencyCommand.self, AgreementCommand.self, DiscloseCommand.self, AuthorizationCommand.self,
+                      DisclosuresCommand.self, ExceptionsCommand.self, KeyCommand.self, ExportCommand.self, LogCommand.self,
+                      BackupCommand.self, RestoreCommand.self, SettingsCommand.self, DemoCommand.self])
 }

@@ -17,6 +17,13 @@ enum Output {
         jsonData(try e.encode(value))
     }
 
+    /// Indented JSON with sorted keys, for a stored document shown to a person (`agreement show`).
+    static func prettyJSON<T: Encodable>(_ value: T) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return String(decoding: try e.encode(value), as: UTF8.self)
+    }
+
     /// Writes encoded JSON and a newline, with DEL and C1 controls written as `\u007f`…`\u009f`.
     static func jsonData(_ data: Data) {
         FileHandle.standardOutput.write(escapeJSONControls(data))

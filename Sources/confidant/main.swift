@@ -25,6 +25,17 @@ func reorderGlobalOptions(_ args: [String]) -> [String] {
     return Array(args[i...]) + leading
 }
 
+/// The first line of an argument-parser message. When it lists six or more valid values, one per
+/// line under "one of the following:", they are joined into that line, as it does for fewer.
+func oneLine(_ message: String) -> String {
+    let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    guard let first = lines.first else { return "invalid arguments" }
+    let values = lines.dropFirst().filter { $0.hasPrefix("- ") }.map { "'\($0.dropFirst(2))'" }
+    let intro = "one of the following:"
+    guard first.hasSuffix(intro), let last = values.last else { return first }
+    return first.dropLast(intro.count) + "one of " + values.dropLast().joined(separator: ", ") + " or \(last)."
+}
+
 let arguments = reorderGlobalOptions(Array(CommandLine.arguments.dropFirst()))
 do {
     var command = try Confidant.parseAsRoot(arguments)
@@ -42,7 +53,6 @@ do {
         Output.line(Confidant.fullMessage(for: error))
         exit(0)
     }
-    let message = Confidant.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-    Output.error("\(message) (see 'confidant help')")
+    Output.error("\(oneLine(Confidant.message(for: error))) (see 'confidant help')")
     exit(code == .validationFailure ? 64 : (code.rawValue == 1 ? 64 : code.rawValue))
 }

@@ -3,14 +3,16 @@ import Foundation
 import VaultCore
 
 struct InitCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a new vault, its first admin and the recovery key file.")
+    static let configuration = CommandConfiguration(commandName: "init",
+                                                    abstract: "Create a new vault, its first admin and the recovery key file.")
 
     @OptionGroup var globals: GlobalOptions
     @Option(help: "Practice name.") var practice: String
     @Option(help: "Name of the first user (an admin).") var admin: String
-    @Option(help: "Roles of the first user, e.g. admin,therapist.") var roles: String = "admin"
+    @Option(help: "Roles of the first user, comma-separated, e.g. admin,therapist (default: admin).", transform: Role.parseList)
+    var roles: Set<Role> = [.admin]
     @Option(help: "Where to write the recovery key file (mode 0600; keep it offline).") var recoveryOut: String
-    @Option(help: "Argon2id limits for every passphrase: interactive, moderate or sensitive.") var kdf: String = "moderate"
+    @Option(help: "Argon2id limits for every passphrase.") var kdf: KDFStrength = .moderate
 
     func validate() throws {
         try TextInput.validate(practice, field: "--practice")
@@ -18,13 +20,9 @@ struct InitCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let strength = KDFStrength(rawValue: kdf) else {
-            throw VaultError(.usage, "--kdf must be interactive, moderate or sensitive")
-        }
-        let roleSet = try Role.parseList(roles)
         let pass = try Passphrase.read(from: globals.passphraseSource, prompt: "New passphrase for \(admin): ", confirm: true)
-        let r = try Vault.create(path: globals.vaultPath, practice: practice, admin: admin, roles: roleSet, passphrase: pass,
-                                 kdf: strength, recoveryOut: recoveryOut, now: TestClock.now)
+        let r = try Vault.create(path: globals.vaultPath, practice: practice, admin: admin, roles: roles, passphrase: pass,
+                                 kdf: kdf, recoveryOut: recoveryOut, now: TestClock.now)
         if globals.json {
             try Output.json(InitJSON(id: r.vaultID, rootPublicKey: r.rootPublicKey, recoveryPublicKey: r.recoveryPublicKey,
                                      recoveryFile: r.recoveryFile, vault: globals.vaultPath, logPublicKey: r.logPublicKey))

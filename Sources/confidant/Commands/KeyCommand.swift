@@ -1,12 +1,10 @@
 import ArgumentParser
 import Foundation
 import VaultCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct KeyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "key", abstract: "Key status, rotation, and who can decrypt a client (exposure).",
+    static let configuration = CommandConfiguration(commandName: "key",
+                                                    abstract: "Key status, rotation, and who can decrypt a client (exposure).",
                                                     subcommands: [Status.self, Rotate.self, Exposure.self])
 
     struct Status: ParsableCommand {
@@ -19,7 +17,8 @@ struct KeyCommand: ParsableCommand {
             var rows: [[String]] = []
             for c in list {
                 for s in c.scopes {
-                    rows.append([c.client, s.scope + (s.owner.map { ":" + $0 } ?? ""), "v\(s.currentVersion)", "\(s.ageDays)d" + (s.overdue ? " OVERDUE" : ""),
+                    rows.append([c.client, s.scope + (s.owner.map { ":" + $0 } ?? ""), "v\(s.currentVersion)",
+                                 "\(s.ageDays)d" + (s.overdue ? " OVERDUE" : ""),
                                  s.recordsByVersion.keys.sorted().map { "v\($0)=\(s.recordsByVersion[$0] ?? 0)" }.joined(separator: " "),
                                  String(s.pendingReEncryption), s.destroyedVersions.map { "v\($0)" }.joined(separator: ",")])
                 }
@@ -31,13 +30,16 @@ struct KeyCommand: ParsableCommand {
     struct Rotate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Rotate keys; re-encrypts every record; resumable after a crash.")
         @OptionGroup var globals: GlobalOptions
-        @Option(help: "Rotate this client's keys (care-team therapist, or admin with --recovery-key).") var client: String?
+        @Option(help: "Rotate this client's keys (care-team therapist, or admin with --recovery-key).")
+        var client: String?
         @Flag(help: "Rotate every client's keys (admin with --recovery-key).") var allClients = false
-        @Flag(help: "Make a new recovery key pair (admin with --recovery-key; writes --recovery-out).") var recovery = false
+        @Flag(help: "Make a new recovery key pair (admin with --recovery-key; writes --recovery-out).")
+        var recovery = false
         @Flag(name: .customLong("self"), help: "Give yourself new key pairs (any user).") var rotateSelf = false
         @Flag(help: "Finish interrupted rotations.") var resume = false
         @Option(help: "The recovery key file (admin jobs).") var recoveryKey: String?
-        @Option(help: "With --recovery: where to write the new recovery key file (mode 0600).") var recoveryOut: String?
+        @Option(help: "With --recovery: where to write the new recovery key file (mode 0600).")
+        var recoveryOut: String?
 
         func validate() throws {
             let modes = [client != nil, allClients, recovery, rotateSelf].filter { $0 }.count
@@ -53,7 +55,8 @@ struct KeyCommand: ParsableCommand {
             if recovery, let recoveryOut {
                 let r = try session.rotateRecovery(newFile: recoveryOut)
                 if globals.json { return try Output.json(r) }
-                return Output.line("New recovery key written to \(recoveryOut) (\(r.rewrapped) keys re-wrapped). Move it offline and destroy the old file.")
+                return Output.line("New recovery key written to \(recoveryOut) (\(r.rewrapped) keys re-wrapped). "
+                                   + "Move it offline and destroy the old file.")
             }
             if rotateSelf {
                 let r = try session.rotateSelf(passphrase: passphrase)
@@ -76,43 +79,14 @@ struct KeyCommand: ParsableCommand {
             }
             reporter.finish()
             if globals.json { return try Output.json(summary) }
-            Output.line("Rotated \(summary.keysRotated) key(s) of \(summary.clients) client(s); re-encrypted \(summary.recordsReEncrypted) record(s); resumed \(summary.jobsResumed) interrupted job(s).")
+            Output.line("Rotated \(summary.keysRotated) key(s) of \(summary.clients) client(s); re-encrypted "
+                        + "\(summary.recordsReEncrypted) record(s); resumed \(summary.jobsResumed) interrupted job(s).")
             if summary.jobsWaiting > 0 {
-                Output.line("\(summary.jobsWaiting) job(s) wait for a care-team therapist of their client, or an admin with --recovery-key.")
+                Output.line("\(summary.jobsWaiting) job(s) wait for a care-team therapist of their client, "
+                            + "or an admin with --recovery-key.")
             }
         }
     }
-}
-
-/// Progress on a terminal (count, rate, time left, on one refreshed stderr line), or JSON lines on
-/// stderr when stderr is not a terminal and --json was given.
-final class ProgressReporter {
-    let tty = isatty(2) == 1
-    let json: Bool
-    var last = Date.distantPast
-    var shown = false
-
-    init(json: Bool) { self.json = json }
-
-    func report(_ p: RotationProgress) {
-        let now = Date()
-        guard now.timeIntervalSince(last) >= (tty ? 0.2 : 1.0) || p.recordsDone == p.recordsTotal else { return }
-        last = now
-        let rate = p.elapsedSeconds > 0 ? Double(p.recordsDone) / p.elapsedSeconds : 0
-        let left = rate > 0 ? Double(p.recordsTotal - p.recordsDone) / rate : 0
-        if tty {
-            let line = String(format: "\rrotating: %d/%d clients, %d/%d records, %.0f records/s, ~%.0fs left   ",
-                              p.clientsDone, p.clientsTotal, p.recordsDone, p.recordsTotal, rate, left)
-            FileHandle.standardError.write(Data(line.utf8))
-            shown = true
-        } else if json {
-            let obj = String(format: #"{"progress":{"clientsDone":%d,"clientsTotal":%d,"recordsDone":%d,"recordsTotal":%d,"recordsPerSecond":%.1f,"secondsLeft":%.1f}}"#,
-                             p.clientsDone, p.clientsTotal, p.recordsDone, p.recordsTotal, rate, left)
-            FileHandle.standardError.write(Data((obj + "\n").utf8))
-        }
-    }
-
-    func finish() { if shown { FileHandle.standardError.write(Data("\n".utf8)) } }
 }
 
 extension KeyCommand {
@@ -121,7 +95,8 @@ extension KeyCommand {
             abstract: "Who and which keys can decrypt a client's records now, or on a date (breach risk assessment).")
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
-        @Option(name: .customLong("on"), help: "A past day (YYYY-MM-DD, UTC): who could decrypt at some moment of it, rebuilt from the log.")
+        @Option(name: .customLong("on"),
+                help: "A past day (YYYY-MM-DD, UTC): who could decrypt at some moment of it, rebuilt from the log.")
         var day: String?
         func run() throws {
             let list = try globals.session().keyExposure(clientID: client, on: day)

@@ -3,11 +3,13 @@ import Foundation
 import VaultCore
 
 struct UserCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Enrol users, list them, change your passphrase, reset a lost one.",
+    static let configuration = CommandConfiguration(commandName: "user",
+                                                    abstract: "Enrol users, list them, change your passphrase, reset a lost one.",
                                                     subcommands: [Add.self, List.self, Passwd.self, Reset.self])
 
     struct Reset: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Restore access for a user who lost its passphrase (admin, recovery key).")
+        static let configuration = CommandConfiguration(
+            abstract: "Restore access for a user who lost its passphrase (admin, recovery key).")
         @OptionGroup var globals: GlobalOptions
         @Argument var name: String
         @Option(help: "File holding the user's new passphrase.") var initialPassphraseFile: String
@@ -26,15 +28,17 @@ struct UserCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enrol a user (admin).")
         @OptionGroup var globals: GlobalOptions
         @Argument(help: "New user's name.") var name: String
-        @Option(help: "Roles: admin, therapist, compliance, client (comma-separated).") var role: String
+        @Option(name: .customLong("role"), help: "Roles: admin, therapist, compliance, client (comma-separated).",
+                transform: Role.parseList)
+        var roles: Set<Role>
         @Option(help: "File holding the new user's first passphrase.") var initialPassphraseFile: String
-        @Option(help: "Recovery key file: lets a new compliance user read sealed reasons at once (required for client users).") var recoveryKey: String?
+        @Option(help: "Recovery key file: lets a new compliance user read sealed reasons at once (required for client users).")
+        var recoveryKey: String?
         @Option(help: "For a client user: the client it is.") var client: String?
 
         func validate() throws { try TextInput.validate(name, field: "the user name") }
 
         func run() throws {
-            let roles = try Role.parseList(role)
             let session = try globals.session()
             if let recoveryKey { try session.useRecoveryKey(path: recoveryKey) }
             let initial = try Passphrase.read(from: .file(initialPassphraseFile), prompt: "")
@@ -62,7 +66,8 @@ struct UserCommand: ParsableCommand {
         @Option(help: "Read the new passphrase from this file (otherwise asked twice on the terminal).") var newPassphraseFile: String?
         func run() throws {
             let session = try globals.session()
-            let new = try Passphrase.read(from: newPassphraseFile.map { .file($0) } ?? .terminal, prompt: "New passphrase: ", confirm: true)
+            let source: PassphraseSource = newPassphraseFile.map { .file($0) } ?? .terminal
+            let new = try Passphrase.read(from: source, prompt: "New passphrase: ", confirm: true)
             try session.changePassphrase(to: new)
             if globals.json { try Output.json(["user": session.user, "status": "changed"]) } else {
                 Output.line("Passphrase changed for \(session.user).")

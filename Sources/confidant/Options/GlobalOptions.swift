@@ -3,7 +3,7 @@ import Foundation
 import VaultCore
 import VaultCrypto
 
-/// Options every command takes . Environment variables give defaults for paths and the
+/// Options every command takes. Environment variables give defaults for paths and the
 /// user name; a passphrase itself is never read from argv or an environment value.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Vault file (env CONFIDANT_VAULT, default ./confidant.vault).")
@@ -36,7 +36,9 @@ struct GlobalOptions: ParsableArguments {
 
     var passphraseSource: PassphraseSource {
         if let fd = passphraseFD { return .fd(fd) }
-        if let f = passphraseFile ?? ProcessInfo.processInfo.environment["CONFIDANT_PASSPHRASE_FILE"] { return .file(f) }
+        if let f = passphraseFile ?? ProcessInfo.processInfo.environment["CONFIDANT_PASSPHRASE_FILE"] {
+            return .file(f)
+        }
         return .terminal
     }
 
@@ -55,26 +57,4 @@ struct GlobalOptions: ParsableArguments {
         }))
         return (session, pass)
     }
-}
-
-/// The clock. In debug builds (the test suite's), `CONFIDANT_TEST_NOW` (ISO 8601) pins it for
-/// tests of time limits; release builds ignore it, so nobody can move a break-glass window or a
-/// retention period by setting a variable.
-enum TestClock {
-    /// Whether `CONFIDANT_TEST_NOW` pins the clock (never in a release build).
-    static let isPinned: Bool = {
-        #if DEBUG
-        return ProcessInfo.processInfo.environment["CONFIDANT_TEST_NOW"] != nil
-        #else
-        return false
-        #endif
-    }()
-
-    static let now: @Sendable () -> Date = {
-        #if DEBUG
-        if let s = ProcessInfo.processInfo.environment["CONFIDANT_TEST_NOW"],
-           let d = ISO8601DateFormatter().date(from: s) { return { d } }
-        #endif
-        return { Date() }
-    }()
 }
