@@ -9,15 +9,20 @@ import VaultTestSupport
 /// generation is accepted only where the log places it before the rotation.
 @Suite("key generations")
 struct KeyGenerationTests {
-    @Test("an entry signed with a key retired by key rotate --self is refused (65) at open and by log verify")
-    func retiredKeySignsNothing() throws {
+    /// A new vault with one admin (also compliance), unlocked; the folder is kept alive by the caller.
+    static func adminVault() throws -> (TempDir, String, SecretBytes, Session) {
         let dir = try TempDir()
         let path = dir.file("v")
         let pass = try SecretBytes(copying: Array("passphrase-admin".utf8))
         _ = try Vault.create(path: path, practice: "P", admin: "admin", roles: [.admin, .compliance], passphrase: pass,
                              kdf: .interactive, recoveryOut: dir.file("rk"))
-        let vault = try Vault.open(path: path)
-        let admin = try vault.unlock(user: "admin", passphrase: pass)
+        return (dir, path, pass, try Vault.open(path: path).unlock(user: "admin", passphrase: pass))
+    }
+
+    @Test("an entry signed with a key retired by key rotate --self is refused (65) at open and by log verify")
+    func retiredKeySignsNothing() throws {
+        let (dir, path, pass, admin) = try Self.adminVault()
+        defer { withExtendedLifetime(dir) {} }
         let oldKey = admin.identity.signing  // what a thief of the old key file would hold
         _ = try admin.rotateSelf(passphrase: pass)
         // The same session goes on with the new generation; the log verifies.
@@ -53,12 +58,8 @@ struct KeyGenerationTests {
 
     @Test("after an admin's key rotate --self, its exceptions, the certificates it enrolled and the settings are signed by the new key")
     func rotationResigns() throws {
-        let dir = try TempDir()
-        let path = dir.file("v")
-        let pass = try SecretBytes(copying: Array("passphrase-admin".utf8))
-        _ = try Vault.create(path: path, practice: "P", admin: "admin", roles: [.admin, .compliance], passphrase: pass,
-                             kdf: .interactive, recoveryOut: dir.file("rk"))
-        let admin = try Vault.open(path: path).unlock(user: "admin", passphrase: pass)
+        let (dir, path, pass, admin) = try Self.adminVault()
+        defer { withExtendedLifetime(dir) {} }
         _ = try admin.addException(code: "state-duty", meaning: "A duty under state law", basis: "State code 1")
         _ = try admin.addUser(name: "rivera", roles: [.therapist], initialPassphrase: try SecretBytes(copying: Array("passphrase-rivera".utf8)))
         _ = try admin.rotateSelf(passphrase: pass)
@@ -80,12 +81,8 @@ struct KeyGenerationTests {
 
     @Test("a retired key counts only for statements dated before its retirement")
     func retiredKeyDates() throws {
-        let dir = try TempDir()
-        let path = dir.file("v")
-        let pass = try SecretBytes(copying: Array("passphrase-admin".utf8))
-        _ = try Vault.create(path: path, practice: "P", admin: "admin", roles: [.admin, .compliance], passphrase: pass,
-                             kdf: .interactive, recoveryOut: dir.file("rk"))
-        let admin = try Vault.open(path: path).unlock(user: "admin", passphrase: pass)
+        let (dir, path, pass, admin) = try Self.adminVault()
+        defer { withExtendedLifetime(dir) {} }
         _ = try admin.addUser(name: "rivera", roles: [.therapist], initialPassphrase: try SecretBytes(copying: Array("passphrase-rivera".utf8)))
         let oldKey = admin.identity.signing
         _ = try admin.rotateSelf(passphrase: pass)

@@ -60,16 +60,8 @@ extension Session {
                 guard let old = try tx.user(named: user) else { throw VaultError.notFound("no user '\(user)'") }
                 let count = try rewrapAll(tx, recipient: recipient, to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
                     + rewrapAll(tx, recipient: "emergency:\(user)", to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
-                try retire(tx, old)
-                let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
-                var row = try fresh.enrol(name: user, roles: old.roleSet, vaultID: meta.vaultID, enrolledBy: user,
-                                          enrollerKey: identity.signing, at: nowMillis, passphrase: passphrase, limits: limits, clientID: old.clientID)
-                row.roles = old.roles
-                row.certificate = identity.signing.sign(UserCertificate(vaultID: meta.vaultID, row: row).bytes())
-                try tx.replaceUser(row)
-                try resignStatements(tx, of: user, with: fresh.signing, as: user)
                 intent.value.successDetail = "rewrapped:\(count)"
-                return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: nil, fingerprint: summary(row).fingerprint)
+                return try installGeneration(tx, replacing: old, with: fresh, sealedUnder: passphrase, resignWith: fresh.signing, rewrapped: count)
             }
             // The entry above was the old generation's last signature: from now on this session signs
             // with the new keys.
@@ -97,18 +89,27 @@ extension Session {
             }
             let count = try rewrapAll(tx, recipient: "user:\(name)", to: fresh.box.publicKey, open: viaRecovery)
                 + rewrapAll(tx, recipient: "emergency:\(name)", to: fresh.box.publicKey, open: viaRecovery)
-            try retire(tx, old)
-            let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
-            var row = try fresh.enrol(name: name, roles: old.roleSet, vaultID: meta.vaultID, enrolledBy: user,
-                                      enrollerKey: identity.signing, at: nowMillis, passphrase: initialPassphrase, limits: limits,
-                                      clientID: old.clientID)
-            row.roles = old.roles
-            row.certificate = identity.signing.sign(UserCertificate(vaultID: meta.vaultID, row: row).bytes())
-            try tx.replaceUser(row)
-            try resignStatements(tx, of: name, with: identity.signing, as: user)
             intent.value.successDetail = "rewrapped:\(count)"
-            return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: nil, fingerprint: summary(row).fingerprint)
+            return try installGeneration(tx, replacing: old, with: fresh, sealedUnder: initialPassphrase, resignWith: identity.signing,
+                                         rewrapped: count)
         }
+    }
+
+    /// Moves `old` to the user's history and stores `fresh` as its new generation, sealed under
+    /// `passphrase` and certified by this session's current key (the old key for `key rotate
+    /// --self`, the resetting admin's for `user reset`); then re-signs what `old` signed.
+    private func installGeneration(_ tx: any StoreTransaction, replacing old: UserRow, with fresh: UserIdentity,
+                                   sealedUnder passphrase: SecretBytes, resignWith key: Ed25519KeyPair,
+                                   rewrapped count: Int) throws -> KeyMaintenanceReport {
+        try retire(tx, old)
+        let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
+        var row = try fresh.enrol(name: old.name, roles: old.roleSet, vaultID: meta.vaultID, enrolledBy: user,
+                                  enrollerKey: identity.signing, at: nowMillis, passphrase: passphrase, limits: limits, clientID: old.clientID)
+        row.roles = old.roles
+        row.certificate = identity.signing.sign(UserCertificate(vaultID: meta.vaultID, row: row).bytes())
+        try tx.replaceUser(row)
+        try resignStatements(tx, of: old.name, with: key, as: user)
+        return KeyMaintenanceReport(rewrapped: count, recoveryPublicKey: nil, fingerprint: summary(row).fingerprint)
     }
 
     /// After `of`'s signing key is replaced, the statements it signed that the vault keeps
