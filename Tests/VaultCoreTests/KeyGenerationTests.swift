@@ -60,7 +60,7 @@ struct KeyGenerationTests {
     func rotationResigns() throws {
         let (dir, path, pass, admin) = try Self.adminVault()
         defer { withExtendedLifetime(dir) {} }
-        _ = try admin.addException(code: "state-duty", meaning: "A duty under state law", basis: "State code 1")
+        _ = try admin.addException(code: "state-duty", meaning: "A duty under state law", basis: "State code 1", kind: .required)
         _ = try admin.addUser(name: "rivera", roles: [.therapist], initialPassphrase: try SecretBytes(copying: Array("passphrase-rivera".utf8)))
         _ = try admin.rotateSelf(passphrase: pass)
         let newKey = admin.identity.signing.publicKey

@@ -12,7 +12,8 @@ public final class TestPractice: @unchecked Sendable {
     public var env: [String: String]
 
     /// - Parameter env: e.g. `["CONFIDANT_TEST_NOW": …]` for a practice set up in the past.
-    public init(extraUsers: [(String, String)] = [], env: [String: String] = [:]) throws {
+    /// - Parameter standardUsers: false for a practice of the admin and `extraUsers` only.
+    public init(extraUsers: [(String, String)] = [], env: [String: String] = [:], standardUsers: Bool = true) throws {
         self.env = env
         dir = try TempDir()
         vault = dir.file("practice.vault")
@@ -21,7 +22,8 @@ public final class TestPractice: @unchecked Sendable {
         let r = try CLI.run(["init", "--vault", vault, "--practice", "Test Practice", "--admin", "admin",
                              "--recovery-out", recoveryKey, "--kdf", "interactive", "--passphrase-file", dir.file("pass-admin")], env: env)
         guard r.exitCode == 0 else { throw TestFailure("init failed: \(r.exitCode) \(r.stderr)") }
-        for (name, role) in [("rivera", "therapist"), ("chen", "therapist"), ("morgan", "compliance")] + extraUsers {
+        let standard = standardUsers ? [("rivera", "therapist"), ("chen", "therapist"), ("morgan", "compliance")] : []
+        for (name, role) in standard + extraUsers {
             try dir.write("pass-\(name)", "\(name) passphrase 1\n")
             let u = try CLI.run(["user", "add", name, "--role", role, "--initial-passphrase-file", dir.file("pass-\(name)")] + auth("admin"), env: env)
             guard u.exitCode == 0 else { throw TestFailure("user add \(name) failed: \(u.exitCode) \(u.stderr)") }

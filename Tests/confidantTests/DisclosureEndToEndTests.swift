@@ -112,7 +112,7 @@ struct DisclosureEndToEndTests {
         for reviewer in ["auditor", "morgan"] {
             let rv = try p.run(reviewer, ["--json", "log", "review"])
             #expect(rv.exitCode == 0, "\(rv.stderr)")
-            let items = disclosureJSONArray(rv).filter { $0["rule"] as? String == "basis-not-stated" }
+            let items = disclosureJSONArray(rv).filter { $0["rule"] as? String == "override" }
             #expect(items.contains { $0["action"] as? String == "disclosure.add" && $0["record"] as? String == id && $0["actor"] as? String == "rivera" },
                     "\(reviewer): \(items)")
         }
@@ -164,33 +164,33 @@ struct DisclosureEndToEndTests {
         #expect(try p.recordCount() == recordsBefore)
     }
 
-    @Test("a later agreement version does not make an earlier disclosure valid; it does for later dates")
+    @Test("a later agreement version does not make an earlier disclosure under a permitted basis valid; it does for later dates")
     func laterAgreementVersion() throws {
         let p = try TestPractice()
         let client = try p.addClient()
         let note = try p.addNote(client, "session text")
         try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
-        try p.addConfidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-20")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "law-enforcement"], reviewedOn: "2026-11-20")
         let at = testClock("2026-11-28T10:00:00Z")
 
-        let early = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Superior Court", purpose: "subpoena",
+        let early = try p.discloseCLI(client, records: [note], basis: "law-enforcement", to: "County Sheriff", purpose: "records request",
                                       date: "2026-11-10", env: at)
         #expect(early.exitCode == 77)
         #expect(early.stdout.isEmpty)
-        #expect(early.stderr.contains("legal-order"))
+        #expect(early.stderr.contains("law-enforcement"))
         #expect(try #require(try VaultFile.logRows(p.vault).last).outcome == "denied")
 
-        let later = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Superior Court", purpose: "subpoena",
+        let later = try p.discloseCLI(client, records: [note], basis: "law-enforcement", to: "County Sheriff", purpose: "records request",
                                       date: "2026-11-21", env: at)
         #expect(later.exitCode == 0, "\(later.stderr)")
         #expect(later.stdout.trimmedLine.hasPrefix("d"))
 
         // On the review day itself the new version is in force.
-        let same = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Superior Court", purpose: "subpoena",
+        let same = try p.discloseCLI(client, records: [note], basis: "law-enforcement", to: "County Sheriff", purpose: "records request",
                                      date: "2026-11-20", env: at)
         #expect(same.exitCode == 0, "\(same.stderr)")
         // The day before it, it is not.
-        let before = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Superior Court", purpose: "subpoena",
+        let before = try p.discloseCLI(client, records: [note], basis: "law-enforcement", to: "County Sheriff", purpose: "records request",
                                        date: "2026-11-19", env: at)
         #expect(before.exitCode == 77)
 
@@ -208,7 +208,7 @@ struct DisclosureEndToEndTests {
         let at = testClock("2026-11-21T10:00:00Z")
 
         let general = try p.ok("rivera", ["authorization", "add", client, "--recipient", "Dr Who", "--kinds", "progress",
-                                          "--purpose", "continuity of care", "--expires", "2027-12-31"])
+                                          "--purpose", "continuity of care", "--expires", "2027-12-31", "--signed-on", "2026-11-01"])
         #expect(!general.isEmpty)
         let recordsBefore = try p.recordCount()
 
@@ -225,8 +225,8 @@ struct DisclosureEndToEndTests {
         let refusedMixed = try viaAuth(general, [progress, psy])
         #expect(refusedMixed.exitCode == 77)
         #expect(refusedMixed.stdout.isEmpty)
-        // Nor does a stated exception.
-        let viaException = try p.discloseCLI(client, records: [psy], basis: "harm-to-self", date: "2026-11-10", env: at)
+        // Nor does an exception outside 164.508(a)(2)(ii), even a mandated report.
+        let viaException = try p.discloseCLI(client, records: [psy], basis: "child-abuse", date: "2026-11-10", env: at)
         #expect(viaException.exitCode == 77)
         #expect(viaException.stdout.isEmpty)
         #expect(try p.recordCount() == recordsBefore)
@@ -236,9 +236,17 @@ struct DisclosureEndToEndTests {
         #expect(prog.exitCode == 0, "\(prog.stderr)")
         #expect(prog.stdout.trimmedLine.hasPrefix("d"))
 
-        // One that names psychotherapy notes does.
-        let naming = try p.ok("rivera", ["authorization", "add", client, "--recipient", "Dr Who", "--kinds", "progress,psychotherapy",
-                                         "--purpose", "continuity of care", "--expires", "2027-12-31"])
+        // One that mixes psychotherapy notes with anything else is refused when it is recorded (64).
+        let mixed = try p.run("rivera", ["authorization", "add", client, "--recipient", "Dr Who", "--kinds", "progress,psychotherapy",
+                                         "--purpose", "continuity of care", "--expires", "2027-12-31", "--signed-on", "2026-11-01"])
+        #expect(mixed.exitCode == 64)
+        #expect(mixed.stderr.contains("164.508(b)(3)(ii)"))
+        let mixedByID = try p.run("rivera", ["authorization", "add", client, "--recipient", "Dr Who", "--records", "\(progress),\(psy)",
+                                             "--purpose", "continuity of care", "--expires", "2027-12-31", "--signed-on", "2026-11-01"])
+        #expect(mixedByID.exitCode == 64)
+        // One for psychotherapy notes alone does.
+        let naming = try p.ok("rivera", ["authorization", "add", client, "--recipient", "Dr Who", "--kinds", "psychotherapy",
+                                         "--purpose", "continuity of care", "--expires", "2027-12-31", "--signed-on", "2026-11-01"])
         let ok = try viaAuth(naming, [psy])
         #expect(ok.exitCode == 0, "\(ok.stderr)")
         let okID = ok.stdout.trimmedLine
@@ -247,8 +255,8 @@ struct DisclosureEndToEndTests {
         #expect(last.action == "disclosure.add" && last.outcome == "success" && last.record == okID)
 
         // Expired before the date of the disclosure.
-        let expired = try p.ok("rivera", ["authorization", "add", client, "--recipient", "Dr Who", "--kinds", "progress,psychotherapy",
-                                          "--purpose", "continuity of care", "--expires", "2026-11-01"])
+        let expired = try p.ok("rivera", ["authorization", "add", client, "--recipient", "Dr Who", "--kinds", "progress",
+                                          "--purpose", "continuity of care", "--expires", "2026-11-01", "--signed-on", "2026-10-01"])
         let e1 = try viaAuth(expired, [progress], date: "2026-11-10")
         #expect(e1.exitCode == 77)
         #expect(e1.stdout.isEmpty)
@@ -257,7 +265,7 @@ struct DisclosureEndToEndTests {
         #expect(e2.stdout.isEmpty)
 
         // A recipient the authorization does not name.
-        let other = try viaAuth(naming, [progress], to: "Dr No")
+        let other = try viaAuth(naming, [psy], to: "Dr No")
         #expect(other.exitCode == 77)
         #expect(other.stdout.isEmpty)
         #expect(other.stderr.contains("Dr No"))
@@ -268,7 +276,7 @@ struct DisclosureEndToEndTests {
         #expect(disclosureJSONArray(try p.run("rivera", ["--json", "disclosures", client], env: at)).count == 2)
     }
 
-    @Test("abuse reports must say whether the client was informed, and why not", arguments: ["child-abuse", "elder-abuse"])
+    @Test("an elder-abuse report must say whether the client was informed, and why not (164.512(c)(2))", arguments: ["elder-abuse"])
     func abuseReports(_ basis: String) throws {
         let p = try TestPractice()
         let client = try p.addClient()
@@ -312,15 +320,4 @@ struct DisclosureEndToEndTests {
         #expect(rows.map(\.outcome) == ["denied", "denied", "denied", "success", "success"])
     }
 
-    @Test("an abuse report under an exception not stated is still refused with 77")
-    func abuseReportNotStated() throws {
-        let p = try TestPractice()
-        let client = try p.addClient()
-        let note = try p.addNote(client, "session text")
-        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
-        let r = try p.discloseCLI(client, records: [note], basis: "child-abuse", to: "CPS", purpose: "mandated report",
-                                  date: "2026-11-10", extra: ["--client-informed", "yes"])
-        #expect(r.exitCode == 77)
-        #expect(r.stdout.isEmpty)
-    }
 }

@@ -24,12 +24,12 @@ struct PracticeExceptionsEndToEndTests {
         #expect(unknownBasis.stdout.isEmpty)
 
         // A therapist cannot add one.
-        let therapist = try p.run("rivera", ["exceptions", "add", "duty-to-protect", "--meaning", "duty to protect an identified victim",
+        let therapist = try p.run("rivera", ["exceptions", "add", "--kind", "permitted", "duty-to-protect", "--meaning", "duty to protect an identified victim",
                                              "--basis", "Cal. Civ. Code 43.92"])
         #expect(therapist.exitCode == 77)
         #expect(therapist.stdout.isEmpty)
 
-        let add = try p.run("admin", ["exceptions", "add", "duty-to-protect", "--meaning", "duty to protect an identified victim",
+        let add = try p.run("admin", ["exceptions", "add", "--kind", "permitted", "duty-to-protect", "--meaning", "duty to protect an identified victim",
                                       "--basis", "Cal. Civ. Code 43.92"])
         #expect(add.exitCode == 0, "\(add.stderr)")
         #expect(add.stdout == "Added exception duty-to-protect.\n")
@@ -43,12 +43,12 @@ struct PracticeExceptionsEndToEndTests {
         #expect(Array(list.compactMap { $0["code"] as? String }.prefix(5)) == ["harm-to-self", "harm-to-others", "child-abuse", "elder-abuse", "legal-order"])
 
         // Never redefined.
-        let again = try p.run("admin", ["exceptions", "add", "duty-to-protect", "--meaning", "something else", "--basis", "none"])
+        let again = try p.run("admin", ["exceptions", "add", "--kind", "permitted", "duty-to-protect", "--meaning", "something else", "--basis", "none"])
         #expect(again.exitCode == 73)
         #expect(again.stdout.isEmpty)
-        #expect(try p.run("admin", ["exceptions", "add", "harm-to-self", "--meaning", "x", "--basis", "y"]).exitCode == 73)
-        #expect(try p.run("admin", ["exceptions", "add", "Duty To Warn", "--meaning", "x", "--basis", "y"]).exitCode == 64)
-        #expect(try p.run("admin", ["exceptions", "add", "client-authorization", "--meaning", "x", "--basis", "y"]).exitCode == 64)
+        #expect(try p.run("admin", ["exceptions", "add", "--kind", "permitted", "harm-to-self", "--meaning", "x", "--basis", "y"]).exitCode == 73)
+        #expect(try p.run("admin", ["exceptions", "add", "--kind", "permitted", "Duty To Warn", "--meaning", "x", "--basis", "y"]).exitCode == 64)
+        #expect(try p.run("admin", ["exceptions", "add", "--kind", "permitted", "client-authorization", "--meaning", "x", "--basis", "y"]).exitCode == 64)
 
         // Known but not stated to the client: 77.
         let notStated = try p.discloseCLI(client, records: [note], basis: "duty-to-protect", to: "Identified Victim",

@@ -12,17 +12,26 @@ public struct ClientAuthorization: Sendable, Codable, Equatable {
     /// Kinds the client authorized: `progress`, `psychotherapy`, `agreement`.
     public var kinds: [String]?
     public var purpose: String
-    /// Last day the authorization is valid, `YYYY-MM-DD`.
-    public var expires: String
+    /// Last day the authorization is valid, `YYYY-MM-DD`; or nil with ``expiresEvent``.
+    public var expires: String?
+    /// The event that ends it (164.508(c)(1)(v)), when it has no date.
+    public var expiresEvent: String?
+    /// When and by whom it was signed (`client`, or a representative's name).
+    public var signedOn: String?
+    public var signedBy: String?
+    /// Set when read: the day a revocation recorded with `authorization revoke` took effect.
+    public var revokedOn: String?
     /// SHA-256 (hex) of the signed copy, when one was filed.
     public var signedCopySHA256: String?
     /// The signed copy itself (Base64), when one was filed.
     public var signedCopy: String?
 
-    public init(recipient: String, recordIDs: [String]?, kinds: [String]?, purpose: String, expires: String,
+    public init(recipient: String, recordIDs: [String]?, kinds: [String]?, purpose: String, expires: String?,
+                expiresEvent: String? = nil, signedOn: String? = nil, signedBy: String? = nil,
                 signedCopySHA256: String? = nil, signedCopy: String? = nil) {
         self.recipient = recipient; self.recordIDs = recordIDs; self.kinds = kinds; self.purpose = purpose
-        self.expires = expires; self.signedCopySHA256 = signedCopySHA256; self.signedCopy = signedCopy
+        self.expires = expires; self.expiresEvent = expiresEvent; self.signedOn = signedOn; self.signedBy = signedBy
+        self.signedCopySHA256 = signedCopySHA256; self.signedCopy = signedCopy
     }
 
     /// Files the signed copy (a scan or PDF): kept with its SHA-256, both sealed with the
@@ -73,8 +82,22 @@ public struct DisclosureBody: Sendable, Codable, Equatable {
     public var notInformedReason: String?
     public var disclosedBy: String
     public var cosignedBy: String?
-    /// True when the basis was not stated to the client and a compliance officer co-signed.
+    /// True when a permitted basis was not stated to the client and a compliance officer
+    /// co-signed or the discloser attested.
     public var override: Bool
+    /// An oral disclosure (a phone report): no records, a summary of what was said.
+    public var oral: Bool?
+    public var summary: String?
+    /// A required basis the confidentiality agreement in force did not state (recorded, reviewed).
+    public var notExplained: Bool?
+    /// The discloser's attestation, where no other compliance user could co-sign.
+    public var attestation: String?
+    /// The satisfactory assurance of a `legal-process` request (164.512(e)(1)(ii)).
+    public var assurance: String?
+    /// `author` when a health oversight agency oversees the author of the notes disclosed.
+    public var subject: String?
+    /// The confidentiality agreement version relied on, if any.
+    public var agreementVersion: Int?
 }
 
 /// What a therapist asks for with `confidant disclose`.
@@ -90,6 +113,13 @@ public struct DisclosureRequest: Sendable {
     public var clientInformed: Bool?
     public var notInformedReason: String?
     public var authorizationID: String?
+    /// An oral disclosure: no records, and `summary` says what was disclosed.
+    public var oral = false
+    public var summary: String?
+    /// The discloser's attestation (a practice with no other compliance user).
+    public var attest: String?
+    public var assurance: String?
+    public var subject: String?
 
     public init(clientID: String, recipientName: String, recipientAddress: String, recordIDs: [String], basis: String,
                 purpose: String, date: String? = nil, clientInformed: Bool? = nil, notInformedReason: String? = nil,
@@ -107,7 +137,28 @@ public struct AccountingEntry: Sendable, Codable, Equatable {
     public var body: DisclosureBody
 }
 
-/// Exception codes whose reports need the informed-client field (164.512(c)(2)).
-enum AbuseReport {
-    static let codes: Set<String> = ["child-abuse", "elder-abuse"]
+
+
+/// A recorded revocation of an authorization (164.508(b)(5)), stored as its own sealed record.
+public struct AuthorizationRevocation: Sendable, Codable, Equatable {
+    public var authorizationID: String
+    /// The day the revocation took effect, `YYYY-MM-DD`.
+    public var on: String
+    public var signedCopySHA256: String?
+    public var signedCopy: String?
+}
+
+/// An authorization as `authorization list` shows it.
+public struct AuthorizationSummary: Sendable, Codable, Equatable {
+    public var id: String
+    public var recipient: String
+    public var purpose: String
+    public var covers: String
+    public var signedOn: String?
+    public var signedBy: String?
+    public var expires: String?
+    public var expiresEvent: String?
+    public var revokedOn: String?
+    /// `active`, `expired` or `revoked`, as of today.
+    public var state: String
 }

@@ -54,11 +54,13 @@ enum SignedStatements {
 
     /// A practice exception, signed by the admin who added it.
     static func exception(vaultID: [UInt8], _ e: ExceptionRow) -> [UInt8] {
-        var enc = CanonicalEncoder(label: "confidant/exception/v1")
+        var enc = CanonicalEncoder(label: "confidant/exception/v2")
         enc.append(vaultID)
         enc.append(e.code)
         enc.append(e.meaning)
         enc.append(e.basis)
+        enc.append(e.kind)
+        enc.append(e.mustInform ? 1 : 0)
         enc.append(e.addedBy)
         enc.append(e.addedAt)
         return enc.bytes

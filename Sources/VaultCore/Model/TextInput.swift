@@ -53,7 +53,8 @@ extension DisclosureRequest {
     /// Refuses control characters in the recipient, address, purpose and reasons (64).
     public func validateText() throws(VaultError) {
         for (value, field) in [(recipientName, "--to"), (recipientAddress, "--address"), (purpose, "--purpose"),
-                               (basis, "--basis"), (notInformedReason ?? "", "--not-informed-reason")] {
+                               (basis, "--basis"), (notInformedReason ?? "", "--not-informed-reason"), (summary ?? "", "--summary"),
+                               (attest ?? "", "--attest"), (assurance ?? "", "--assurance"), (subject ?? "", "--subject")] {
             try TextInput.validate(value, field: field)
         }
     }

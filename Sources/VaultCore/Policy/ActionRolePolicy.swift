@@ -11,7 +11,8 @@ package enum ActionRolePolicy {
         case "review.close", "disclosure.cosign", "client.purge.approve": [.compliance]
         case "user.add", "user.reset", "settings.set", "vault.backup", "vault.restore", "key.rotate.recovery",
              "key.rotate.all.start", "client.purge": [.admin]
-        case "note.add", "note.add.batch", "disclosure.add", "agreement.add", "emergency.request": [.therapist]
+        case "note.add", "note.add.batch", "disclosure.add", "agreement.add", "emergency.request", "authorization.add",
+             "authorization.revoke": [.therapist]
         case "careteam.grant", "careteam.revoke", "emergency.approve": [.therapist, .admin]
         case "agreement.acknowledge": [.client]
         default: nil
@@ -29,6 +30,7 @@ package enum ActionRolePolicy {
         "note.open", "note.list", "client.list", "client.show", "agreement.show", "agreement.list", "log.show", "log.verify",
         "log.review", "log.export", "log.checkpoint", "key.status", "key.exposure", "emergency.list", "settings.show",
         "user.list", "exception.list", "disclosure.accounting", "export.requests", "session.unlock", "vault.restore.check",
+        "authorization.list",
     ]
 
     /// Nil when an entry may state these changes; otherwise why not. A refused or failed

@@ -52,8 +52,17 @@ enum LogReview {
             if flags.contains("purge-before-retention") && r.action == "client.purge" {
                 item("purge-before-retention", r, "client purged before the end of its retention period")
             }
-            if flags.contains("basis-not-stated") {
-                item("basis-not-stated", r, "disclosure under an exception not stated to the client (co-signed override)")
+            if flags.contains("not-explained") {
+                item("not-explained", r, "disclosure under a required basis the client was not told of")
+            }
+            if flags.contains("override") && r.action == "disclosure.add" {
+                item("override", r, "disclosure under a permitted basis not stated to the client (co-signed or attested)")
+            }
+            if flags.contains("late-entry") {
+                item("late-entry", r, "disclosure entered more than disclosure.late-days after its date")
+            }
+            if flags.contains("recent-agreement") {
+                item("recent-agreement", r, "disclosure relying on a confidentiality agreement version entered within 24 hours before it")
             }
             if settings.isOutsideWorkingHours(r.time) && !r.clientID.isEmpty {
                 item("after-hours", r, "client access outside working hours")

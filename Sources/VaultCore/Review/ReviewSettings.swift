@@ -16,6 +16,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case maxKeyAgeDays = "keys.max-age-days"
     /// Years after a client's last record before it may be purged.
     case retentionYears = "retention.years"
+    /// Days a disclosure's date may lie before its entry without a `late-entry` review item.
+    case disclosureLateDays = "disclosure.late-days"
 
     public var defaultValue: String {
         switch self {
@@ -26,6 +28,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .breakGlassHours: "24"
         case .maxKeyAgeDays: "365"
         case .retentionYears: "7"
+        case .disclosureLateDays: "7"
         }
     }
 
@@ -40,7 +43,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
             guard let n = Int(value), (-14 * 60...14 * 60).contains(n) else {
                 throw VaultError.usage("\(rawValue) must be minutes between -840 and 840")
             }
-        case .bulkThreshold, .bulkWindowMinutes, .breakGlassHours, .maxKeyAgeDays, .retentionYears:
+        case .bulkThreshold, .bulkWindowMinutes, .breakGlassHours, .maxKeyAgeDays, .retentionYears, .disclosureLateDays:
             guard let n = Int(value), n >= 1 else { throw VaultError.usage("\(rawValue) must be a whole number of at least 1") }
         }
     }

@@ -2,40 +2,6 @@ import Foundation
 import VaultCrypto
 
 extension Session {
-    /// Records a client's signed authorization (164.508); returns its id.
-    public func addAuthorization(clientID: String, authorization a: ClientAuthorization) throws(VaultError) -> String {
-        try a.validateText()
-        return try perform(AccessIntent(action: "authorization.add", clientID: clientID, purpose: .treat)) { tx, intent in
-            try require(.therapist, "recording an authorization")
-            _ = try existingClient(tx, clientID)
-            try requireCareTeam(tx, clientID)
-            guard !a.recipient.trimmingCharacters(in: .whitespaces).isEmpty, !a.purpose.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw VaultError.usage("an authorization needs --recipient and --purpose")
-            }
-            guard CalendarDate.isValid(a.expires) else { throw VaultError.usage("--expires must be a date YYYY-MM-DD") }
-            guard (a.recordIDs?.isEmpty == false) != (a.kinds?.isEmpty == false) else {
-                throw VaultError.usage("name what is authorized with either --records or --kinds")
-            }
-            for k in a.kinds ?? [] where ![RecordKind.progress, .psychotherapy, .agreement].map(\.rawValue).contains(k) {
-                throw VaultError.usage("--kinds takes progress, psychotherapy or agreement, not '\(k)'")
-            }
-            for rid in a.recordIDs ?? [] {
-                guard let r = try tx.record(id: rid), r.clientID == clientID else {
-                    throw VaultError.notFound("no record '\(rid)' of client \(clientID)")
-                }
-            }
-            let key = try currentCareKey(tx, clientID)
-            let secret = try unwrap(tx, key)
-            let id = Self.newID(prefix: "z")
-            intent.value.recordID = id
-            try tx.insertRecord(try sealed(RecordRow(id: id, clientID: clientID, kind: .authorization, subkind: "", author: user,
-                                                     keyID: key.id, keyVersion: key.version, formatVersion: Schema.formatVersion,
-                                                     createdAt: nowMillis, sequence: 1, ciphertext: []),
-                                           secret: secret, plaintext: [UInt8](try JSONEncoder.sorted.encode(a))))
-            return id
-        }
-    }
-
     func describe(_ records: [DisclosedRecord]) -> String {
         var counts: [String: Int] = [:]
         for r in records { counts[r.kind, default: 0] += 1 }
@@ -107,7 +73,10 @@ extension Session {
                 do { body = try JSONDecoder().decode(DisclosureBody.self, from: Data(plain)) } catch {
                     throw VaultError.badData("disclosure \(e.recordID) is malformed")
                 }
-                if body.date >= cutoff { out.append(AccountingEntry(id: row.id, logSeq: e.seq, body: body)) }
+                // In the accounting when its date or its entry lies in the period: a disclosure
+                // entered today but dated years ago is still accounted for.
+                let entered = CalendarDate.string(from: Date(timeIntervalSince1970: Double(e.time) / 1000))
+                if body.date >= cutoff || entered >= cutoff { out.append(AccountingEntry(id: row.id, logSeq: e.seq, body: body)) }
             }
             return out.sorted { ($0.body.date, $0.logSeq) > ($1.body.date, $1.logSeq) }
         }

@@ -16,7 +16,10 @@ extension Session {
             else {
                 throw VaultError.badData("exception '\(e.code)' is not signed by an admin; the vault was tampered with")
             }
-            out.append(ConfidentialityException(code: e.code, meaning: e.meaning, basis: e.basis))
+            guard let kind = ExceptionKind(rawValue: e.kind) else {
+                throw VaultError.badData("exception '\(e.code)' has no valid kind; the vault was tampered with")
+            }
+            out.append(ConfidentialityException(code: e.code, meaning: e.meaning, basis: e.basis, kind: kind, mustInform: e.mustInform))
         }
         return out
     }
@@ -28,7 +31,8 @@ extension Session {
 
     /// Adds a jurisdiction-specific exception (admin). Codes are lower-case words joined by
     /// hyphens and can never be redefined.
-    public func addException(code: String, meaning: String, basis: String) throws(VaultError) -> ConfidentialityException {
+    public func addException(code: String, meaning: String, basis: String, kind: ExceptionKind,
+                             mustInform: Bool = false) throws(VaultError) -> ConfidentialityException {
         try TextInput.validate(meaning, field: "--meaning")
         try TextInput.validate(basis, field: "--basis")
         return try perform(AccessIntent(action: "exception.add", recordID: code)) { tx, _ in
@@ -43,10 +47,11 @@ extension Session {
             guard try !exceptionCatalogue(tx).contains(where: { $0.code == code }) else {
                 throw VaultError(.cannotCreate, "exception '\(code)' already exists; codes are never redefined")
             }
-            var row = ExceptionRow(code: code, meaning: meaning, basis: basis, addedBy: user, addedAt: nowMillis, signature: [])
+            var row = ExceptionRow(code: code, meaning: meaning, basis: basis, kind: kind.rawValue, mustInform: mustInform,
+                                   addedBy: user, addedAt: nowMillis, signature: [])
             row.signature = identity.signing.sign(SignedStatements.exception(vaultID: meta.vaultID, row))
             try tx.insertException(row)
-            return ConfidentialityException(code: code, meaning: meaning, basis: basis)
+            return ConfidentialityException(code: code, meaning: meaning, basis: basis, kind: kind, mustInform: mustInform)
         }
     }
 }

@@ -124,7 +124,8 @@ extension Session {
             let plain = try openRecord(tx, row)
             guard Self.disclosureDigest(row) == e.detail else { throw VaultError.badData("disclosure \(e.recordID) was altered") }
             let b = try JSONDecoder().decode(DisclosureBody.self, from: Data(plain))
-            if b.date >= cutoff {
+            let entered = CalendarDate.string(from: Date(timeIntervalSince1970: Double(e.time) / 1000))
+            if b.date >= cutoff || entered >= cutoff {
                 disclosures.append(ExportDisclosure(id: row.id, date: b.date, recipientName: b.recipientName, recipientAddress: b.recipientAddress,
                                                     description: b.description, purpose: b.purpose, basis: b.basis,
                                                     clientInformed: b.clientInformed, logSeq: e.seq))

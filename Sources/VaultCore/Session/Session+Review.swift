@@ -15,6 +15,17 @@ extension Session {
     func allReviewItems(_ tx: any StoreTransaction) throws -> [ReviewItem] {
         let rows = try tx.logEntries(matching: LogFilter())
         var items = LogReview.items(rows, settings: try ReviewSettings.load(tx))
+        // A disclosure's item names its basis and the agreement version relied on: both are in
+        // the entry's reason, sealed to the audit key, so only its holder reads them.
+        if let audit = try auditKeyPair(tx) {
+            let bySeq = Dictionary(rows.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
+            let named: Set<String> = ["not-explained", "override", "late-entry", "recent-agreement"]
+            for i in items.indices where named.contains(items[i].rule) {
+                if let r = bySeq[items[i].seq], !r.sealedReason.isEmpty, let plain = try? SealedBox.open(r.sealedReason, keyPair: audit) {
+                    items[i].why += " (\(String(decoding: plain, as: UTF8.self)))"
+                }
+            }
+        }
         let maxAge = Int(try tx.setting(SettingKey.maxKeyAgeDays.rawValue) ?? SettingKey.maxKeyAgeDays.defaultValue) ?? 365
         for c in try tx.clients() where c.status == "active" {
             for s in try scopeStatus(tx, clientID: c.id, maxAgeDays: maxAge) where s.overdue {

@@ -92,8 +92,9 @@ extension SQLiteTransaction {
     // MARK: exceptions and acknowledgements
 
     func insertException(_ e: ExceptionRow) throws {
-        try db.execute(sql: "INSERT INTO exceptions (code, meaning, basis, added_by, added_at, signature) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [e.code, e.meaning, e.basis, e.addedBy, e.addedAt, Data(e.signature)])
+        try db.execute(sql: """
+            INSERT INTO exceptions (code, meaning, basis, kind, must_inform, added_by, added_at, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [e.code, e.meaning, e.basis, e.kind, e.mustInform ? 1 : 0, e.addedBy, e.addedAt, Data(e.signature)])
     }
 
     func updateExceptionSignature(code: String, signature: [UInt8]) throws {
@@ -103,6 +104,7 @@ extension SQLiteTransaction {
     func exceptions() throws -> [ExceptionRow] {
         try Row.fetchAll(db, sql: "SELECT * FROM exceptions ORDER BY added_at, code").map {
             ExceptionRow(code: try col($0, "code"), meaning: try col($0, "meaning"), basis: try col($0, "basis"),
+                         kind: try col($0, "kind"), mustInform: (try col($0, "must_inform") as Int) != 0,
                          addedBy: try col($0, "added_by"), addedAt: try col($0, "added_at"), signature: try bytes($0, "signature"))
         }
     }

@@ -121,8 +121,8 @@ enum Schema {
       to_key_id INTEGER NOT NULL, state TEXT NOT NULL, actor TEXT NOT NULL, started_at INTEGER NOT NULL,
       finished_at INTEGER NOT NULL);
     CREATE TABLE exceptions (
-      code TEXT PRIMARY KEY, meaning TEXT NOT NULL, basis TEXT NOT NULL, added_by TEXT NOT NULL,
-      added_at INTEGER NOT NULL, signature BLOB NOT NULL);
+      code TEXT PRIMARY KEY, meaning TEXT NOT NULL, basis TEXT NOT NULL, kind TEXT NOT NULL, must_inform INTEGER NOT NULL,
+      added_by TEXT NOT NULL, added_at INTEGER NOT NULL, signature BLOB NOT NULL);
     """
 
     /// The authenticated state index: latest entry and digest per aggregate, and its Merkle nodes.

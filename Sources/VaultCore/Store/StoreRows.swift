@@ -163,6 +163,9 @@ public struct ExceptionRow: Sendable, Equatable {
     public var code: String
     public var meaning: String
     public var basis: String
+    /// `required` or `permitted` (``ExceptionKind``).
+    public var kind: String
+    public var mustInform: Bool
     public var addedBy: String
     public var addedAt: Int64
     public var signature: [UInt8]

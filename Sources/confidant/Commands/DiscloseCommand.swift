@@ -9,14 +9,19 @@ struct DiscloseCommand: ParsableCommand {
     @OptionGroup var globals: GlobalOptions
     @Argument(help: "Client id.") var client: String
     @Option(help: "Recipient's name.") var to: String
-    @Option(help: "Recipient's address.") var address: String
-    @Option(help: "Records disclosed, comma-separated ids.") var records: String
-    @Option(help: "An exception code the client was told about, or client-authorization.") var basis: String
+    @Option(help: "Recipient's address, if known.") var address = ""
+    @Option(help: "Records disclosed, comma-separated ids (none with --oral).") var records: String?
+    @Flag(help: "An oral disclosure (a phone report): no records; say what was said with --summary.") var oral = false
+    @Option(help: "What was disclosed orally.") var summary: String?
+    @Option(help: "An exception code (see 'confidant exceptions list'), or client-authorization.") var basis: String
     @Option(help: "Purpose of the disclosure (a brief statement).") var purpose: String
     @Option(help: "Date of the disclosure YYYY-MM-DD (default today).") var date: String?
     @Option(help: "For abuse reports: was the client informed?") var clientInformed: Answer?
     @Option(help: "Why the client was not informed (required with --client-informed no).") var notInformedReason: String?
     @Option(help: "The authorization relied on (with --basis client-authorization).") var authorization: String?
+    @Option(help: "legal-process: the satisfactory assurance received.") var assurance: String?
+    @Option(help: "health-oversight: 'author' when the agency oversees the notes' author.") var subject: String?
+    @Option(help: "With no other compliance user to co-sign: your attestation of why the disclosure is permitted.") var attest: String?
     @OptionGroup var cosign: CosignOptions
 
     /// `--client-informed yes|no`.
@@ -24,10 +29,16 @@ struct DiscloseCommand: ParsableCommand {
 
     /// The request as given; whether it may be made is the vault's decision.
     var request: DisclosureRequest {
-        DisclosureRequest(clientID: client, recipientName: to, recipientAddress: address,
-                          recordIDs: records.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                          basis: basis, purpose: purpose, date: date, clientInformed: clientInformed.map { $0 == .yes },
-                          notInformedReason: notInformedReason, authorizationID: authorization)
+        var r = DisclosureRequest(clientID: client, recipientName: to, recipientAddress: address,
+                                  recordIDs: (records ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                                  basis: basis, purpose: purpose, date: date, clientInformed: clientInformed.map { $0 == .yes },
+                                  notInformedReason: notInformedReason, authorizationID: authorization)
+        r.oral = oral
+        r.summary = summary
+        r.attest = attest
+        r.assurance = assurance
+        r.subject = subject
+        return r
     }
 
     func validate() throws { try request.validateText() }  // before any passphrase is asked
@@ -38,8 +49,11 @@ struct DiscloseCommand: ParsableCommand {
         let d = try session.disclose(request, cosigner: cosigner)
         if globals.json { return try Output.json(Created(id: d.id, value: d.body)) }
         Output.line(d.id)
-        if d.body.override {
-            Output.note("basis not stated to the client; co-signed by \(d.body.cosignedBy ?? "") and flagged for review")
+        if d.body.notExplained == true {
+            Output.note("\(d.body.basis) was not explained to the client; the disclosure is recorded and flagged for review (not-explained)")
+        } else if d.body.override {
+            let by = d.body.cosignedBy.map { "co-signed by \($0)" } ?? "attested"
+            Output.note("basis not stated to the client; \(by) and flagged for review (override)")
         }
     }
 }

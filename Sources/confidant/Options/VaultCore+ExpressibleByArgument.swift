@@ -14,3 +14,4 @@ extension KDFStrength: ExpressibleByArgument {}
 extension Purpose: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
 }
+extension ExceptionKind: ExpressibleByArgument {}

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+import VaultTestSupport
+
+/// Disclosures that hold up in law (issue 12): a required basis is never blocked, oral reports
+/// are recorded, dates are bounded, psychotherapy notes follow 164.508(a)(2), authorizations
+/// can be revoked.
+@Suite("mandated reports and legal bases end to end")
+struct MandatedReportEndToEndTests {
+    static let today = ["CONFIDANT_TEST_NOW": "2026-11-28T10:00:00Z"]
+
+    func reviewItems(_ p: TestPractice, _ rule: String, as user: String = "morgan") throws -> [[String: Any]] {
+        _ = try p.run("admin", ["settings", "set", "review.working-hours", "00:00-24:00"], env: Self.today)
+        let r = try p.run(user, ["--json", "log", "review"], env: Self.today)
+        return disclosureJSONArray(r).filter { $0["rule"] as? String == rule }
+    }
+
+    /// The disclosures listed in the client's export, opened with `age-keygen`'s key.
+    func exportedDisclosures(_ p: TestPractice, _ client: String) throws -> [[String: Any]] {
+        let key = p.dir.file("client-\(UUID().uuidString).key")
+        let gen = Process()
+        gen.executableURL = URL(fileURLWithPath: "/usr/bin/age-keygen")
+        gen.arguments = ["-o", key]
+        gen.standardError = FileHandle.nullDevice
+        try gen.run()
+        gen.waitUntilExit()
+        let text = try String(contentsOfFile: key, encoding: .utf8)
+        let recipient = String(try #require(text.split(separator: "\n").first { $0.hasPrefix("# public key: ") }).dropFirst(14))
+        let req = try p.run("rivera", ["export", "request", client], env: Self.today).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let out = p.dir.file("export-\(UUID().uuidString).age")
+        let f = try p.run("rivera", ["export", "fulfill", req, "--out", out, "--recipient", recipient], env: Self.today)
+        guard f.exitCode == 0 else { throw TestFailure("fulfill: \(f.stderr)") }
+        let opened = p.dir.file("opened-\(UUID().uuidString)")
+        let o = try CLI.run(["export", "open", out, "--out", opened, "--identity", key])
+        guard o.exitCode == 0 else { throw TestFailure("open: \(o.stderr)") }
+        let records = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: opened + "/records.json"))) as? [String: Any]
+        return records?["disclosures"] as? [[String: Any]] ?? []
+    }
+
+    @Test("a child-abuse report for a client told only of harm-to-self and harm-to-others: 0, not-explained, reviewed; also oral")
+    func mandatedReportNeverBlocked() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        let note = try p.addNote(client, "disclosed at session: bruises")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "harm-to-others"], reviewedOn: "2026-11-02")
+        let written = try p.discloseCLI(client, records: [note], basis: "child-abuse", to: "Child Protective Services",
+                                        purpose: "mandated report", date: "2026-11-27", env: Self.today)
+        #expect(written.exitCode == 0, "\(written.stderr)")
+        #expect(written.stderr.contains("not-explained"))
+        let id = written.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let row = try #require(try VaultFile.logRows(p.vault).last { $0.action == "disclosure.add" })
+        #expect(row.outcome == "success" && row.record == id)
+
+        let oral = try p.run("rivera", ["disclose", client, "--to", "Child Protective Services", "--oral",
+                                        "--summary", "reported suspected abuse by phone; intake number 4411",
+                                        "--basis", "child-abuse", "--purpose", "mandated report", "--date", "2026-11-28"], env: Self.today)
+        #expect(oral.exitCode == 0, "\(oral.stderr)")
+        let oralID = oral.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        try p.enrolAuditor()  // a compliance user holding the audit key reads the basis in the item
+        let items = try reviewItems(p, "not-explained", as: "auditor")
+        #expect(Set(items.compactMap { $0["record"] as? String }) == [id, oralID])
+        #expect(items.allSatisfy { ($0["why"] as? String)?.contains("basis child-abuse") == true }, "\(items)")
+
+        let listed = disclosureJSONArray(try p.run("rivera", ["--json", "disclosures", client], env: Self.today))
+        #expect(listed.compactMap { $0["description"] as? String }.contains("oral report to Child Protective Services: reported suspected abuse by phone; intake number 4411"))
+        #expect(listed.count == 2)
+        let exported = try exportedDisclosures(p, client)
+        #expect(Set(exported.compactMap { $0["id"] as? String }) == [id, oralID])
+    }
+
+    @Test("a permitted basis not explained: 77; co-signed by compliance: 0; attested where the discloser is the only compliance user: 0 and reviewed")
+    func permittedBasis() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        let note = try p.addNote(client, "session text")
+        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        let refused = try p.discloseCLI(client, records: [note], basis: "law-enforcement", to: "County Sheriff", purpose: "request",
+                                        date: "2026-11-27", env: Self.today)
+        #expect(refused.exitCode == 77)
+        #expect(refused.stdout.isEmpty)
+        let cosigned = try p.discloseCLI(client, records: [note], basis: "law-enforcement", to: "County Sheriff", purpose: "request",
+                                         date: "2026-11-27", extra: p.cosignArgs("morgan"), env: Self.today)
+        #expect(cosigned.exitCode == 0, "\(cosigned.stderr)")
+        // --attest while another compliance user exists: 77.
+        let attestRefused = try p.discloseCLI(client, records: [note], basis: "law-enforcement", to: "County Sheriff", purpose: "request",
+                                              date: "2026-11-27", extra: ["--attest", "officer presented a warrant"], env: Self.today)
+        #expect(attestRefused.exitCode == 77)
+
+        let solo = try TestPractice(extraUsers: [("sam", "therapist,compliance")], standardUsers: false)
+        let c2 = try solo.run("sam", ["client", "add", "--name", "Solo Client"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let n2 = try solo.addNote(c2, "session text", as: "sam")
+        try solo.addConfidentialityAgreement(c2, ["harm-to-self"], reviewedOn: "2026-11-02", as: "sam")
+        let attested = try solo.discloseCLI(c2, records: [n2], basis: "law-enforcement", to: "County Sheriff", purpose: "request",
+                                            date: "2026-11-27", extra: ["--attest", "officer presented a warrant"], as: "sam", env: Self.today)
+        #expect(attested.exitCode == 0, "\(attested.stderr)")
+        let id = attested.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let items = try reviewItems(solo, "override", as: "sam")
+        #expect(items.compactMap { $0["record"] as? String } == [id])
+    }
+
+    @Test("--date tomorrow or before the date of birth: 64; dated 8 years ago and entered today: listed, exported, late-entry")
+    func dates() throws {
+        let p = try TestPractice()
+        let client = try p.run("rivera", ["client", "add", "--name", "Dated", "--dob", "2001-04-05"], env: Self.today).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let note = try p.addNote(client, "session text")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2018-01-02")
+        for date in ["2026-11-29", "2001-04-04"] {
+            let r = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Superior Court", purpose: "court order",
+                                      date: date, env: Self.today)
+            #expect(r.exitCode == 64, "\(date)")
+            #expect(r.stdout.isEmpty)
+        }
+        let old = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Superior Court", purpose: "court order",
+                                    date: "2018-11-20", env: Self.today)
+        #expect(old.exitCode == 0, "\(old.stderr)")
+        let id = old.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let listed = disclosureJSONArray(try p.run("rivera", ["--json", "disclosures", client], env: Self.today))
+        #expect(listed.compactMap { $0["date"] as? String } == ["2018-11-20"])
+        #expect(try exportedDisclosures(p, client).compactMap { $0["id"] as? String } == [id])
+        #expect(try reviewItems(p, "late-entry").compactMap { $0["record"] as? String } == [id])
+    }
+
+    @Test("psychotherapy notes: harm-to-others by the author without authorization 0; child-abuse 77; a colleague 77; revoked authorization 77")
+    func psychotherapyNotes() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        _ = try p.ok("rivera", ["careteam", "grant", client, "chen"])
+        let psy = try p.addNote(client, "process notes", kind: "psychotherapy")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "harm-to-others"], reviewedOn: "2026-11-02")
+        let warn = try p.discloseCLI(client, records: [psy], basis: "harm-to-others", to: "Intended Victim", purpose: "duty to warn",
+                                     date: "2026-11-27", env: Self.today)
+        #expect(warn.exitCode == 0, "\(warn.stderr)")
+        #expect(try p.discloseCLI(client, records: [psy], basis: "child-abuse", to: "CPS", purpose: "mandated report",
+                                  date: "2026-11-27", env: Self.today).exitCode == 77)
+        #expect(try p.discloseCLI(client, records: [psy], basis: "harm-to-others", to: "Intended Victim", purpose: "duty to warn",
+                                  date: "2026-11-27", as: "chen", env: Self.today).exitCode == 77)
+
+        let auth = try p.run("rivera", ["authorization", "add", client, "--recipient", "Dr Who", "--kinds", "psychotherapy",
+                                        "--purpose", "continuity of care", "--expires", "2027-12-31", "--signed-on", "2026-11-01"],
+                             env: Self.today).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        func viaAuth(_ date: String) throws -> CLIResult {
+            try p.discloseCLI(client, records: [psy], basis: "client-authorization", to: "Dr Who", purpose: "continuity of care",
+                              date: date, extra: ["--authorization", auth], env: Self.today)
+        }
+        #expect(try viaAuth("2026-11-20").exitCode == 0)
+        #expect(try p.run("rivera", ["authorization", "revoke", auth, "--on", "2026-11-25"], env: Self.today).exitCode == 0)
+        #expect(try viaAuth("2026-11-26").exitCode == 77)
+        #expect(try viaAuth("2026-11-24").exitCode == 0)  // dated before the revocation took effect
+        let list = disclosureJSONArray(try p.run("rivera", ["--json", "authorization", "list", client], env: Self.today))
+        #expect(list.map { "\($0["id"] as? String ?? ""):\($0["state"] as? String ?? ""):\($0["revokedOn"] as? String ?? "")" }
+                == ["\(auth):revoked:2026-11-25"])
+    }
+}
