@@ -3,7 +3,7 @@ import VaultTestSupport
 
 /// The practice the writer attacks and the sweep play against: client C with notes, chen
 /// granted then revoked, two versions of the confidentiality agreement (the newer one no longer
-/// explains `legal-order`), and a snapshot of the vault taken before the revoke.
+/// explains the permitted `law-enforcement`), and a snapshot of the vault taken before the revoke.
 struct WriterScene {
     let p: TestPractice
     let client: String
@@ -19,7 +19,7 @@ struct WriterScene {
         client = try p.addClient(name: "Jordan Example")
         _ = try p.ok("rivera", ["careteam", "grant", client, "chen"])
         note1 = try p.addNote(client, "session one")
-        try p.addConfidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-02")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "law-enforcement"], reviewedOn: "2026-11-02")
         _ = try p.ok("rivera", ["export", "request", client])
         snapshot = p.dir.file("snapshot.vault")
         try VaultFile.copy(p.vault, to: snapshot)
@@ -46,7 +46,7 @@ struct WriterScene {
     func decisions(_ vault: String, machine: String) throws -> (open: CLIResult, disclose: CLIResult) {
         let open = try run("chen", ["note", "open", note1, "--purpose", "TREAT"], vault: vault, machine: machine)
         let disclose = try run("rivera", ["disclose", client, "--to", "Superior Court", "--address", "1 Court St",
-                                          "--records", note1, "--basis", "legal-order", "--purpose", "subpoena",
+                                          "--records", note1, "--basis", "law-enforcement", "--purpose", "records request",
                                           "--date", "2026-11-25"], vault: vault, machine: machine)
         return (open, disclose)
     }

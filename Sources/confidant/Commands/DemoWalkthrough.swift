@@ -173,16 +173,16 @@ struct DemoWalkthrough {
     }
 
     private func disclose(_ rivera: Session, clientID: String, notes: Notes) throws {
-        say("\n-- dr-rivera discloses under an exception the client was told about; one it was not told about is refused")
+        say("\n-- dr-rivera discloses under an exception the client was told about; a permitted one it was not told about is refused")
         let today = CalendarDate.string(from: Date())
         let d = try rivera.disclose(DisclosureRequest(clientID: clientID, recipientName: "County Crisis Team",
                                                       recipientAddress: "1 Main St", recordIDs: [notes.progress], basis: "harm-to-self",
                                                       purpose: "imminent risk; crisis team dispatched", date: today))
         say("   disclosure \(d.id): \(d.body.description) to \(d.body.recipientName)")
         do {
-            _ = try rivera.disclose(DisclosureRequest(clientID: clientID, recipientName: "Employer", recipientAddress: "2 Side St",
-                                                      recordIDs: [notes.progress], basis: "legal-order", purpose: "subpoena",
-                                                      date: "2026-01-01"))
+            _ = try rivera.disclose(DisclosureRequest(clientID: clientID, recipientName: "County Sheriff", recipientAddress: "2 Side St",
+                                                      recordIDs: [notes.progress], basis: "law-enforcement", purpose: "records request",
+                                                      date: today))
         } catch let e as VaultError { say("   refused (exit \(e.exitCode)): \(e.message.prefix(90))…") }
         for a in try rivera.accounting(clientID: clientID) {
             say("   accounting: \(a.body.date) \(a.body.recipientName) — \(a.body.purpose)")
