@@ -36,7 +36,7 @@ struct PolicyTests {
         "user.add": [.admin], "user.reset": [.admin], "settings.set": [.admin], "vault.backup": [.admin], "vault.restore": [.admin],
         "key.rotate.recovery": [.admin], "key.rotate.all.start": [.admin], "client.purge": [.admin],
         "note.add": [.therapist], "note.add.batch": [.therapist], "disclosure.add": [.therapist], "agreement.add": [.therapist],
-        "emergency.request": [.therapist], "authorization.add": [.therapist], "authorization.revoke": [.therapist],
+        "emergency.request": [.therapist], "authorization.add": [.therapist], "authorization.revoke": [.therapist], "disclosure.suspend": [.therapist],
         "careteam.grant": [.therapist, .admin], "careteam.revoke": [.therapist, .admin], "emergency.approve": [.therapist, .admin],
         "agreement.acknowledge": [.client],
         "agreement.list": nil, "agreement.show": nil, "authorization.list": nil, "client.add": nil, "client.list": nil,

@@ -15,26 +15,9 @@ struct MandatedReportEndToEndTests {
         return disclosureJSONArray(r).filter { $0["rule"] as? String == rule }
     }
 
-    /// The disclosures listed in the client's export, opened with `age-keygen`'s key.
+    /// The ids of the disclosures in the client's export made on `today`.
     func exportedDisclosures(_ p: TestPractice, _ client: String) throws -> [[String: Any]] {
-        let key = p.dir.file("client-\(UUID().uuidString).key")
-        let gen = Process()
-        gen.executableURL = URL(fileURLWithPath: "/usr/bin/age-keygen")
-        gen.arguments = ["-o", key]
-        gen.standardError = FileHandle.nullDevice
-        try gen.run()
-        gen.waitUntilExit()
-        let text = try String(contentsOfFile: key, encoding: .utf8)
-        let recipient = String(try #require(text.split(separator: "\n").first { $0.hasPrefix("# public key: ") }).dropFirst(14))
-        let req = try p.run("rivera", ["export", "request", client], env: Self.today).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let out = p.dir.file("export-\(UUID().uuidString).age")
-        let f = try p.run("rivera", ["export", "fulfill", req, "--out", out, "--recipient", recipient], env: Self.today)
-        guard f.exitCode == 0 else { throw TestFailure("fulfill: \(f.stderr)") }
-        let opened = p.dir.file("opened-\(UUID().uuidString)")
-        let o = try CLI.run(["export", "open", out, "--out", opened, "--identity", key])
-        guard o.exitCode == 0 else { throw TestFailure("open: \(o.stderr)") }
-        let records = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: opened + "/records.json"))) as? [String: Any]
-        return records?["disclosures"] as? [[String: Any]] ?? []
+        try exportedDisclosuresAt(p, client, env: Self.today).map { ["id": $0] }
     }
 
     @Test("a child-abuse report for a client told only of harm-to-self and harm-to-others: 0, not-explained, reviewed; also oral")
@@ -151,5 +134,60 @@ struct MandatedReportEndToEndTests {
         let list = disclosureJSONArray(try p.run("rivera", ["--json", "authorization", "list", client], env: Self.today))
         #expect(list.map { "\($0["id"] as? String ?? ""):\($0["state"] as? String ?? ""):\($0["revokedOn"] as? String ?? "")" }
                 == ["\(auth):revoked:2026-11-25"])
+    }
+}
+
+extension MandatedReportEndToEndTests {
+    @Test("a suspension until next month holds a disclosure out of the export today (staff see it suspended) and releases it after")
+    func suspension() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        let note = try p.addNote(client, "session text")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-02")
+        let held = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "State Attorney General", purpose: "court order",
+                                     date: "2026-11-27", env: Self.today)
+        #expect(held.exitCode == 0, "\(held.stderr)")
+        let heldID = held.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let other = try p.discloseCLI(client, records: [note], basis: "harm-to-self", to: "County Crisis Team", purpose: "imminent risk",
+                                      date: "2026-11-27", env: Self.today).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let oralTooLong = try p.run("rivera", ["disclosures", "suspend", client, "--recipient", "State Attorney General",
+                                               "--until", "2027-01-15", "--oral"], env: Self.today)
+        #expect(oralTooLong.exitCode == 64)
+        let s = try p.run("rivera", ["disclosures", "suspend", client, "--recipient", "state attorney general", "--until", "2026-12-20"],
+                          env: Self.today)
+        #expect(s.exitCode == 0, "\(s.stderr)")
+
+        let staff = disclosureJSONArray(try p.run("rivera", ["--json", "disclosures", client], env: Self.today))
+        #expect(staff.count == 2)
+        #expect(staff.first { $0["recipientName"] as? String == "State Attorney General" }?["suspendedUntil"] as? String == "2026-12-20")
+        #expect(try p.run("rivera", ["disclosures", client], env: Self.today).stdout.contains("(suspended until 2026-12-20)"))
+        #expect(try exportedDisclosures(p, client).compactMap { $0["id"] as? String } == [other])
+
+        let later = ["CONFIDANT_TEST_NOW": "2026-12-21T10:00:00Z"]
+        let released = try exportedDisclosuresAt(p, client, env: later)
+        #expect(Set(released) == [heldID, other])
+        _ = try p.run("admin", ["settings", "set", "review.working-hours", "00:00-24:00"], env: later)
+        let items = disclosureJSONArray(try p.run("morgan", ["--json", "log", "review"], env: later)).filter { $0["rule"] as? String == "suspension-ended" }
+        #expect(items.count == 1)
+    }
+
+    func exportedDisclosuresAt(_ p: TestPractice, _ client: String, env: [String: String]) throws -> [String] {
+        let key = p.dir.file("client-\(UUID().uuidString).key")
+        let gen = Process()
+        gen.executableURL = URL(fileURLWithPath: "/usr/bin/age-keygen")
+        gen.arguments = ["-o", key]
+        gen.standardError = FileHandle.nullDevice
+        try gen.run()
+        gen.waitUntilExit()
+        let text = try String(contentsOfFile: key, encoding: .utf8)
+        let recipient = String(try #require(text.split(separator: "\n").first { $0.hasPrefix("# public key: ") }).dropFirst(14))
+        let req = try p.run("rivera", ["export", "request", client], env: env).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let out = p.dir.file("export-\(UUID().uuidString).age")
+        let f = try p.run("rivera", ["export", "fulfill", req, "--out", out, "--recipient", recipient], env: env)
+        guard f.exitCode == 0 else { throw TestFailure("fulfill: \(f.stderr)") }
+        let opened = p.dir.file("opened-\(UUID().uuidString)")
+        guard try CLI.run(["export", "open", out, "--out", opened, "--identity", key]).exitCode == 0 else { throw TestFailure("open") }
+        let records = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: opened + "/records.json"))) as? [String: Any]
+        return (records?["disclosures"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
     }
 }

@@ -135,6 +135,26 @@ public struct AccountingEntry: Sendable, Codable, Equatable {
     public var id: String
     public var logSeq: Int64
     public var body: DisclosureBody
+    /// Set while a suspension (164.528(a)(2)) holds this disclosure out of the client's
+    /// accountings and exports: the last day it does. Staff see it; the client does not.
+    public var suspendedUntil: String?
+}
+
+/// An agency's request to suspend the client's right to an accounting of disclosures to it
+/// (164.528(a)(2)): until a date; an oral request for 30 days at most.
+public struct AccountingSuspension: Sendable, Codable, Equatable {
+    public var id: String
+    public var recipient: String
+    /// The last day the suspension holds, `YYYY-MM-DD`.
+    public var until: String
+    public var oral: Bool
+    public var recordedBy: String
+
+    /// Whether it holds a disclosure to `name` on `today`.
+    public func holds(recipient name: String, today: String) -> Bool {
+        func norm(_ s: String) -> String { s.trimmingCharacters(in: .whitespaces).lowercased() }
+        return today <= until && norm(name) == norm(recipient)
+    }
 }
 
 

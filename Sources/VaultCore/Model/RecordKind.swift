@@ -12,6 +12,8 @@ public enum RecordKind: String, Sendable, Codable, CaseIterable {
     case authorization
     /// A release of records to a third party (45 CFR 164.528).
     case disclosure
+    /// A suspension of the client's right to an accounting of disclosures to one agency (164.528(a)(2)).
+    case suspension
 }
 
 /// The kind of a note as the CLI names it.

@@ -12,7 +12,7 @@ package enum ActionRolePolicy {
         case "user.add", "user.reset", "settings.set", "vault.backup", "vault.restore", "key.rotate.recovery",
              "key.rotate.all.start", "client.purge": [.admin]
         case "note.add", "note.add.batch", "disclosure.add", "agreement.add", "emergency.request", "authorization.add",
-             "authorization.revoke": [.therapist]
+             "authorization.revoke", "disclosure.suspend": [.therapist]
         case "careteam.grant", "careteam.revoke", "emergency.approve": [.therapist, .admin]
         case "agreement.acknowledge": [.client]
         default: nil

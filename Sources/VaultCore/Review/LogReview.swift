@@ -23,7 +23,8 @@ public struct ReviewItem: Sendable, Codable, Equatable {
 enum LogReview {
     static let recordReads: Set<String> = ["note.open", "agreement.show", "client.show"]
 
-    static func items(_ rows: [LogRow], settings: ReviewSettings) -> [ReviewItem] {
+    /// - Parameter today: `YYYY-MM-DD`, for rules that depend on the date (`suspension-ended`).
+    static func items(_ rows: [LogRow], settings: ReviewSettings, today: String = "") -> [ReviewItem] {
         var out: [ReviewItem] = []
         var closed: [String: String] = [:]
         for r in rows where r.action == "review.close" && r.outcome == Outcome.success.rawValue {
@@ -57,6 +58,10 @@ enum LogReview {
             }
             if flags.contains("override") && r.action == "disclosure.add" {
                 item("override", r, "disclosure under a permitted basis not stated to the client (co-signed or attested)")
+            }
+            if r.action == "disclosure.suspend", r.outcome == Outcome.success.rawValue, r.detail.hasPrefix("until:"),
+               !today.isEmpty, String(r.detail.dropFirst(6)) < today {
+                item("suspension-ended", r, "a suspension of the client's accounting (164.528(a)(2)) ended on \(r.detail.dropFirst(6)); its disclosures are in the accounting again")
             }
             if flags.contains("late-entry") {
                 item("late-entry", r, "disclosure entered more than disclosure.late-days after its date")

@@ -54,6 +54,8 @@ extension Session {
                 cutoff = RetentionPolicy.accountingCutoff(now: vault.now())
             }
             var out: [AccountingEntry] = []
+            let today = CalendarDate.string(from: vault.now())
+            let held = try suspensions(tx, clientID: clientID, audit: audit)
             for e in try disclosureEntries(tx, clientID: clientID) {
                 guard let row = try tx.record(id: e.recordID), row.kind == .disclosure, row.clientID == clientID else {
                     throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault; the accounting is incomplete — run 'confidant log verify'")
@@ -76,7 +78,10 @@ extension Session {
                 // In the accounting when its date or its entry lies in the period: a disclosure
                 // entered today but dated years ago is still accounted for.
                 let entered = CalendarDate.string(from: Date(timeIntervalSince1970: Double(e.time) / 1000))
-                if body.date >= cutoff || entered >= cutoff { out.append(AccountingEntry(id: row.id, logSeq: e.seq, body: body)) }
+                if body.date >= cutoff || entered >= cutoff {
+                    let until = held.filter { $0.holds(recipient: body.recipientName, today: today) }.map(\.until).max()
+                    out.append(AccountingEntry(id: row.id, logSeq: e.seq, body: body, suspendedUntil: until))
+                }
             }
             return out.sorted { ($0.body.date, $0.logSeq) > ($1.body.date, $1.logSeq) }
         }

@@ -117,6 +117,8 @@ extension Session {
         }
         var disclosures: [ExportDisclosure] = []
         let cutoff = RetentionPolicy.accountingCutoff(now: vault.now())
+        let today = CalendarDate.string(from: vault.now())
+        let held = try suspensions(tx, clientID: clientID, audit: nil)
         for e in try disclosureEntries(tx, clientID: clientID) {
             guard let row = try tx.record(id: e.recordID), row.kind == .disclosure else {
                 throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault")
@@ -125,7 +127,8 @@ extension Session {
             guard Self.disclosureDigest(row) == e.detail else { throw VaultError.badData("disclosure \(e.recordID) was altered") }
             let b = try JSONDecoder().decode(DisclosureBody.self, from: Data(plain))
             let entered = CalendarDate.string(from: Date(timeIntervalSince1970: Double(e.time) / 1000))
-            if b.date >= cutoff || entered >= cutoff {
+            // A suspension (164.528(a)(2)) holds disclosures to its agency out of the export.
+            if (b.date >= cutoff || entered >= cutoff) && !held.contains(where: { $0.holds(recipient: b.recipientName, today: today) }) {
                 disclosures.append(ExportDisclosure(id: row.id, date: b.date, recipientName: b.recipientName, recipientAddress: b.recipientAddress,
                                                     description: b.description, purpose: b.purpose, basis: b.basis,
                                                     clientInformed: b.clientInformed, logSeq: e.seq))

@@ -14,7 +14,7 @@ extension Session {
     /// Log-derived items plus client keys overdue for rotation.
     func allReviewItems(_ tx: any StoreTransaction) throws -> [ReviewItem] {
         let rows = try tx.logEntries(matching: LogFilter())
-        var items = LogReview.items(rows, settings: try ReviewSettings.load(tx))
+        var items = LogReview.items(rows, settings: try ReviewSettings.load(tx), today: CalendarDate.string(from: vault.now()))
         // A disclosure's item names its basis and the agreement version relied on: both are in
         // the entry's reason, sealed to the audit key, so only its holder reads them.
         if let audit = try auditKeyPair(tx) {
