@@ -191,3 +191,39 @@ extension MandatedReportEndToEndTests {
         return (records?["disclosures"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
     }
 }
+
+extension MandatedReportEndToEndTests {
+    @Test("restore of a backup taken before 3 disclosures keeps their entries; a pre-restore checkpoint verifies; the accounting lists them")
+    func restoreIsAppendOnly() throws {
+        let p = try TestPractice()
+        try p.enrolAuditor()
+        let client = try p.addClient()
+        let note = try p.addNote(client, "session text")
+        try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
+        let backup = p.dir.file("before.backup")
+        #expect(try p.run("admin", ["backup", "--out", backup], env: Self.today).exitCode == 0)
+        var ids: [String] = []
+        for agency in ["Agency One", "Agency Two", "Agency Three"] {
+            let d = try p.discloseCLI(client, records: [note], basis: "harm-to-self", to: agency, purpose: "imminent risk",
+                                      date: "2026-11-27", env: Self.today)
+            #expect(d.exitCode == 0, "\(d.stderr)")
+            ids.append(d.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let checkpoint = p.dir.file("pre-restore.checkpoint")
+        #expect(try p.run("morgan", ["log", "checkpoint", "--out", checkpoint], env: Self.today).exitCode == 0)
+
+        let r = try p.run("admin", ["restore", backup], env: Self.today)
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        let rows = try VaultFile.logRows(p.vault)
+        #expect(Set(rows.filter { $0.action == "disclosure.add" && $0.outcome == "success" }.map(\.record)) == Set(ids))
+        #expect(rows.last?.action == "vault.restore" || rows.contains { $0.action == "vault.restore" && $0.outcome == "success" })
+        let v = try p.run("admin", ["--json", "log", "verify", "--checkpoint", checkpoint], env: Self.today)
+        #expect(v.exitCode == 0, "\(v.stderr)")
+        let verified = (try JSONSerialization.jsonObject(with: v.stdoutData)) as? [String: Any]
+        #expect((verified?["lostInRestore"] as? [String]).map(Set.init) == Set(ids))
+        let listed = disclosureJSONArray(try p.run("auditor", ["--json", "disclosures", client], env: Self.today))
+        #expect(Set(listed.compactMap { $0["recipientName"] as? String }) == ["Agency One", "Agency Two", "Agency Three"])
+        // The note written before the backup still opens; the state is the backup's.
+        #expect(try p.run("rivera", ["note", "open", note, "--purpose", "TREAT"], env: Self.today).stdout == "session text\n")
+    }
+}

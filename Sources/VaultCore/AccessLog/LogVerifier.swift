@@ -13,6 +13,9 @@ public struct LogVerification: Sendable, Codable, Equatable {
     /// The checkpoint size the log was proven to extend, when one was given.
     public var checkpointSize: Int?
     public var checkpointTime: String?
+    /// Records that entries before a `vault.restore` created and that neither copy holds: lost
+    /// in the restore (reported, not tampering). Empty without a restore.
+    public var lostInRestore: [String] = []
 }
 
 /// Recomputes and checks the whole access log.

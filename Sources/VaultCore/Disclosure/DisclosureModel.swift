@@ -138,6 +138,9 @@ public struct AccountingEntry: Sendable, Codable, Equatable {
     /// Set while a suspension (164.528(a)(2)) holds this disclosure out of the client's
     /// accountings and exports: the last day it does. Staff see it; the client does not.
     public var suspendedUntil: String?
+    /// The record was lost when an older backup was restored; the entry (its sealed copy of
+    /// the body) is what the accounting shows.
+    public var lostInRestore: Bool?
 }
 
 /// An agency's request to suspend the client's right to an accounting of disclosures to it

@@ -74,17 +74,18 @@ extension Session {
                     throw VaultError.notPermitted("\(path) is a backup of another vault (\(Encoding.hex(copy.meta.vaultID))); nothing was restored")
                 }
             }
-            guard let live = vault.backend as? SQLiteStore, let source = copy.backend as? SQLiteStore else {
-                throw VaultError.internalError("restore needs the SQLite store")
+            // The backup's state goes back; the live log stays, and the signed `vault.restore`
+            // statement names the backup's size and root and commits the restored state. Entries
+            // after the backup remain as history (the accounting still lists what was disclosed).
+            guard let source = copy.backend as? SQLiteStore else { throw VaultError.internalError("restore needs the SQLite store") }
+            let rows = try source.pool.read { db in try SQLiteTransaction(db: db).stateRows() }
+            let intent = AccessIntent(action: "vault.restore", purpose: .operations)
+            try perform(intent) { tx, intent in
+                try require(.admin, "restoring a backup")
+                guard let g = tx as? GuardedTransaction else { throw VaultError.internalError("restore needs the guarded store") }
+                try g.restoreState(rows)
+                intent.value.successDetail = "backup:\(v.size):\(v.root)"
             }
-            try live.restore(from: source)
-            // This machine rolls back on purpose: its pin moves to the restored log.
-            if let pin = RollbackPin.forVault(Encoding.hex(meta.vaultID)), let tail = try (vault.store as? GuardedStore)?.readRaw({ try $0.lastLog() }) {
-                pin.reset(RollbackPin.State(vaultID: Encoding.hex(meta.vaultID), rootKey: Encoding.base64(meta.rootSigningKey),
-                                            size: tail.seq, leafHash: Encoding.base64(tail.leafHash)))
-            }
-            // Record the restore in the restored log, signed by this admin (its key is in the backup).
-            _ = try? vault.store.write { tx in try append(tx, AccessIntent(action: "vault.restore", purpose: .operations), .success, "entries:\(v.size)") }
             return BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)
         }
     }

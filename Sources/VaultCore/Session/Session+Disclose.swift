@@ -24,7 +24,9 @@ extension Session {
             let body = disclosureBody(r, date: date, disclosed: disclosed, judged: judged, cosigner: cosigner)
             let row = try storeDisclosure(tx, clientID: r.clientID, body: body)
             intent.value.recordID = row.id
-            intent.value.reason = "basis \(r.basis)" + (judged.version.map { "; confidentiality agreement version \($0)" } ?? "")
+            // The whole body, sealed to the audit key in the entry itself: what the log says was
+            // disclosed survives a restore that loses the record (the accounting reads it back).
+            intent.value.reason = String(decoding: try JSONEncoder.sorted.encode(body), as: UTF8.self)
             intent.value.flags.formUnion(try disclosureFlags(tx, r, date: date, judged: judged))
             intent.value.successDetail = Self.disclosureDigest(row)
             if let cosigner {

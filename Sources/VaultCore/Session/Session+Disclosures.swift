@@ -56,31 +56,25 @@ extension Session {
             var out: [AccountingEntry] = []
             let today = CalendarDate.string(from: vault.now())
             let held = try suspensions(tx, clientID: clientID, audit: audit)
+            let restoredAt = try lastRestore(tx)
             for e in try disclosureEntries(tx, clientID: clientID) {
-                guard let row = try tx.record(id: e.recordID), row.kind == .disclosure, row.clientID == clientID else {
-                    throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault; the accounting is incomplete — run 'confidant log verify'")
-                }
-                let plain: [UInt8]
-                if let audit {
-                    do { plain = try SealedBox.open(row.auditCopy, keyPair: audit) } catch {
-                        throw VaultError.badData("disclosure \(e.recordID) does not open with the audit key")
-                    }
-                } else {
-                    plain = try openRecord(tx, row)
-                }
-                guard Self.disclosureDigest(row) == e.detail else {
-                    throw VaultError.badData("disclosure \(e.recordID) no longer matches its log entry \(e.seq); it was altered")
-                }
+                var lost = false
                 let body: DisclosureBody
-                do { body = try JSONDecoder().decode(DisclosureBody.self, from: Data(plain)) } catch {
-                    throw VaultError.badData("disclosure \(e.recordID) is malformed")
+                if let row = try tx.record(id: e.recordID), row.kind == .disclosure, row.clientID == clientID {
+                    body = try disclosureBody(tx, row, entry: e, audit: audit)
+                } else if let restoredAt, e.seq < restoredAt {
+                    // Lost when an older backup was restored: the entry's sealed copy says what was disclosed.
+                    body = try lostDisclosureBody(e, audit: audit)
+                    lost = true
+                } else {
+                    throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault; the accounting is incomplete — run 'confidant log verify'")
                 }
                 // In the accounting when its date or its entry lies in the period: a disclosure
                 // entered today but dated years ago is still accounted for.
                 let entered = CalendarDate.string(from: Date(timeIntervalSince1970: Double(e.time) / 1000))
                 if body.date >= cutoff || entered >= cutoff {
                     let until = held.filter { $0.holds(recipient: body.recipientName, today: today) }.map(\.until).max()
-                    out.append(AccountingEntry(id: row.id, logSeq: e.seq, body: body, suspendedUntil: until))
+                    out.append(AccountingEntry(id: e.recordID, logSeq: e.seq, body: body, suspendedUntil: until, lostInRestore: lost ? true : nil))
                 }
             }
             return out.sorted { ($0.body.date, $0.logSeq) > ($1.body.date, $1.logSeq) }
@@ -100,5 +94,42 @@ extension Session {
             throw VaultError.badData("disclosure \(r.id) has no signed disclosure entry in the log (it was edited); the accounting is incomplete — run 'confidant log verify'")
         }
         return entries
+    }
+
+    /// A stored disclosure, opened (care key, or the audit key for compliance) and checked
+    /// against its entry.
+    func disclosureBody(_ tx: any StoreTransaction, _ row: RecordRow, entry e: LogRow, audit: X25519KeyPair?) throws -> DisclosureBody {
+        let plain: [UInt8]
+        if let audit {
+            do { plain = try SealedBox.open(row.auditCopy, keyPair: audit) } catch {
+                throw VaultError.badData("disclosure \(e.recordID) does not open with the audit key")
+            }
+        } else {
+            plain = try openRecord(tx, row)
+        }
+        guard Self.disclosureDigest(row) == e.detail else {
+            throw VaultError.badData("disclosure \(e.recordID) no longer matches its log entry \(e.seq); it was altered")
+        }
+        do { return try JSONDecoder().decode(DisclosureBody.self, from: Data(plain)) } catch {
+            throw VaultError.badData("disclosure \(e.recordID) is malformed")
+        }
+    }
+
+    /// What a disclosure entry whose record a restore lost says: its body, sealed to the audit
+    /// key in the entry. Without that key, only the entry's date is known.
+    func lostDisclosureBody(_ e: LogRow, audit: X25519KeyPair?) throws -> DisclosureBody {
+        let entered = CalendarDate.string(from: Date(timeIntervalSince1970: Double(e.time) / 1000))
+        if let audit, let plain = try? SealedBox.open(e.sealedReason, keyPair: audit),
+           let body = try? JSONDecoder().decode(DisclosureBody.self, from: Data(plain)) {
+            return body
+        }
+        return DisclosureBody(date: entered, recipientName: "(lost in a restore; a compliance officer's accounting shows it)",
+                              recipientAddress: "", description: "disclosure \(e.recordID)", purpose: "", records: [], basis: "",
+                              disclosedBy: e.actor, override: false)
+    }
+
+    /// The seq of the newest successful `vault.restore` statement, if any.
+    func lastRestore(_ tx: any StoreTransaction) throws -> Int64? {
+        try tx.logEntries(matching: LogFilter(action: "vault.restore", outcome: Outcome.success.rawValue)).map(\.seq).max()
     }
 }

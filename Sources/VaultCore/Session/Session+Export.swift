@@ -121,7 +121,14 @@ extension Session {
         let held = try suspensions(tx, clientID: clientID, audit: nil)
         for e in try disclosureEntries(tx, clientID: clientID) {
             guard let row = try tx.record(id: e.recordID), row.kind == .disclosure else {
-                throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault")
+                guard let restoredAt = try lastRestore(tx), e.seq < restoredAt else {
+                    throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault")
+                }
+                let b = try lostDisclosureBody(e, audit: nil)  // lost in a restore: listed from its entry
+                disclosures.append(ExportDisclosure(id: e.recordID, date: b.date, recipientName: b.recipientName,
+                                                    recipientAddress: b.recipientAddress, description: b.description, purpose: b.purpose,
+                                                    basis: b.basis, clientInformed: b.clientInformed, logSeq: e.seq))
+                continue
             }
             let plain = try openRecord(tx, row)
             guard Self.disclosureDigest(row) == e.detail else { throw VaultError.badData("disclosure \(e.recordID) was altered") }

@@ -53,7 +53,25 @@ extension Session {
         }
         try vault.store.read { tx in try Self.verifyAllCertificates(tx, meta: meta) }
         let checkpoint = try checkpointText.map { try Checkpoint.parse($0, publicKey: logKey.publicKey, vaultID: meta.vaultID) }
-        return try LogVerifier.verify(vault.store, meta: meta, checkpoint: checkpoint)
+        var result = try LogVerifier.verify(vault.store, meta: meta, checkpoint: checkpoint)
+        result.lostInRestore = try vault.store.read { tx in try lostInRestore(tx) }
+        return result
+    }
+
+    /// Record ids created by successful entries before the newest `vault.restore` that the
+    /// restored state does not hold.
+    func lostInRestore(_ tx: any StoreTransaction) throws -> [String] {
+        guard let restoredAt = try lastRestore(tx) else { return [] }
+        let creating: Set<String> = ["note.add", "disclosure.add", "agreement.add", "authorization.add", "authorization.revoke",
+                                     "disclosure.suspend"]
+        var lost: [String] = []
+        for action in creating.sorted() {
+            for e in try tx.logEntries(matching: LogFilter(action: action, outcome: Outcome.success.rawValue))
+            where e.seq < restoredAt && !e.recordID.isEmpty {
+                if try tx.record(id: e.recordID) == nil { lost.append(e.recordID) }
+            }
+        }
+        return lost.sorted()
     }
 
     /// Signs the current tree head with the vault's log key; returns the checkpoint file text.

@@ -21,8 +21,9 @@ extension Session {
             let bySeq = Dictionary(rows.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
             let named: Set<String> = ["not-explained", "override", "late-entry", "recent-agreement"]
             for i in items.indices where named.contains(items[i].rule) {
-                if let r = bySeq[items[i].seq], !r.sealedReason.isEmpty, let plain = try? SealedBox.open(r.sealedReason, keyPair: audit) {
-                    items[i].why += " (\(String(decoding: plain, as: UTF8.self)))"
+                if let r = bySeq[items[i].seq], !r.sealedReason.isEmpty, let plain = try? SealedBox.open(r.sealedReason, keyPair: audit),
+                   let body = try? JSONDecoder().decode(DisclosureBody.self, from: Data(plain)) {
+                    items[i].why += " (basis \(body.basis)" + (body.agreementVersion.map { "; confidentiality agreement version \($0)" } ?? "") + ")"
                 }
             }
         }

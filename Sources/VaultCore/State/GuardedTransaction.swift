@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import VaultCrypto
 
 /// A transaction that acts only on state the signed log vouches for.
@@ -263,5 +264,18 @@ final class TrustCache: @unchecked Sendable {
         entry = tail.entry
         signature = tail.signature
         mapRoot = root
+    }
+}
+
+extension GuardedTransaction {
+    /// Puts a backup's state (``StateStorage/stateRows()``) in place of the live one, keeping
+    /// the live log: every aggregate of either copy is checked and marked changed, so the next
+    /// signed entry (the `vault.restore` statement) commits the restored state into the index.
+    func restoreState(_ rows: [String: [Row]]) throws {
+        let backupClients = (rows["clients"] ?? []).compactMap { $0["id"] as String? }
+        let liveClients = try inner.clients().map(\.id)
+        let aggregates: Set<StateAggregate> = Set([.users, .settings, .exceptions] + (backupClients + liveClients).map { .client($0) })
+        for a in aggregates.sorted() { try touch(a) }
+        try inner.replaceStateRows(with: rows)
     }
 }

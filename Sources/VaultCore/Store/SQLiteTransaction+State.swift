@@ -181,3 +181,30 @@ extension SQLiteTransaction: StateStorage {
         }
     }
 }
+
+/// Restoring a backup's state into the live vault, keeping the live log (`restore`).
+extension SQLiteTransaction {
+    /// The tables that hold the vault's state (everything but the log, its tree heads and the
+    /// state index), parents before children.
+    static let stateTables = ["vault", "settings", "users", "user_history", "exceptions", "clients", "care_team", "data_keys",
+                              "key_wraps", "records", "acknowledgements", "export_requests", "rotation_jobs"]
+
+    /// Every row of every state table.
+    func stateRows() throws -> [String: [Row]] {
+        var out: [String: [Row]] = [:]
+        for t in Self.stateTables { out[t] = try Row.fetchAll(db, sql: "SELECT * FROM \(t)") }
+        return out
+    }
+
+    /// Replaces every state table's rows with `rows` (children deleted first, parents inserted first).
+    func replaceStateRows(with rows: [String: [Row]]) throws {
+        for t in Self.stateTables.reversed() { try db.execute(sql: "DELETE FROM \(t)") }
+        for t in Self.stateTables {
+            for row in rows[t] ?? [] {
+                let columns = Array(row.columnNames)
+                let sql = "INSERT INTO \(t) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+                try db.execute(sql: sql, arguments: StatementArguments(row.databaseValues))
+            }
+        }
+    }
+}

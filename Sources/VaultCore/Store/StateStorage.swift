@@ -1,9 +1,14 @@
 import Foundation
+import GRDB
 
 /// What the authenticated index needs from a backend: the raw digest of an aggregate's rows,
 /// the index's own rows, and the log's tail. Used only by ``GuardedTransaction`` and
 /// ``LogVerifier``; nothing here is trusted until checked against a signed entry.
 package protocol StateStorage {
+    /// Every row of the state tables (all but the log, its tree heads and the state index).
+    func stateRows() throws -> [String: [Row]]
+    /// Replaces the state tables' rows (``stateRows()`` of a backup).
+    func replaceStateRows(with rows: [String: [Row]]) throws
     /// One digest per table of the aggregate, over every column of its rows in primary-key
     /// order (a record's ciphertexts enter through their `content_hash`).
     func tableDigests(of aggregate: StateAggregate) throws -> [TableDigest]

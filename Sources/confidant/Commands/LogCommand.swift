@@ -48,6 +48,10 @@ struct LogCommand: ParsableCommand {
             if let s = r.checkpointSize {
                 Output.line("It extends the checkpoint of \(r.checkpointTime ?? "") (\(s) entries): consistency proof verified.")
             }
+            if !r.lostInRestore.isEmpty {
+                Output.line("\(r.lostInRestore.count) record(s) created before a restore are in neither copy (lost, not tampering): "
+                            + r.lostInRestore.joined(separator: ", "))
+            }
         }
     }
 
