@@ -227,3 +227,18 @@ extension MandatedReportEndToEndTests {
         #expect(try p.run("rivera", ["note", "open", note, "--purpose", "TREAT"], env: Self.today).stdout == "session text\n")
     }
 }
+
+extension MandatedReportEndToEndTests {
+    @Test("an agreement reviewed tomorrow, or before the client's birth, is refused (64); one reviewed years before client add is kept")
+    func agreementDates() throws {
+        let p = try TestPractice()
+        let client = try p.run("rivera", ["client", "add", "--name", "Dated", "--dob", "2001-04-05"], env: Self.today).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        for (day, code) in [("2026-11-29", Int32(64)), ("2001-04-04", 64), ("2019-03-01", 0)] {
+            try p.dir.write("conf-\(day).json", #"{"reviewedOn": "\#(day)", "exceptionsExplained": ["harm-to-self"]}"#)
+            let r = try p.run("rivera", ["agreement", "add", client, "--kind", "confidentiality", "--file", p.dir.file("conf-\(day).json")],
+                              env: Self.today)
+            #expect(r.exitCode == code, "\(day): \(r.stderr)")
+        }
+    }
+}

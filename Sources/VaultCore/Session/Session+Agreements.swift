@@ -24,6 +24,11 @@ extension Session {
             _ = try existingClient(tx, clientID)
             try requireCareTeam(tx, clientID)
             let body = try AgreementBody.parse(json, kind: kind, knownExceptions: try exceptionCatalogue(tx).map(\.code))
+            // Reviewed with the client on a real day: not after today, not before its birth (64).
+            if let problem = DisclosurePolicy.dateProblem(body.reviewedOn, field: "reviewedOn", today: CalendarDate.string(from: vault.now()),
+                                                          dateOfBirth: try profile(tx, clientID).dateOfBirth) {
+                throw VaultError.usage(problem)
+            }
             let key = try currentCareKey(tx, clientID)
             let secret = try unwrap(tx, key)
             let id = Self.newID(prefix: "a")
