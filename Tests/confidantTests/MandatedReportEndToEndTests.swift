@@ -242,3 +242,34 @@ extension MandatedReportEndToEndTests {
         }
     }
 }
+
+extension MandatedReportEndToEndTests {
+    @Test("--not-accountable and authorizations stay out of the client's export (staff see them); --by-associate is accounted for")
+    func accountability() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        let note = try p.addNote(client, "session text")
+        try p.addConfidentialityAgreement(client, ["harm-to-self", "legal-order"], reviewedOn: "2026-11-02")
+        let excluded = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Dr. Consultant", purpose: "consultation",
+                                         date: "2026-11-27", extra: ["--not-accountable", "treatment"], env: Self.today)
+        #expect(excluded.exitCode == 0, "\(excluded.stderr)")
+        #expect(try p.discloseCLI(client, records: [note], basis: "legal-order", to: "X", purpose: "y", date: "2026-11-27",
+                                  extra: ["--not-accountable", "gossip"], env: Self.today).exitCode == 64)
+        let auth = try p.run("rivera", ["authorization", "add", client, "--recipient", "Dr Who", "--kinds", "progress",
+                                        "--purpose", "continuity of care", "--expires", "2027-12-31", "--signed-on", "2026-11-01"],
+                             env: Self.today).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let viaAuth = try p.discloseCLI(client, records: [note], basis: "client-authorization", to: "Dr Who", purpose: "continuity of care",
+                                        date: "2026-11-27", extra: ["--authorization", auth], env: Self.today)
+        #expect(viaAuth.exitCode == 0, "\(viaAuth.stderr)")
+        let byBA = try p.discloseCLI(client, records: [note], basis: "legal-order", to: "Superior Court", purpose: "court order",
+                                     date: "2026-11-27", extra: ["--by-associate", "Acme Billing"], env: Self.today)
+        #expect(byBA.exitCode == 0, "\(byBA.stderr)")
+        let baID = byBA.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let staff = disclosureJSONArray(try p.run("rivera", ["--json", "disclosures", client], env: Self.today))
+        #expect(Dictionary(uniqueKeysWithValues: staff.map { ($0["recipientName"] as? String ?? "", $0["notAccountable"] as? String ?? "-") })
+                == ["Dr. Consultant": "treatment", "Dr Who": "authorization", "Superior Court": "-"])
+        #expect(staff.contains { ($0["description"] as? String)?.hasSuffix("— made by business associate Acme Billing") == true })
+        #expect(try exportedDisclosures(p, client).compactMap { $0["id"] as? String } == [baID])
+    }
+}

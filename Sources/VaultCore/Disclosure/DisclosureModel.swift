@@ -98,6 +98,19 @@ public struct DisclosureBody: Sendable, Codable, Equatable {
     public var subject: String?
     /// The confidentiality agreement version relied on, if any.
     public var agreementVersion: Int?
+    /// A 164.528(a)(1) exclusion (`treatment`, `payment`, …): kept, shown to staff, left out of
+    /// the client's accounting.
+    public var notAccountable: String?
+    /// The business associate that made the disclosure on the practice's behalf.
+    public var byAssociate: String?
+
+    /// In the client's accounting (164.528(a)(1)): not under an exclusion, and not under an
+    /// authorization (164.528(a)(1)(iv)).
+    public var accountable: Bool { notAccountable == nil && basis != ClientAuthorization.basisCode }
+
+    /// The 164.528(a)(1) exclusions `--not-accountable` takes.
+    public static let exclusions: Set<String> = ["treatment", "payment", "operations", "to-individual", "incidental",
+                                                 "limited-data-set", "national-security", "correctional"]
 }
 
 /// What a therapist asks for with `confidant disclose`.
@@ -120,6 +133,10 @@ public struct DisclosureRequest: Sendable {
     public var attest: String?
     public var assurance: String?
     public var subject: String?
+    /// A 164.528(a)(1) exclusion code (``DisclosureBody/exclusions``).
+    public var notAccountable: String?
+    /// A business associate that made the disclosure (recorded by the practice).
+    public var byAssociate: String?
 
     public init(clientID: String, recipientName: String, recipientAddress: String, recordIDs: [String], basis: String,
                 purpose: String, date: String? = nil, clientInformed: Bool? = nil, notInformedReason: String? = nil,

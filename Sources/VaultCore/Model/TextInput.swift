@@ -54,7 +54,8 @@ extension DisclosureRequest {
     public func validateText() throws(VaultError) {
         for (value, field) in [(recipientName, "--to"), (recipientAddress, "--address"), (purpose, "--purpose"),
                                (basis, "--basis"), (notInformedReason ?? "", "--not-informed-reason"), (summary ?? "", "--summary"),
-                               (attest ?? "", "--attest"), (assurance ?? "", "--assurance"), (subject ?? "", "--subject")] {
+                               (attest ?? "", "--attest"), (assurance ?? "", "--assurance"), (subject ?? "", "--subject"),
+                               (byAssociate ?? "", "--by-associate"), (notAccountable ?? "", "--not-accountable")] {
             try TextInput.validate(value, field: field)
         }
     }

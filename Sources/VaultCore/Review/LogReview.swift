@@ -23,6 +23,14 @@ public struct ReviewItem: Sendable, Codable, Equatable {
 enum LogReview {
     static let recordReads: Set<String> = ["note.open", "agreement.show", "client.show"]
 
+    /// Flags of a disclosure entry that are review rules of the same name, with why.
+    static let disclosureRules: [(String, String)] = [
+        ("not-explained", "disclosure under a required basis the client was not told of"),
+        ("override", "disclosure under a permitted basis not stated to the client (co-signed or attested)"),
+        ("late-entry", "disclosure entered more than disclosure.late-days after its date"),
+        ("recent-agreement", "disclosure relying on a confidentiality agreement version entered within 24 hours before it"),
+    ]
+
     /// - Parameter today: `YYYY-MM-DD`, for rules that depend on the date (`suspension-ended`).
     static func items(_ rows: [LogRow], settings: ReviewSettings, today: String = "") -> [ReviewItem] {
         var out: [ReviewItem] = []
@@ -53,21 +61,10 @@ enum LogReview {
             if flags.contains("purge-before-retention") && r.action == "client.purge" {
                 item("purge-before-retention", r, "client purged before the end of its retention period")
             }
-            if flags.contains("not-explained") {
-                item("not-explained", r, "disclosure under a required basis the client was not told of")
-            }
-            if flags.contains("override") && r.action == "disclosure.add" {
-                item("override", r, "disclosure under a permitted basis not stated to the client (co-signed or attested)")
-            }
+            for (flag, why) in disclosureRules where flags.contains(flag) && r.action == "disclosure.add" { item(flag, r, why) }
             if r.action == "disclosure.suspend", r.outcome == Outcome.success.rawValue, r.detail.hasPrefix("until:"),
                !today.isEmpty, String(r.detail.dropFirst(6)) < today {
                 item("suspension-ended", r, "a suspension of the client's accounting (164.528(a)(2)) ended on \(r.detail.dropFirst(6)); its disclosures are in the accounting again")
-            }
-            if flags.contains("late-entry") {
-                item("late-entry", r, "disclosure entered more than disclosure.late-days after its date")
-            }
-            if flags.contains("recent-agreement") {
-                item("recent-agreement", r, "disclosure relying on a confidentiality agreement version entered within 24 hours before it")
             }
             if settings.isOutsideWorkingHours(r.time) && !r.clientID.isEmpty {
                 item("after-hours", r, "client access outside working hours")

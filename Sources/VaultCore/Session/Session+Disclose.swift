@@ -62,6 +62,9 @@ extension Session {
         body.assurance = r.assurance
         body.subject = r.subject
         body.agreementVersion = judged.version
+        body.notAccountable = r.notAccountable
+        body.byAssociate = r.byAssociate
+        if let ba = r.byAssociate { body.description += " — made by business associate \(ba)" }
         return body
     }
 
@@ -116,6 +119,9 @@ extension Session {
             throw VaultError.usage("legal-process needs --assurance TEXT: the satisfactory assurance received (45 CFR 164.512(e)(1)(ii))")
         }
         if cosigner != nil && r.attest != nil { throw VaultError.usage("give --cosign or --attest, not both") }
+        if let code = r.notAccountable, !DisclosureBody.exclusions.contains(code) {
+            throw VaultError.usage("--not-accountable takes one of \(DisclosureBody.exclusions.sorted().joined(separator: ", ")) (45 CFR 164.528(a)(1)), not '\(code)'")
+        }
         if let cosigner {
             _ = try enforce(DisclosurePolicy.decide(cosigner: cosigner.user, cosignerRoles: cosigner.roles, actor: user))
         }

@@ -115,33 +115,7 @@ extension Session {
                 continue
             }
         }
-        var disclosures: [ExportDisclosure] = []
-        let cutoff = RetentionPolicy.accountingCutoff(now: vault.now())
-        let today = CalendarDate.string(from: vault.now())
-        let held = try suspensions(tx, clientID: clientID, audit: nil)
-        for e in try disclosureEntries(tx, clientID: clientID) {
-            guard let row = try tx.record(id: e.recordID), row.kind == .disclosure else {
-                guard let restoredAt = try lastRestore(tx), e.seq < restoredAt else {
-                    throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault")
-                }
-                let b = try lostDisclosureBody(e, audit: nil)  // lost in a restore: listed from its entry
-                disclosures.append(ExportDisclosure(id: e.recordID, date: b.date, recipientName: b.recipientName,
-                                                    recipientAddress: b.recipientAddress, description: b.description, purpose: b.purpose,
-                                                    basis: b.basis, clientInformed: b.clientInformed, logSeq: e.seq))
-                continue
-            }
-            let plain = try openRecord(tx, row)
-            guard Self.disclosureDigest(row) == e.detail else { throw VaultError.badData("disclosure \(e.recordID) was altered") }
-            let b = try JSONDecoder().decode(DisclosureBody.self, from: Data(plain))
-            let entered = CalendarDate.string(from: Date(timeIntervalSince1970: Double(e.time) / 1000))
-            // A suspension (164.528(a)(2)) holds disclosures to its agency out of the export.
-            if (b.date >= cutoff || entered >= cutoff) && !held.contains(where: { $0.holds(recipient: b.recipientName, today: today) }) {
-                disclosures.append(ExportDisclosure(id: row.id, date: b.date, recipientName: b.recipientName, recipientAddress: b.recipientAddress,
-                                                    description: b.description, purpose: b.purpose, basis: b.basis,
-                                                    clientInformed: b.clientInformed, logSeq: e.seq))
-            }
-        }
-        disclosures.sort { ($0.date, $0.logSeq) > ($1.date, $1.logSeq) }
+        let disclosures = try exportDisclosures(tx, clientID: clientID)
         let records = ExportRecords(format: "confidant-export/v1", practice: meta.practice, vaultId: Encoding.hex(meta.vaultID),
                                     exportedAt: Timestamp.iso(nowMillis), exportedBy: user, requestId: requestID,
                                     client: ExportClient(id: clientID, name: profile.name, dateOfBirth: profile.dateOfBirth, contact: profile.contact),
@@ -155,5 +129,33 @@ extension Session {
             guard let rec = try tx.record(id: id) else { throw VaultError.badData("note \(id) disappeared during the export") }
             return try openRecord(tx, rec)
         }
+    }
+
+    /// The client's accounting as its export carries it, newest first: accountable disclosures
+    /// (not under an exclusion or an authorization) dated or entered in the last six years, none
+    /// held by a suspension (164.528(a)(2)); one a restore lost is listed from its entry.
+    private func exportDisclosures(_ tx: any StoreTransaction, clientID: String) throws -> [ExportDisclosure] {
+        var out: [ExportDisclosure] = []
+        let cutoff = RetentionPolicy.accountingCutoff(now: vault.now())
+        let today = CalendarDate.string(from: vault.now())
+        let held = try suspensions(tx, clientID: clientID, audit: nil)
+        let restoredAt = try lastRestore(tx)
+        for e in try disclosureEntries(tx, clientID: clientID) {
+            let b: DisclosureBody
+            if let row = try tx.record(id: e.recordID), row.kind == .disclosure {
+                b = try disclosureBody(tx, row, entry: e, audit: nil)
+            } else if let restoredAt, e.seq < restoredAt {
+                b = try lostDisclosureBody(e, audit: nil)
+            } else {
+                throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault")
+            }
+            let entered = CalendarDate.string(from: Date(timeIntervalSince1970: Double(e.time) / 1000))
+            guard b.date >= cutoff || entered >= cutoff, b.accountable,
+                  !held.contains(where: { $0.holds(recipient: b.recipientName, today: today) }) else { continue }
+            out.append(ExportDisclosure(id: e.recordID, date: b.date, recipientName: b.recipientName, recipientAddress: b.recipientAddress,
+                                        description: b.description, purpose: b.purpose, basis: b.basis,
+                                        clientInformed: b.clientInformed, logSeq: e.seq))
+        }
+        return out.sorted { ($0.date, $0.logSeq) > ($1.date, $1.logSeq) }
     }
 }

@@ -22,6 +22,9 @@ struct DiscloseCommand: ParsableCommand {
     @Option(help: "legal-process: the satisfactory assurance received.") var assurance: String?
     @Option(help: "health-oversight: 'author' when the agency oversees the notes' author.") var subject: String?
     @Option(help: "With no other compliance user to co-sign: your attestation of why the disclosure is permitted.") var attest: String?
+    @Option(help: "A 164.528(a)(1) exclusion (treatment, payment, operations, to-individual, incidental, limited-data-set, national-security, correctional): kept, left out of the client's accounting.")
+    var notAccountable: String?
+    @Option(help: "The business associate that made this disclosure on the practice's behalf.") var byAssociate: String?
     @OptionGroup var cosign: CosignOptions
 
     /// `--client-informed yes|no`.
@@ -38,6 +41,8 @@ struct DiscloseCommand: ParsableCommand {
         r.attest = attest
         r.assurance = assurance
         r.subject = subject
+        r.notAccountable = notAccountable
+        r.byAssociate = byAssociate
         return r
     }
 

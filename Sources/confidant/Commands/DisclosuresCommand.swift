@@ -17,6 +17,8 @@ struct DisclosuresCommand: ParsableCommand {
         struct Required: Encodable {
             var date, recipientName, recipientAddress, description, purpose: String
             var suspendedUntil: String?
+            /// Staff only: left out of the client's accounting (an exclusion, or an authorization).
+            var notAccountable: String?
         }
 
         func run() throws {
@@ -24,13 +26,15 @@ struct DisclosuresCommand: ParsableCommand {
             if globals.json {
                 return try Output.json(rows.map { Required(date: $0.body.date, recipientName: $0.body.recipientName,
                                                            recipientAddress: $0.body.recipientAddress, description: $0.body.description,
-                                                           purpose: $0.body.purpose, suspendedUntil: $0.suspendedUntil) })
+                                                           purpose: $0.body.purpose, suspendedUntil: $0.suspendedUntil,
+                                                           notAccountable: $0.body.accountable ? nil : ($0.body.notAccountable ?? "authorization")) })
             }
             if rows.isEmpty { return Output.line("No disclosures of \(client) in the period.") }
             Output.table(["DATE", "RECIPIENT", "ADDRESS", "WHAT", "PURPOSE", "BASIS"],
                          rows.map { [$0.body.date, $0.body.recipientName, $0.body.recipientAddress, $0.body.description, $0.body.purpose,
                                      $0.body.basis + ($0.body.override ? " (override)" : "")
-                                        + ($0.suspendedUntil.map { " (suspended until \($0))" } ?? "")] })
+                                        + ($0.suspendedUntil.map { " (suspended until \($0))" } ?? "")
+                                        + ($0.body.accountable ? "" : " (not accountable: \($0.body.notAccountable ?? "authorization"))")] })
         }
     }
 
