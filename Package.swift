@@ -21,13 +21,14 @@ let package = Package(
             providers: [.apt(["libsodium-dev"])]
         ),
         .target(name: "VaultCrypto", dependencies: ["Clibsodium"]),
+        .target(name: "CSystemShim"),
         .target(
             name: "VaultCore",
             dependencies: ["VaultCrypto", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .executableTarget(
             name: "confidant",
-            dependencies: ["VaultCore", "VaultCrypto", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["VaultCore", "VaultCrypto", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultCrypto"], path: "Benchmarks"),
         .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),

@@ -62,6 +62,17 @@ public final class Vault: @unchecked Sendable {
     ///   machine saw of the live vault, and opening it does not move this machine's pin.
     /// - Parameter checkClock: false only under a debug build's pinned test clock, which jumps
     ///   in time on purpose (entry times still never decrease).
+    /// The vault id (hex) of the file at `path`, read without any check: only to find this
+    /// vault's agent socket, never for a decision.
+    public static func vaultID(path: String) throws -> String {
+        let sqlite = try SQLiteStore.open(path: path)
+        defer { try? sqlite.close() }
+        guard let meta = try sqlite.read({ try $0.meta() }) else {
+            throw VaultError.badData("\(path) has no vault settings; it is not an initialised Confidant vault")
+        }
+        return Encoding.hex(meta.vaultID)
+    }
+
     public static func open(path: String, asCopy: Bool = false, checkClock: Bool = true,
                             now: @escaping @Sendable () -> Date = { Date() }) throws -> Vault {
         let sqlite = try SQLiteStore.open(path: path)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VaultCore
 import VaultCrypto
+import CSystemShim
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,23 +37,8 @@ func oneLine(_ message: String) -> String {
     return first.dropLast(intro.count) + "one of " + values.dropLast().joined(separator: ", ") + " or \(last)."
 }
 
+_ = confidant_no_core_dumps()  // no core file and no ptrace of a process holding keys
 let arguments = reorderGlobalOptions(Array(CommandLine.arguments.dropFirst()))
-do {
-    var command = try Confidant.parseAsRoot(arguments)
-    try command.run()
-    exit(0)
-} catch let e as VaultError {
-    Output.error(e.message)
-    exit(e.exitCode)
-} catch let e as CryptoError {
-    Output.error("cryptographic failure (\(e)); nothing was changed")
-    exit(70)
-} catch {
-    let code = Confidant.exitCode(for: error)
-    if code == .success {
-        Output.line(Confidant.fullMessage(for: error))
-        exit(0)
-    }
-    Output.error("\(oneLine(Confidant.message(for: error))) (see 'confidant help')")
-    exit(code == .validationFailure ? 64 : (code.rawValue == 1 ? 64 : code.rawValue))
-}
+// With an agent unlocked for this vault and user, it runs the command itself (SPEC §7).
+if let code = AgentClient.forward(arguments) { exit(code) }
+exit(CommandRunner.run(arguments))

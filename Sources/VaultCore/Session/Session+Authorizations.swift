@@ -86,7 +86,7 @@ extension Session {
             _ = try existingClient(tx, clientID)
             try requireCareTeam(tx, clientID)
             let today = CalendarDate.string(from: vault.now())
-            return try tx.records(clientID: clientID).filter { $0.kind == .authorization && $0.subkind.isEmpty }.map { row in
+            return try tx.recordSummaries(clientID: clientID).filter { $0.kind == .authorization && $0.subkind.isEmpty }.map { row in
                 let a = try authorization(tx, id: row.id, clientID: clientID)
                 let state = a.revokedOn.map { $0 <= today } == true ? "revoked" : (a.expires.map { $0 < today } == true ? "expired" : "active")
                 let covers = a.recordIDs.map { "records " + $0.joined(separator: ",") } ?? ("kinds " + (a.kinds ?? []).joined(separator: ","))
@@ -106,7 +106,8 @@ extension Session {
         do { auth = try JSONDecoder().decode(ClientAuthorization.self, from: Data(try openRecord(tx, row))) } catch let e as VaultError {
             throw e
         } catch { throw VaultError.badData("authorization \(authID) is malformed") }
-        for r in try tx.records(clientID: clientID) where r.kind == .authorization && r.subkind == "revocation" {
+        for s in try tx.recordSummaries(clientID: clientID) where s.kind == .authorization && s.subkind == "revocation" {
+            guard let r = try tx.record(id: s.id) else { continue }
             if let rev = try? JSONDecoder().decode(AuthorizationRevocation.self, from: Data(try openRecord(tx, r))), rev.authorizationID == authID {
                 auth.revokedOn = min(auth.revokedOn ?? rev.on, rev.on)
             }

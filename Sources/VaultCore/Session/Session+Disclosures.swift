@@ -16,7 +16,8 @@ extension Session {
     /// The confidentiality agreement in force on `date`: the latest version reviewed on or
     /// before it (ties: the later version).
     func agreementInForce(_ tx: any StoreTransaction, clientID: String, on date: String) throws -> AgreementRecord? {
-        let versions = try tx.records(clientID: clientID).filter { $0.kind == .agreement && $0.subkind == AgreementKind.confidentiality.rawValue }
+        let versions = try tx.recordSummaries(clientID: clientID)
+            .filter { $0.kind == .agreement && $0.subkind == AgreementKind.confidentiality.rawValue }.compactMap { try tx.record(id: $0.id) }
         var best: AgreementRecord?
         for v in versions {
             let a = try agreement(tx, v)

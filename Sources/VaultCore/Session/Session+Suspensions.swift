@@ -39,7 +39,8 @@ extension Session {
 
     /// The client's suspensions, opened with the care key or (compliance) the audit key.
     func suspensions(_ tx: any StoreTransaction, clientID: String, audit: X25519KeyPair?) throws -> [AccountingSuspension] {
-        try tx.records(clientID: clientID).filter { $0.kind == .suspension }.map { row in
+        // Summaries first (no blobs): a client's notes are never all loaded to find these.
+        try tx.recordSummaries(clientID: clientID).filter { $0.kind == .suspension }.compactMap { try tx.record(id: $0.id) }.map { row in
             let plain: [UInt8]
             if let audit {
                 guard let p = try? SealedBox.open(row.auditCopy, keyPair: audit) else {

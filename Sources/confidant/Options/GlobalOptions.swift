@@ -43,10 +43,17 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens the vault and unlocks it as the acting user.
-    func session() throws -> Session { try sessionAndPassphrase().0 }
+    /// Inside an agent, its session (unlocked once by `confidant unlock`).
+    func session() throws -> Session {
+        if let s = AgentContext.session { return s }
+        return try sessionAndPassphrase().0
+    }
 
     /// The session, and the passphrase that unlocked it (for re-sealing new keys under it).
     func sessionAndPassphrase() throws -> (Session, SecretBytes) {
+        if AgentContext.session != nil {
+            throw VaultError(.notPermitted, "this command needs your passphrase itself; run it with --passphrase-file or after 'confidant lock'")
+        }
         let vault = try Vault.open(path: vaultPath, checkClock: !TestClock.isPinned, now: TestClock.now)
         let user = try userName()
         let pass = try Passphrase.read(from: passphraseSource, prompt: "Passphrase for \(user): ")
