@@ -62,6 +62,9 @@ public final class Vault: @unchecked Sendable {
     ///   machine saw of the live vault, and opening it does not move this machine's pin.
     /// - Parameter checkClock: false only under a debug build's pinned test clock, which jumps
     ///   in time on purpose (entry times still never decrease).
+    /// The vault file format this build reads and writes.
+    public static let formatVersion = Schema.formatVersion
+
     /// The vault id (hex) of the file at `path`, read without any check: only to find this
     /// vault's agent socket, never for a decision.
     public static func vaultID(path: String) throws -> String {

@@ -7,24 +7,33 @@ import VaultCrypto
 /// same path serves a command typed at the shell and one an agent runs for its client.
 enum CommandRunner {
     static func run(_ arguments: [String]) -> Int32 {
+        let json = arguments.contains("--json")
+        /// One line on stderr, or under `--json` one object `{"error": {"exitCode": N, "message": …}}`.
+        func fail(_ code: Int32, _ message: String) -> Int32 {
+            if json, let data = try? JSONSerialization.data(withJSONObject: ["error": ["exitCode": Int(code), "message": message]],
+                                                            options: [.sortedKeys, .withoutEscapingSlashes]) {
+                FileHandle.standardError.write(data + Data("\n".utf8))
+            } else {
+                Output.error(message)
+            }
+            return code
+        }
         do {
             var command = try Confidant.parseAsRoot(arguments)
             try command.run()
             return 0
         } catch let e as VaultError {
-            Output.error(e.message)
-            return e.exitCode
+            return fail(e.exitCode, e.message)
         } catch let e as CryptoError {
-            Output.error("cryptographic failure (\(e)); nothing was changed")
-            return 70
+            return fail(70, "cryptographic failure (\(e)); nothing was changed")
         } catch {
             let code = Confidant.exitCode(for: error)
             if code == .success {
                 Output.line(Confidant.fullMessage(for: error))
                 return 0
             }
-            Output.error("\(oneLine(Confidant.message(for: error))) (see 'confidant help')")
-            return code == .validationFailure ? 64 : (code.rawValue == 1 ? 64 : code.rawValue)
+            return fail(code == .validationFailure ? 64 : (code.rawValue == 1 ? 64 : code.rawValue),
+                        "\(oneLine(Confidant.message(for: error))) (see 'confidant help')")
         }
     }
 }

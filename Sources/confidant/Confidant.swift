@@ -1,4 +1,5 @@
 import ArgumentParser
+import VaultCore
 
 struct Confidant: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,6 +10,7 @@ struct Confidant: ParsableCommand {
         or after the command. Exit codes: 0 ok, 64 usage, 65 bad data, 66 not found, 73 cannot \
         create, 75 busy, 77 not permitted, 70 internal error.
         """,
+        version: "confidant 0.3.0 (vault format \(Vault.formatVersion))",
         subcommands: [InitCommand.self, UserCommand.self, ClientCommand.self, CareTeamCommand.self, NoteCommand.self,
                       EmergencyCommand.self, AgreementCommand.self, DiscloseCommand.self, AuthorizationCommand.self,
                       DisclosuresCommand.self, ExceptionsCommand.self, KeyCommand.self, ExportCommand.self, LogCommand.self,

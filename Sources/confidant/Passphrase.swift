@@ -9,6 +9,8 @@ enum PassphraseSource {
     case file(String)
     case fd(Int32)
     case terminal
+
+    var isTerminal: Bool { if case .terminal = self { true } else { false } }
 }
 
 /// Reads passphrases into secure memory: from a file, an inherited descriptor, or the terminal

@@ -83,14 +83,16 @@ def test_ctrl_c_at_prompt_exits_130_and_restores_echo(practice):
 
 
 def test_wrong_passphrase_at_terminal_exits_77_with_one_error_line(practice, tmp_path):
+    """Asked three times in all (SPEC §4); after the third wrong one, 77 and one error line."""
     err = tmp_path / "stderr.txt"
     wrong = "not-" + practice.passphrases[ADMIN]
     rows_before = practice.log_rows()
     child = spawn_user_list(practice, stderr_file=err)
     try:
-        child.expect_exact(PROMPT)
-        assert child.waitnoecho(timeout=10) is True
-        child.sendline(wrong)
+        for attempt in range(3):
+            child.expect_exact(PROMPT)
+            assert child.waitnoecho(timeout=10) is True
+            child.sendline(wrong)
         child.expect(pexpect.EOF)
         output = child.before.decode("utf-8")
         echo_after = echo_on(child)
@@ -104,7 +106,22 @@ def test_wrong_passphrase_at_terminal_exits_77_with_one_error_line(practice, tmp
     assert len(stderr_lines) == 1, stderr_lines
     assert stderr_lines[0].startswith("confidant: error: ")
     assert wrong not in stderr_lines[0]
-    # The refused unlock is logged: exactly one new entry, unsigned, denied.
+    # Each refused try is logged: exactly three new entries, unsigned, denied.
     new = practice.log_rows()[len(rows_before):]
     assert [(r["actor"], r["action"], r["outcome"], r["signer"], bytes(r["signature"]))
-            for r in new] == [(ADMIN, "session.unlock", "denied", "", b"")]
+            for r in new] == [(ADMIN, "session.unlock", "denied", "", b"")] * 3
+
+
+def test_a_mistyped_passphrase_is_asked_again(practice):
+    child = spawn_user_list(practice)
+    try:
+        child.expect_exact(PROMPT)
+        child.sendline("not-" + practice.passphrases[ADMIN])
+        child.expect_exact("Wrong passphrase, try again. " + PROMPT)
+        child.sendline(practice.passphrases[ADMIN])
+        child.expect(pexpect.EOF)
+        output = child.before.decode("utf-8")
+    finally:
+        child.close()
+    assert child.exitstatus == 0, output
+    assert "USER" in output

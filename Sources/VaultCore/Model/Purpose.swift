@@ -15,10 +15,23 @@ public enum Purpose: String, CaseIterable, Sendable, Codable {
     /// Public health.
     case publicHealth = "PUBHLTH"
 
-    /// Parses a code. - Throws: ``VaultError`` (usage) listing the valid codes.
+    /// The plain words the CLI accepts beside the codes (SPEC §2).
+    public static let words: [String: Purpose] = [
+        "treatment": .treat, "emergency": .emergencyTreat, "operations": .operations, "client-request": .patientRequest,
+        "legal": .legal, "threat": .threat, "public-health": .publicHealth,
+    ]
+
+    /// A code in any case, or one of ``words``; nil otherwise.
+    public init?(code text: String) {
+        guard let p = Purpose(rawValue: text.uppercased()) ?? Self.words[text.lowercased()] else { return nil }
+        self = p
+    }
+
+    /// Parses a code or a plain word. - Throws: ``VaultError`` (usage) listing the valid codes.
     public static func parse(_ text: String) throws -> Purpose {
-        guard let p = Purpose(rawValue: text.uppercased()) else {
-            throw VaultError.usage("unknown purpose '\(text)'; use one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let p = Purpose(code: text) else {
+            throw VaultError.usage("unknown purpose '\(text)'; use one of \(allCases.map(\.rawValue).joined(separator: ", ")) "
+                                   + "or \(words.keys.sorted().joined(separator: ", "))")
         }
         return p
     }

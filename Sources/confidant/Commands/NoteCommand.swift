@@ -36,7 +36,10 @@ struct NoteCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a note, after its access is logged.")
         @OptionGroup var globals: GlobalOptions
         @Argument var note: String
-        @Option(help: "Purpose of use (HL7 ActReason).") var purpose: Purpose
+        @Option(help: """
+            Purpose of use (HL7 ActReason): TREAT treatment (the default), ETREAT emergency, HOPERAT operations, \
+            PATRQT client-request, HLEGAL legal, THREAT threat, PUBHLTH public-health.
+            """) var purpose: Purpose = .treat
         @Option(help: "Why you are opening it (stored encrypted for compliance).") var reason: String?
         @Flag(help: """
             Ask for emergency access outside the care team (with --purpose ETREAT and --reason); a second staff member \

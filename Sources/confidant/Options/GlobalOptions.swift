@@ -56,12 +56,23 @@ struct GlobalOptions: ParsableArguments {
         }
         let vault = try Vault.open(path: vaultPath, checkClock: !TestClock.isPinned, now: TestClock.now)
         let user = try userName()
-        let pass = try Passphrase.read(from: passphraseSource, prompt: "Passphrase for \(user): ")
-        // Grants, key hand-overs and rotations that waited for a key holder run once, after
-        // this session's first successful operation; never after a refusal.
-        let session = try vault.unlock(user: user, passphrase: pass, pendingWork: .afterFirstSuccess(report: { e in
-            Output.error("pending work not completed: \(e.message)")
-        }))
-        return (session, pass)
+        // At the terminal a mistyped passphrase is asked again, three tries in all (each
+        // refused try is logged); from a file or descriptor there is one.
+        let tries = passphraseSource.isTerminal ? 3 : 1
+        var prompt = "Passphrase for \(user): "
+        for attempt in 1...tries {
+            let pass = try Passphrase.read(from: passphraseSource, prompt: prompt)
+            do {
+                // Grants, key hand-overs and rotations that waited for a key holder run once,
+                // after this session's first successful operation; never after a refusal.
+                let session = try vault.unlock(user: user, passphrase: pass, pendingWork: .afterFirstSuccess(report: { e in
+                    Output.error("pending work not completed: \(e.message)")
+                }))
+                return (session, pass)
+            } catch let e as VaultError where e.kind == .notPermitted && e.message.hasPrefix("wrong passphrase") && attempt < tries {
+                prompt = "Wrong passphrase, try again. Passphrase for \(user): "
+            }
+        }
+        throw VaultError(.internal, "no passphrase was accepted")
     }
 }

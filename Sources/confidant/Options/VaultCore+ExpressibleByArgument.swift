@@ -10,8 +10,8 @@ extension LogSort: ExpressibleByArgument {}
 extension SettingKey: ExpressibleByArgument {}
 extension KDFStrength: ExpressibleByArgument {}
 
-/// Purpose codes are accepted in any case (`treat` or `TREAT`), as they always were.
+/// Purpose codes are accepted in any case (`treat` or `TREAT`), and as plain words (`treatment`).
 extension Purpose: ExpressibleByArgument {
-    public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+    public init?(argument: String) { self.init(code: argument) }
 }
 extension ExceptionKind: ExpressibleByArgument {}
