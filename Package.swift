@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -28,7 +29,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "confidant",
-            dependencies: ["VaultCore", "VaultCrypto", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["VaultCore", "VaultCrypto", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultCrypto"], path: "Benchmarks"),
         .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),

@@ -39,6 +39,10 @@ func oneLine(_ message: String) -> String {
 
 _ = confidant_no_core_dumps()  // no core file and no ptrace of a process holding keys
 let arguments = reorderGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+do { _ = try ConfigFile.load() } catch let e as VaultError {  // a malformed config file is said at once
+    Output.error(e.message)
+    exit(e.exitCode)
+}
 // With an agent unlocked for this vault and user, it runs the command itself (SPEC §7).
 if let code = AgentClient.forward(arguments) { exit(code) }
 exit(CommandRunner.run(arguments))

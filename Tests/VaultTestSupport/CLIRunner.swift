@@ -34,6 +34,7 @@ public enum CLI {
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         var environment = ProcessInfo.processInfo.environment
         for k in ["CONFIDANT_VAULT", "CONFIDANT_USER", "CONFIDANT_PASSPHRASE_FILE", "CONFIDANT_TEST_NOW"] { environment[k] = nil }
+        environment["CONFIDANT_CONFIG"] = "/dev/null"  // a developer's own config never leaks into a test
         for (k, v) in env { environment[k] = v }
         // A test's rollback pins live with its files, never in the real home.
         if env["XDG_STATE_HOME"] == nil, let cwd { environment["XDG_STATE_HOME"] = cwd + "/.machine-state" }

@@ -39,3 +39,27 @@ struct ConventionsEndToEndTests {
         #expect(try p.run("rivera", ["note", "open", note, "--purpose", "gossip"]).exitCode == 64)
     }
 }
+
+extension ConventionsEndToEndTests {
+    @Test("the config file gives the default vault and user; flags and environment beat it; a malformed one is 64")
+    func configFile() throws {
+        let p = try TestPractice()
+        let config = try p.dir.write("config.toml", "vault = \"\(p.vault)\"\nuser = \"rivera\"\n")
+        let pass = ["--passphrase-file", p.dir.file("pass-rivera")]
+        let viaConfig = try CLI.run(["client", "list"] + pass, cwd: "/", env: ["CONFIDANT_CONFIG": config])
+        #expect(viaConfig.exitCode == 0, "\(viaConfig.stderr)")
+        // --as beats the file: chen's passphrase file opens chen.
+        let flag = try CLI.run(["client", "list", "--as", "chen", "--passphrase-file", p.dir.file("pass-chen")], cwd: "/",
+                               env: ["CONFIDANT_CONFIG": config])
+        #expect(flag.exitCode == 0, "\(flag.stderr)")
+        // The environment beats the file: a vault path that does not exist is 66.
+        #expect(try CLI.run(["client", "list"] + pass, cwd: "/", env: ["CONFIDANT_CONFIG": config, "CONFIDANT_VAULT": "/nonexistent.vault"])
+                    .exitCode == 66)
+        let bad = try p.dir.write("bad.toml", "vault = \npassphrase = \"x\"\n")
+        let r = try CLI.run(["client", "list"] + pass, cwd: "/", env: ["CONFIDANT_CONFIG": bad])
+        #expect(r.exitCode == 64)
+        #expect(r.stderr.hasPrefix("confidant: error: the config file"))
+        let unknown = try p.dir.write("unknown.toml", "passphrase = \"x\"\n")
+        #expect(try CLI.run(["client", "list"] + pass, cwd: "/", env: ["CONFIDANT_CONFIG": unknown]).stderr.contains("unknown key 'passphrase'"))
+    }
+}

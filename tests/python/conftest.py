@@ -35,7 +35,9 @@ PRACTICE_NAME = "Interop Test Practice"
 
 def clean_env() -> dict[str, str]:
     """The inherited environment without any CONFIDANT_* setting, so only argv counts."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDANT_")}
+    env["CONFIDANT_CONFIG"] = "/dev/null"  # a developer's own config never leaks into a test
+    return env
 
 
 def write_secret(path: Path, text: str) -> Path:

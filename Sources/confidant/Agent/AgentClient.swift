@@ -12,8 +12,8 @@ enum AgentClient {
     static func forward(_ arguments: [String]) -> Int32? {
         let env = ProcessInfo.processInfo.environment
         guard AgentPolicy.refusal(arguments) == nil, env["CONFIDANT_PASSPHRASE_FILE"] == nil,
-              let user = value(of: "--as", in: arguments) ?? env["CONFIDANT_USER"], !user.isEmpty,
-              let fd = connect(vault: value(of: "--vault", in: arguments) ?? env["CONFIDANT_VAULT"] ?? "./confidant.vault") else { return nil }
+              let user = GlobalOptions.userName(flag: value(of: "--as", in: arguments)), !user.isEmpty,
+              let fd = connect(vault: GlobalOptions.vaultPath(flag: value(of: "--vault", in: arguments))) else { return nil }
         defer { close(fd) }
         var stdin: Data?
         if AgentPolicy.readsStandardInput(arguments) {

@@ -21,13 +21,21 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON object (or array) on stdout.")
     var json = false
 
-    var vaultPath: String {
-        vault ?? ProcessInfo.processInfo.environment["CONFIDANT_VAULT"] ?? "./confidant.vault"
+    /// `--vault`, else `CONFIDANT_VAULT`, else the config file's `vault`, else `./confidant.vault`.
+    var vaultPath: String { Self.vaultPath(flag: vault) }
+
+    static func vaultPath(flag: String?) -> String {
+        flag ?? ProcessInfo.processInfo.environment["CONFIDANT_VAULT"] ?? (try? ConfigFile.load())?.vault ?? "./confidant.vault"
+    }
+
+    /// `--as`, else `CONFIDANT_USER`, else the config file's `user`.
+    static func userName(flag: String?) -> String? {
+        flag ?? ProcessInfo.processInfo.environment["CONFIDANT_USER"] ?? (try? ConfigFile.load())?.user
     }
 
     func userName() throws -> String {
-        guard let u = asUser ?? ProcessInfo.processInfo.environment["CONFIDANT_USER"], !u.isEmpty else {
-            throw VaultError(.usage, "say who you are with --as USER (or set CONFIDANT_USER)")
+        guard let u = Self.userName(flag: asUser), !u.isEmpty else {
+            throw VaultError(.usage, "say who you are with --as USER (or set CONFIDANT_USER, or user = \"…\" in the config file)")
         }
         // Before the passphrase prompt (which shows it) and before anything is logged.
         try UserName.validate(u)
