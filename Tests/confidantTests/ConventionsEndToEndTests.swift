@@ -63,3 +63,15 @@ extension ConventionsEndToEndTests {
         #expect(try CLI.run(["client", "list"] + pass, cwd: "/", env: ["CONFIDANT_CONFIG": unknown]).stderr.contains("unknown key 'passphrase'"))
     }
 }
+
+extension ConventionsEndToEndTests {
+    @Test("completion scripts for bash, zsh and fish are generated from the command definitions")
+    func completions() throws {
+        for (shell, marker) in [("bash", "_confidant"), ("zsh", "#compdef confidant"), ("fish", "confidant")] {
+            let r = try CLI.run(["--generate-completion-script", shell])
+            #expect(r.exitCode == 0, "\(shell)")
+            #expect(r.stdout.contains(marker), "\(shell)")
+            #expect(r.stdout.contains("unlock"), "\(shell)")
+        }
+    }
+}
