@@ -19,6 +19,12 @@ enum Passphrase {
     static func read(from source: PassphraseSource, prompt: String, confirm: Bool = false) throws -> SecretBytes {
         switch source {
         case .file(let path):
+            // A passphrase file others can read is no secret: refused, with the fix.
+            var st = stat()
+            if stat(path, &st) == 0, st.st_mode & 0o077 != 0 {
+                let mode = String(st.st_mode & 0o777, radix: 8)
+                throw VaultError(.usage, "passphrase file \(path) can be read by others (mode \(mode)); make it private with: chmod 600 \(path)")
+            }
             let secret: SecretBytes?
             do { secret = try SecretBytes.read(path: path) } catch {
                 throw VaultError(.usage, "passphrase file \(path) is longer than 4096 bytes")

@@ -75,3 +75,17 @@ extension ConventionsEndToEndTests {
         }
     }
 }
+
+extension ConventionsEndToEndTests {
+    @Test("a passphrase file that others can read is refused (64) with the chmod that fixes it")
+    func passphraseFileMode() throws {
+        let p = try TestPractice()
+        let f = p.dir.file("pass-rivera")
+        _ = chmod(f, 0o644)
+        let r = try p.run("rivera", ["client", "list"])
+        #expect(r.exitCode == 64)
+        #expect(r.stderr == "confidant: error: passphrase file \(f) can be read by others (mode 644); make it private with: chmod 600 \(f)\n")
+        _ = chmod(f, 0o600)
+        #expect(try p.run("rivera", ["client", "list"]).exitCode == 0)
+    }
+}
