@@ -39,7 +39,7 @@ struct PolicyTests {
         "emergency.request": [.therapist], "authorization.add": [.therapist], "authorization.revoke": [.therapist], "disclosure.suspend": [.therapist],
         "careteam.grant": [.therapist, .admin], "careteam.revoke": [.therapist, .admin], "emergency.approve": [.therapist, .admin],
         "agreement.acknowledge": [.client],
-        "agreement.list": nil, "agreement.show": nil, "authorization.list": nil, "client.add": nil, "client.list": nil,
+        "agreement.list": nil, "agreement.show": nil, "authorization.list": nil, "client.find": nil, "client.add": nil, "client.list": nil,
         "client.show": nil, "disclosure.accounting": nil, "emergency.list": nil, "exception.add": nil, "exception.list": nil,
         "export.fulfill": nil, "export.fulfilled": nil, "export.request": nil, "export.requests": nil, "key.exposure": nil,
         "key.rotate": nil, "key.rotate.all.finish": nil, "key.rotate.batch": nil, "key.rotate.finish": nil, "key.rotate.self": nil,

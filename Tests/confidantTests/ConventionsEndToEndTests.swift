@@ -89,3 +89,21 @@ extension ConventionsEndToEndTests {
         #expect(try p.run("rivera", ["client", "list"]).exitCode == 0)
     }
 }
+
+extension ConventionsEndToEndTests {
+    @Test("client find searches names on one's own care teams (case and accents ignored); a duplicate client needs --force")
+    func namesAndDuplicates() throws {
+        let p = try TestPractice()
+        let jordan = try p.ok("rivera", ["client", "add", "--name", "Jordan Éxample", "--dob", "1990-04-12"])
+        _ = try p.ok("chen", ["client", "add", "--name", "Jordan Other"])
+        let dup = try p.run("rivera", ["client", "add", "--name", "jordan  example", "--dob", "1990-04-12"])
+        #expect(dup.exitCode == 64)
+        #expect(dup.stderr.contains(jordan) && dup.stderr.contains("--force"))
+        #expect(try p.run("rivera", ["client", "add", "--name", "Jordan Example", "--dob", "1990-04-12", "--force"]).exitCode == 0)
+        let found = try JSONSerialization.jsonObject(with: try p.run("rivera", ["--json", "client", "find", "EXAMPLE"]).stdoutData) as? [[String: Any]] ?? []
+        #expect(found.count == 2)
+        #expect(found.allSatisfy { ($0["name"] as? String)?.lowercased().contains("jordan") == true })
+        #expect(try p.run("rivera", ["client", "find", "Other"]).stdout == "No client on your care teams matches.\n")
+        #expect(try p.run("morgan", ["client", "find", "Jordan"]).exitCode == 77)
+    }
+}

@@ -30,7 +30,7 @@ package enum ActionRolePolicy {
         "note.open", "note.list", "client.list", "client.show", "agreement.show", "agreement.list", "log.show", "log.verify",
         "log.review", "log.export", "log.checkpoint", "key.status", "key.exposure", "emergency.list", "settings.show",
         "user.list", "exception.list", "disclosure.accounting", "export.requests", "session.unlock", "vault.restore.check",
-        "authorization.list",
+        "authorization.list", "client.find",
     ]
 
     /// Nil when an entry may state these changes; otherwise why not. A refused or failed

@@ -21,13 +21,17 @@ extension Session {
     /// - Parameters:
     ///   - therapist: a second therapist to put on the care team (the actor is always on it).
     /// - Throws: ``VaultError`` not permitted (77) unless the actor is a therapist.
-    public func addClient(profile: ClientProfile, therapist: String? = nil) throws(VaultError) -> ClientSummary {
+    public func addClient(profile: ClientProfile, therapist: String? = nil, force: Bool = false) throws(VaultError) -> ClientSummary {
         // Control characters are refused before anything is logged (``TextInput``).
         try profile.validateText()
         try TextInput.validate(therapist, field: "--therapist")
         return try perform(AccessIntent(action: "client.add", purpose: .treat)) { tx, intent in
             try require(.therapist, "adding a client")
             let profile = try profile.validated()
+            if !force, let twin = try sameClient(tx, as: profile) {
+                throw VaultError.usage("a client named \(profile.name)\(profile.dateOfBirth.map { " born \($0)" } ?? "") is already on your care team "
+                                       + "(\(twin)); give --force to add another")
+            }
             var team = [user]
             if let therapist, therapist != user {
                 let t = try certifiedUser(tx, therapist)
@@ -106,6 +110,45 @@ extension Session {
         do { return try JSONDecoder().decode(ClientProfile.self, from: Data(bytes)) } catch {
             throw VaultError.badData("the profile of client \(clientID) is malformed")
         }
+    }
+}
+
+extension Session {
+    /// Clients on this therapist's care teams whose name contains `text` (ignoring case and
+    /// accents) or whose id starts with it. Names are encrypted, so only the care team can search.
+    public func findClients(_ text: String) throws(VaultError) -> [ClientSummary] {
+        try TextInput.validate(text, field: "the search text")
+        return try perform(AccessIntent(action: "client.find")) { tx, _ in
+            try require(.therapist, "finding a client by name")
+            let needle = Self.folded(text)
+            guard !needle.isEmpty else { throw VaultError.usage("give part of a name or an id to find") }
+            var out: [ClientSummary] = []
+            for mine in try tx.careTeams(user: user) where mine.state == "active" {
+                guard let c = try tx.client(id: mine.clientID), c.status == "active", let p = try? profile(tx, c.id) else { continue }
+                guard Self.folded(p.name).contains(needle) || c.id.hasPrefix(text) else { continue }
+                let team = try tx.careTeam(clientID: c.id)
+                out.append(ClientSummary(id: c.id, name: p.name, dateOfBirth: p.dateOfBirth, careTeam: team.filter { $0.state == "active" }.map(\.user),
+                                         pendingCareTeam: team.filter { $0.state == "pending" }.map(\.user), createdAt: Timestamp.iso(c.createdAt)))
+            }
+            return out.sorted { ($0.name ?? "", $0.id) < ($1.name ?? "", $1.id) }
+        }
+    }
+
+    /// The id of a client on this user's care teams with the same name (folded) and birth date
+    /// (nil without a birth date: two clients with only a name in common may well be two people).
+    private func sameClient(_ tx: any StoreTransaction, as profile: ClientProfile) throws -> String? {
+        guard profile.dateOfBirth != nil else { return nil }
+        let name = Self.folded(profile.name)
+        for mine in try tx.careTeams(user: user) where mine.state == "active" {
+            guard let c = try tx.client(id: mine.clientID), c.status == "active", let p = try? self.profile(tx, c.id) else { continue }
+            if Self.folded(p.name) == name && p.dateOfBirth == profile.dateOfBirth { return c.id }
+        }
+        return nil
+    }
+
+    static func folded(_ s: String) -> String {
+        s.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 }
 

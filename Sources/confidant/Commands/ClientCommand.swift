@@ -4,7 +4,7 @@ import VaultCore
 
 struct ClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "client", abstract: "Add, list, show and purge clients.",
-                                                    subcommands: [Add.self, List.self, Show.self, PurgeCommand.self])
+                                                    subcommands: [Add.self, List.self, Find.self, Show.self, PurgeCommand.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a client; prints its id.")
@@ -13,13 +13,14 @@ struct ClientCommand: ParsableCommand {
         @Option(help: "Date of birth YYYY-MM-DD.") var dob: String?
         @Option(help: "Contact details.") var contact: String?
         @Option(help: "Another therapist to put on the care team.") var therapist: String?
+        @Flag(help: "Add it even if a client with the same name and date of birth is on your care team.") var force = false
         func validate() throws {
             try ClientProfile(name: name, dateOfBirth: dob, contact: contact).validateText()
             try TextInput.validate(therapist, field: "--therapist")
         }
         func run() throws {
             let profile = ClientProfile(name: name, dateOfBirth: dob, contact: contact)
-            let c = try globals.session().addClient(profile: profile, therapist: therapist)
+            let c = try globals.session().addClient(profile: profile, therapist: therapist, force: force)
             if globals.json { try Output.json(Created(id: c.id, value: c)) } else { Output.line(c.id) }
         }
     }
@@ -33,6 +34,21 @@ struct ClientCommand: ParsableCommand {
             Output.table(["CLIENT", "NAME", "CARE TEAM", "ADDED"], list.map {
                 [$0.id, $0.name ?? "(sealed)", ($0.careTeam + $0.pendingCareTeam.map { $0 + " (pending)" }).joined(separator: ","),
                  $0.createdAt]
+            })
+        }
+    }
+
+    struct Find: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Find clients on your care teams by part of a name or an id.")
+        @OptionGroup var globals: GlobalOptions
+        @Argument(help: "Part of the name (case and accents ignored) or the start of an id.") var text: String
+        func validate() throws { try TextInput.validate(text, field: "the search text") }
+        func run() throws {
+            let list = try globals.session().findClients(text)
+            if globals.json { return try Output.json(list) }
+            if list.isEmpty { return Output.line("No client on your care teams matches.") }
+            Output.table(["CLIENT", "NAME", "BORN", "CARE TEAM"], list.map {
+                [$0.id, $0.name ?? "", $0.dateOfBirth ?? "", $0.careTeam.joined(separator: ",")]
             })
         }
     }
