@@ -65,11 +65,15 @@ struct DemoWalkthrough {
            (confidant is \(CommandLine.arguments.first ?? "confidant")):
            export CONFIDANT_VAULT=\(made.vaultPath)
            \(asUser("dr-rivera")) client list
-           \(asUser("dr-rivera")) note open \(made.progressNoteID) --purpose TREAT
+           \(asUser("dr-rivera")) unlock --for 15m       # one unlock for a working session
+           confidant --as dr-rivera note open \(made.progressNoteID)   # no passphrase asked: the agent runs it
+           confidant --as dr-rivera lock
            \(asUser("dr-chen")) note open \(made.psychotherapyNoteID) --purpose TREAT   # refused, exit 77
            \(asUser("morgan")) log review
            \(asUser("morgan")) log verify --checkpoint \(folder)/checkpoint.txt
-        (The passphrase files exist only because this is a demo; real passphrases are typed.)
+        (The passphrase files exist only because this is a demo; real passphrases are typed. This demo vault
+         uses the fast key derivation, --kdf interactive, to run in seconds; a vault made by 'confidant init'
+         uses moderate, about 0.6 s per unlock, which 'confidant unlock' pays once per session.)
         """)
     }
 
