@@ -67,7 +67,10 @@ struct AccountingEndToEndTests {
             let r = try p.run(user, ["--json", "disclosures", client])
             #expect(r.exitCode == 65, "\(user)")
             #expect(r.stdout.isEmpty)
-            #expect(r.stderr == "confidant: error: the stored state of client \(client) differs from what its signed entries committed; the vault file was changed outside confidant — run 'confidant log verify' and restore from a backup\n")
+            // Under --json the error is one JSON object on stderr.
+            let error = (try JSONSerialization.jsonObject(with: Data(r.stderr.utf8))) as? [String: [String: Any]]
+            #expect(error?["error"]?["exitCode"] as? Int == 65)
+            #expect(error?["error"]?["message"] as? String == "the stored state of client \(client) differs from what its signed entries committed; the vault file was changed outside confidant — run 'confidant log verify' and restore from a backup")
         }
         // log verify names the table whose rows no longer match.
         let v = try p.run("admin", ["log", "verify"])
