@@ -215,6 +215,7 @@ def test_log_verify_root_matches_independent_merkle_root(practice):
     # A refused unlock adds an unsigned entry, which must still be in the tree.
     bad = practice.root / "wrong.pp"
     bad.write_text("definitely wrong\n")
+    bad.chmod(0o600)  # a passphrase file others can read is refused before it is tried
     practice.run(THERAPISTS[1], "client", "list", passphrase_file=bad, expect=77)
     committed_before = len(practice.log_rows())
     report = practice.run_json(ADMIN, "log", "verify")

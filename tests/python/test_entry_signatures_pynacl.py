@@ -59,6 +59,7 @@ def activity(practice):
     practice.run(CHEN, "note", "open", nid, "--purpose", "TREAT", expect=77)  # signed denial
     wrong = practice.root / "wrong.pp"
     wrong.write_text("not the passphrase\n")
+    wrong.chmod(0o600)  # a passphrase file others can read is refused before it is tried
     practice.run(CHEN, "client", "list", passphrase_file=wrong, expect=77)  # unsigned
     practice.run("mallory", "client", "list", passphrase_file=wrong, expect=77)  # unsigned
     practice.run(COMPLIANCE, "log", "show")
