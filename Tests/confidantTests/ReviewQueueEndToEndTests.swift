@@ -54,6 +54,9 @@ struct ReviewQueueEndToEndTests {
         // Not items: 50 client adds and 5 notes (care team, working hours), the admin's grant and
         // its vault-key hand-overs, 50 clients' rotation entries (admin maintenance, even after
         // hours), the agreement typo (65) and the unknown note id (66): input mistakes.
+        // (The same day under the earlier rules, working hours in UTC: 404 items — 201
+        // outside-care-team and 201 after-hours from the grant and the rotation, the typo as
+        // "failed", and the one refusal.)
         #expect(items.count == 2, "\(items.map { "\($0["id"] ?? "") \($0["why"] ?? "")" })")
         #expect(items.compactMap { $0["rule"] as? String }.sorted() == ["after-hours", "denied"])
         #expect(items.first { $0["rule"] as? String == "denied" }?["actor"] as? String == "chen")
