@@ -4,7 +4,11 @@ import Foundation
 public enum SettingKey: String, CaseIterable, Sendable {
     /// Working hours, `HH:MM-HH:MM`, outside which accesses are flagged for review.
     case workingHours = "review.working-hours"
-    /// The practice's offset from UTC in minutes, for working hours.
+    /// The practice's IANA time zone (`Europe/Berlin`), in which working hours are read;
+    /// daylight saving follows the zone's rules.
+    case practiceTimeZone = "practice.timezone"
+    /// A fixed offset from UTC in minutes, for working hours; only used while
+    /// `practice.timezone` is not set (kept for vaults configured before it existed).
     case utcOffsetMinutes = "review.utc-offset-minutes"
     /// More than this many record opens by one actor within the window is "bulk access".
     case bulkThreshold = "review.bulk-threshold"
@@ -22,6 +26,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
     public var defaultValue: String {
         switch self {
         case .workingHours: "07:00-20:00"
+        case .practiceTimeZone: "UTC"
         case .utcOffsetMinutes: "0"
         case .bulkThreshold: "50"
         case .bulkWindowMinutes: "60"
@@ -39,6 +44,10 @@ public enum SettingKey: String, CaseIterable, Sendable {
             guard ReviewSettings.parseHours(value) != nil else {
                 throw VaultError.usage("\(rawValue) must look like 07:00-20:00")
             }
+        case .practiceTimeZone:
+            guard !value.isEmpty, TimeZone(identifier: value) != nil else {
+                throw VaultError.usage("\(rawValue) must be an IANA time zone such as Europe/Berlin or America/New_York; '\(value)' is unknown")
+            }
         case .utcOffsetMinutes:
             guard let n = Int(value), (-14 * 60...14 * 60).contains(n) else {
                 throw VaultError.usage("\(rawValue) must be minutes between -840 and 840")
@@ -53,7 +62,9 @@ public enum SettingKey: String, CaseIterable, Sendable {
 public struct ReviewSettings: Sendable, Equatable {
     public var workStartMinute: Int
     public var workEndMinute: Int
-    public var utcOffsetMinutes: Int
+    /// The zone working hours are read in: `practice.timezone`, else the fixed
+    /// `review.utc-offset-minutes`, else UTC.
+    public var timeZone: TimeZone
     public var bulkThreshold: Int
     public var bulkWindowMinutes: Int
 
@@ -73,13 +84,25 @@ public struct ReviewSettings: Sendable, Equatable {
         func value(_ k: SettingKey) throws -> String { try tx.setting(k.rawValue) ?? k.defaultValue }
         let hours = parseHours(try value(.workingHours)) ?? (7 * 60, 20 * 60)
         return ReviewSettings(workStartMinute: hours.0, workEndMinute: hours.1,
-                              utcOffsetMinutes: Int(try value(.utcOffsetMinutes)) ?? 0,
+                              timeZone: try zone(tx),
                               bulkThreshold: Int(try value(.bulkThreshold)) ?? 50,
                               bulkWindowMinutes: Int(try value(.bulkWindowMinutes)) ?? 60)
     }
 
+    static func zone(_ tx: any StoreTransaction) throws -> TimeZone {
+        if let name = try tx.setting(SettingKey.practiceTimeZone.rawValue), let z = TimeZone(identifier: name) { return z }
+        if let text = try tx.setting(SettingKey.utcOffsetMinutes.rawValue), let minutes = Int(text),
+           let z = TimeZone(secondsFromGMT: minutes * 60) { return z }
+        return TimeZone(identifier: "UTC") ?? .gmt
+    }
+
+    /// Whether `ms` falls outside working hours on the practice's wall clock (the zone's
+    /// offset on that day, so daylight saving moves the hours with it).
     func isOutsideWorkingHours(_ ms: Int64) -> Bool {
-        let localMinutes = ((ms / 60_000 + Int64(utcOffsetMinutes)) % 1440 + 1440) % 1440
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.hour, .minute], from: Date(timeIntervalSince1970: Double(ms) / 1000))
+        let localMinutes = (c.hour ?? 0) * 60 + (c.minute ?? 0)
         return localMinutes < workStartMinute || localMinutes >= workEndMinute
     }
 }

@@ -2,11 +2,14 @@ import Foundation
 import VaultCrypto
 
 extension Session {
-    /// Lists review items (open ones, or all with `includeClosed`). Compliance only.
-    public func reviewItems(includeClosed: Bool = false) throws(VaultError) -> [ReviewItem] {
-        try perform(AccessIntent(action: "log.review", purpose: .operations)) { tx, _ in
+    /// Lists review items (open ones, or all with `includeClosed`), of one rule when `rule` is
+    /// given. Compliance only.
+    /// - Throws: ``VaultError`` usage (64) for a rule name that is not one of ``ReviewRules/names``.
+    public func reviewItems(includeClosed: Bool = false, rule: String? = nil) throws(VaultError) -> [ReviewItem] {
+        if let rule { try ReviewRules.validate(rule) }
+        return try perform(AccessIntent(action: "log.review", purpose: .operations)) { tx, _ in
             try require(.compliance, "reviewing the access log")
-            let items = try allReviewItems(tx)
+            let items = try allReviewItems(tx).filter { rule == nil || $0.rule == rule }
             return includeClosed ? items : items.filter { $0.state == "open" }
         }
     }
@@ -14,19 +17,12 @@ extension Session {
     /// Log-derived items plus client keys overdue for rotation.
     func allReviewItems(_ tx: any StoreTransaction) throws -> [ReviewItem] {
         let rows = try tx.logEntries(matching: LogFilter())
-        var items = LogReview.items(rows, settings: try ReviewSettings.load(tx), today: CalendarDate.string(from: vault.now()))
-        // A disclosure's item names its basis and the agreement version relied on: both are in
-        // the entry's reason, sealed to the audit key, so only its holder reads them.
-        if let audit = try auditKeyPair(tx) {
-            let bySeq = Dictionary(rows.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
-            let named: Set<String> = ["not-explained", "override", "late-entry", "recent-agreement"]
-            for i in items.indices where named.contains(items[i].rule) {
-                if let r = bySeq[items[i].seq], !r.sealedReason.isEmpty, let plain = try? SealedBox.open(r.sealedReason, keyPair: audit),
-                   let body = try? JSONDecoder().decode(DisclosureBody.self, from: Data(plain)) {
-                    items[i].why += " (basis \(body.basis)" + (body.agreementVersion.map { "; confidentiality agreement version \($0)" } ?? "") + ")"
-                }
-            }
-        }
+        var clientUsers: [String: String] = [:]
+        for u in try tx.users() where u.roleSet.contains(.client) && !u.clientID.isEmpty { clientUsers[u.name] = u.clientID }
+        let hours = Int(try tx.setting(SettingKey.breakGlassHours.rawValue) ?? SettingKey.breakGlassHours.defaultValue) ?? 24
+        let facts = ReviewFacts(today: CalendarDate.string(from: vault.now()), clientUsers: clientUsers, breakGlassHours: hours)
+        var items = LogReview.items(rows, settings: try ReviewSettings.load(tx), facts: facts)
+        try addReasons(tx, rows, to: &items)
         let maxAge = Int(try tx.setting(SettingKey.maxKeyAgeDays.rawValue) ?? SettingKey.maxKeyAgeDays.defaultValue) ?? 365
         for c in try tx.clients() where c.status == "active" {
             for s in try scopeStatus(tx, clientID: c.id, maxAgeDays: maxAge) where s.overdue {
@@ -53,6 +49,27 @@ extension Session {
         }
     }
 
+    /// The reason each item's entry gave, for a holder of the audit key. A disclosure's item
+    /// names its basis and the agreement version relied on instead: both are in the entry's
+    /// sealed body.
+    func addReasons(_ tx: any StoreTransaction, _ rows: [LogRow], to items: inout [ReviewItem]) throws {
+        let audit = try auditKeyPair(tx)
+        let bySeq = Dictionary(rows.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
+        let named: Set<String> = ["not-explained", "override", "late-entry", "recent-agreement"]
+        for i in items.indices {
+            guard let r = bySeq[items[i].seq], !r.sealedReason.isEmpty else { continue }
+            guard let audit, let plain = try? SealedBox.open(r.sealedReason, keyPair: audit) else {
+                items[i].reason = "(sealed)"
+                continue
+            }
+            if named.contains(items[i].rule), let body = try? JSONDecoder().decode(DisclosureBody.self, from: Data(plain)) {
+                items[i].why += " (basis \(body.basis)" + (body.agreementVersion.map { "; confidentiality agreement version \($0)" } ?? "") + ")"
+            } else if r.action != "disclosure.add" {
+                items[i].reason = String(decoding: plain, as: UTF8.self)
+            }
+        }
+    }
+
     /// The closing entries that count (``ReviewClosurePolicy``): signed by their actor under a
     /// certified key, by a compliance user who is not the item's actor (single-staff vaults aside).
     /// A closing row that a writer inserted, or that a user signed outside confidant for its own
@@ -75,29 +92,6 @@ extension Session {
             }
         }
         return out
-    }
-
-    /// Closes a review item with a note (sealed for compliance). The closing is itself an entry.
-    /// - Throws: ``VaultError`` not found (66) for an unknown item, usage (64) for an empty note or
-    ///   an item already closed.
-    public func closeReview(item: String, note: String) throws(VaultError) {
-        try TextInput.validate(note, field: "--note")
-        try perform(AccessIntent(action: "review.close", recordID: item, purpose: .operations, reason: note)) { tx, intent in
-            try require(.compliance, "closing a review item")
-            guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw VaultError.usage("--note must say what was checked and concluded")
-            }
-            let items = try allReviewItems(tx)
-            guard let found = items.first(where: { $0.id == item }) else {
-                throw VaultError.notFound("no review item '\(item)'; 'confidant log review' lists the open ones")
-            }
-            guard found.state == "open" else { throw VaultError.usage("review item '\(item)' is already closed") }
-            let staff = ReviewClosurePolicy.staffCount(try tx.users())
-            switch ReviewClosurePolicy.decide(closer: user, closerRoles: roles, itemActor: found.actor, staffCount: staff) {
-            case .refused(let why): throw VaultError.notPermitted(why)
-            case .allowed(let selfReviewed): if selfReviewed { intent.value.flags.insert("self-reviewed") }
-            }
-        }
     }
 
     /// Sets a practice setting (admin).

@@ -78,31 +78,57 @@ struct LogCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List log items that need a human (compliance).")
         @OptionGroup var globals: GlobalOptions
         @Flag(help: "Include closed items.") var all = false
+        @Option(help: "Only items of this rule (e.g. denied, outside-care-team, after-hours, break-glass).") var rule: String?
+        func validate() throws { if let rule { try ReviewRules.validate(rule) } }
         func run() throws {
-            let items = try globals.session().reviewItems(includeClosed: all)
+            let items = try globals.session().reviewItems(includeClosed: all, rule: rule)
             if globals.json { return try Output.json(items) }
-            if items.isEmpty { return Output.line("No open review items.") }
-            Output.table(["ITEM", "TIME", "ACTOR", "ACTION", "CLIENT", "WHY", "STATE"],
-                         items.map { [$0.id, $0.time, $0.actor, $0.action, $0.client, $0.why, $0.state] })
+            if items.isEmpty { return Output.line(rule.map { "No open \($0) review items." } ?? "No open review items.") }
+            Output.table(["ITEM", "TIME", "ACTOR", "ACTION", "CLIENT", "WHY", "DETAIL", "REASON", "STATE"],
+                         items.map { [$0.id, $0.time, $0.actor, $0.action, $0.client, $0.why, $0.detail, $0.reason ?? "", $0.state] })
         }
     }
 
     struct CloseReview: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "close-review",
-                                                        abstract: "Close a review item with a note (compliance).")
+        static let configuration = CommandConfiguration(
+            commandName: "close-review",
+            abstract: "Close review items with a note (compliance): the items named, or every open item of --rule.",
+            discussion: "Each item closed is its own signed review.close entry; one unlock closes them all.")
         @OptionGroup var globals: GlobalOptions
-        @Argument var item: String
+        @Argument(help: "The items to close (ids from 'log review').") var items: [String] = []
+        @Option(help: "Close every open item of this rule.") var rule: String?
+        @Option(help: "With --rule: only items of this actor.") var actor: String?
+        @Option(help: "With --rule: only items dated on or before this day (YYYY-MM-DD).") var until: String?
         @Option(help: "What was checked and concluded (stored encrypted).") var note: String
-        func validate() throws { try TextInput.validate(note, field: "--note") }
+
+        func validate() throws {
+            try TextInput.validate(note, field: "--note")
+            guard items.isEmpty != (rule == nil) else {
+                throw ValidationError("name the items to close, or select them with --rule (not both)")
+            }
+            if rule == nil && (actor != nil || until != nil) { throw ValidationError("--actor and --until need --rule") }
+            if let rule { try ReviewSelection(rule: rule, actor: actor, until: until).validate() }
+        }
+
         func run() throws {
-            try globals.session().closeReview(item: item, note: note)
-            if globals.json { return try Output.json(["id": item, "state": "closed"]) }
-            Output.line("Closed \(item).")
+            let session = try globals.session()
+            let result = if let rule {
+                try session.closeReviews(matching: ReviewSelection(rule: rule, actor: actor, until: until), note: note)
+            } else {
+                try session.closeReviews(items: items, note: note)
+            }
+            if globals.json { return try Output.json(result) }
+            if result.closed.count == 1 && rule == nil { return Output.line("Closed \(result.closed[0]).") }
+            Output.line("Closed \(result.closed.count) review item\(result.closed.count == 1 ? "" : "s").")
+            if !result.skipped.isEmpty {
+                Output.line("Skipped \(result.skipped.count) of your own (another compliance user must close them): "
+                            + result.skipped.joined(separator: ", "))
+            }
         }
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export the log as FHIR R4 AuditEvents (compliance).")
+        static let configuration = CommandConfiguration(abstract: "Export the log as FHIR R4 AuditEvents or CSV (compliance).")
         @OptionGroup var globals: GlobalOptions
         @OptionGroup var filter: LogFilterOptions
         @Option(help: "The export format.") var format: Format
@@ -111,14 +137,23 @@ struct LogCommand: ParsableCommand {
         enum Format: String, ExpressibleByArgument, CaseIterable {
             /// A FHIR R4 Bundle of AuditEvents.
             case fhir
+            /// One row per entry: seq, time, actor, roles, action, client, record, purpose,
+            /// outcome, detail, flags (no reasons).
+            case csv
         }
 
         func run() throws {
             let export: () throws -> Data = switch format {
             case .fhir: { try globals.session().exportLogFHIR(filter: try filter.filter()) }
+            case .csv: { try globals.session().exportLogCSV(filter: try filter.filter()) }
             }
             if let out {
                 try OutputFile.produce(out, export)
+            } else if format == .csv {
+                // On standard output through Output.line: a tampered cell's controls show escaped.
+                var text = String(decoding: try export(), as: UTF8.self)
+                if text.hasSuffix("\n") { text.removeLast() }
+                Output.line(text)
             } else {
                 Output.jsonData(try export())
             }

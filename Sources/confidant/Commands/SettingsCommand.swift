@@ -20,7 +20,18 @@ struct SettingsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a setting (admin).")
         @OptionGroup var globals: GlobalOptions
         @Argument(help: "The setting to change.") var key: SettingKey
-        @Argument var value: String
+        /// Collects what the parser does not recognise, so a negative number (`-60`) is a value,
+        /// not an option.
+        @Argument(parsing: .allUnrecognized, help: "The new value (a negative number is a value: -60).") var values: [String] = []
+        var value: String { values.first ?? "" }
+
+        func validate() throws {
+            guard values.count == 1 else {
+                throw ValidationError(values.isEmpty ? "give the new value of \(key.rawValue)" : "give one value, not \(values.joined(separator: " "))")
+            }
+            try key.validate(value)
+        }
+
         func run() throws {
             try globals.session().setSetting(key, value)
             if globals.json { return try Output.json([key.rawValue: value]) }
