@@ -102,7 +102,8 @@ struct AgreementCommand: ParsableCommand {
                 let answer = (readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()
                 guard answer == "y" || answer == "yes" else {
                     Output.note("not acknowledged; nothing was signed")
-                    throw ExitCode(1)
+                    // Exit 1, not an error: main maps a thrown ExitCode(1) to 64 (usage).
+                    Glibc.exit(1)
                 }
             }
             let a = try session.acknowledgeAgreement(id: agreement, shown: shown.body)
