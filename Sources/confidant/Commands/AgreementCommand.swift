@@ -66,7 +66,7 @@ struct AgreementCommand: ParsableCommand {
         @Argument var agreement: String
         @Option(help: "Purpose of use (HL7 ActReason).") var purpose: Purpose
         @Option(help: "Why you are opening it (stored encrypted).") var reason: String?
-        @Option(help: "text, json or html.") var format: Format = .text
+        @Option(help: "text (headings and fields), json, or html (a printable page to sign).") var format: Format = .text
         func validate() throws { try TextInput.validate(reason, field: "--reason") }
         func run() throws {
             let session = try globals.session()
