@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Confidant needs when it is missing: libsodium-dev (apt-get) and, with
-# --python, the Python test tools (pip). Sourced by demo.sh and test.sh; safe to run twice.
+# --python, the Python test tools (pip) and the age and chromium packages (apt-get).
+# Sourced by demo.sh and test.sh; safe to run twice.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -9,6 +10,8 @@ apt_packages=()
 pkg-config --exists libsodium 2>/dev/null || apt_packages+=(libsodium-dev pkg-config)
 if [ "${1:-}" = "--python" ]; then
   command -v age >/dev/null 2>&1 || apt_packages+=(age)
+  # Headless rendering of `agreement show --format html` (tests/python/test_agreement_html.py).
+  command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "confidant: installing ${apt_packages[*]} with apt-get" >&2

@@ -59,7 +59,7 @@ struct AgreementValidationTests {
         #expect(message(#"{"reviewedOn": "2026-11-02", "clientCommitments": ["attend"]}"#, .relationship)
                 == "field 'therapistCommitments' is required in a relationship agreement")
         #expect(message(#"{"reviewedOn": "2026-11-02", "clientCommitments": ["attend"], "therapistCommitments": ["support"], "crisisPlan": "x"}"#, .relationship)
-                == "field 'crisisPlan' is not part of a relationship agreement (allowed: acknowledgedOn, clientCommitments, reviewedOn, therapistCommitments, treatmentGoals)")
+                == "field 'crisisPlan' is not part of a relationship agreement (allowed: acknowledgedOn, clientCommitments, reviewedOn, therapistCommitments, treatmentGoals, treatmentTerm)")
     }
 
     @Test("calendar dates", arguments: [("2024-02-29", true), ("2023-02-29", false), ("1900-02-29", false), ("2000-02-29", true),

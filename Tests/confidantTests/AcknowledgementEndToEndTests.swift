@@ -14,7 +14,7 @@ fileprivate extension TestPractice {
         try dir.write("pass-\(user)", "\(user) passphrase 1\n")
         _ = try ok("admin", ["user", "add", user, "--role", "client", "--client", client,
                              "--initial-passphrase-file", dir.file("pass-\(user)"), "--recovery-key", recoveryKey])
-        _ = try ok(user, ["agreement", "acknowledge", aid])
+        _ = try ok(user, ["agreement", "acknowledge", aid, "--yes"])
     }
 
     /// The agreement's stored bytes (sorted-key compact JSON), rebuilt from `agreement show`.
@@ -45,9 +45,12 @@ struct AcknowledgementEndToEndTests {
         let unsigned = jsonObject(try p.run("rivera", ["--json", "agreement", "show", aid, "--purpose", "TREAT"]))
         #expect((unsigned["acknowledgements"] as? [Any] ?? []).isEmpty)
 
-        let ack = try p.run("jordan", ["agreement", "acknowledge", aid])
+        let ack = try p.run("jordan", ["agreement", "acknowledge", aid, "--yes"])
         #expect(ack.exitCode == 0, "\(ack.stderr)")
-        #expect(ack.stdout.hasPrefix("Acknowledged \(aid)"))
+        // The client is shown the text it signs, then the acknowledgement.
+        #expect(ack.stdout.hasPrefix("Confidentiality agreement\n"))
+        #expect(ack.stdout.contains("harm-to-self: serious and imminent risk of harm to the client"))
+        #expect(ack.stdout.contains("\nAcknowledged \(aid) (hash "))
         let row = try #require(try VaultFile.logRows(p.vault).last)
         #expect(row.action == "agreement.acknowledge" && row.actor == "jordan" && row.outcome == "success" && row.record == aid && row.client == client)
 
@@ -62,12 +65,13 @@ struct AcknowledgementEndToEndTests {
 
         for user in ["casey", "rivera"] {
             let before = try VaultFile.logRows(p.vault).count
-            let r = try p.run(user, ["agreement", "acknowledge", aid])
+            let r = try p.run(user, ["agreement", "acknowledge", aid, "--yes"])
             #expect(r.exitCode == 77, "\(user)")
             #expect(r.stdout.isEmpty)
+            // Refused at reading the text to acknowledge: one denied entry, nothing signed.
             let rows = try VaultFile.logRows(p.vault)
             #expect(rows.count == before + 1)
-            #expect(rows.last?.action == "agreement.acknowledge" && rows.last?.actor == user && rows.last?.outcome == "denied")
+            #expect(rows.last?.action == "agreement.show" && rows.last?.actor == user && rows.last?.outcome == "denied")
         }
         let after = jsonObject(try p.run("rivera", ["--json", "agreement", "show", aid, "--purpose", "TREAT"]))
         #expect((after["acknowledgements"] as? [[String: Any]])?.compactMap { $0["user"] as? String } == ["jordan"])

@@ -5,52 +5,80 @@ public enum AgreementKind: String, Sendable, Codable, CaseIterable {
     case relationship, safety, confidentiality
 }
 
-/// A crisis contact in a safety agreement.
-public struct CrisisContact: Sendable, Equatable, Codable {
-    public var name: String
-    public var relation: String
-    public var phone: String
+/// How long the client and therapist commit to treatment, and how the commitment is renewed.
+public struct TreatmentTerm: Sendable, Equatable, Codable {
+    /// `YYYY-MM-DD`.
+    public var start: String
+    /// `YYYY-MM-DD`, on or after ``start``.
+    public var end: String
+    /// How the term is renewed (for example "reviewed together in the last month; renewed by
+    /// mutual agreement").
+    public var renewal: String?
+
+    public init(start: String, end: String, renewal: String? = nil) {
+        self.start = start; self.end = end; self.renewal = renewal
+    }
 }
 
 /// The structured body of an agreement, validated field by field.
 ///
-/// Fields not used by a kind stay `nil`. Encoded with sorted keys, so the same agreement always
-/// has the same bytes (and hash).
+/// Fields not used by a kind stay `nil`, and nil fields are not encoded, so a body stored before
+/// a field existed keeps its bytes (and the hash a client signed). Encoded with sorted keys, so
+/// the same agreement always has the same bytes. docs/agreements.md documents every field.
 public struct AgreementBody: Sendable, Equatable, Codable {
     public var kind: AgreementKind
+    /// The body's format: nil for format 1; 2 for a Stanley-Brown safety plan.
+    public var format: Int?
     public var reviewedOn: String
     public var acknowledgedOn: String?
     // relationship
     public var clientCommitments: [String]?
     public var therapistCommitments: [String]?
     public var treatmentGoals: [String]?
-    // safety
+    public var treatmentTerm: TreatmentTerm?
+    // safety, both formats: behaviours the client agrees to work on
     public var refrainFrom: [String]?
+    // safety, format 1
     public var crisisPlan: String?
     public var crisisContacts: [CrisisContact]?
+    // safety, format 2 (the Stanley-Brown sections, in the plan's order)
+    public var warningSigns: [String]?
+    public var internalCoping: [String]?
+    public var distractionPeople: [SafetyContact]?
+    public var distractionPlaces: [String]?
+    public var askForHelp: [SafetyContact]?
+    public var professionals: [SafetyContact]?
+    public var safeEnvironment: [String]?
+    public var reasonsForLiving: [String]?
+    public var nextReviewOn: String?
     // confidentiality
     public var exceptionsExplained: [String]?
+
+    /// True for a Stanley-Brown safety plan (format 2).
+    public var isSafetyPlan: Bool { kind == .safety && format == 2 }
 
     /// Parses and validates an agreement file of the given kind.
     ///
     /// Unknown keys are rejected, and so is a key given twice in one object (JSON parsers keep the
     /// last one silently); dates must be `YYYY-MM-DD`; lists must be lists of non-empty strings;
-    /// confidentiality exception codes must come from the catalogue.
+    /// confidentiality exception codes must come from the catalogue. A safety agreement is read
+    /// in format 1 (`refrainFrom`, `crisisPlan`, `crisisContacts`) unless it says `"format": 2`.
     /// - Throws: ``VaultError`` (bad data) whose message names the offending field.
-    public static func parse(_ data: Data, kind: AgreementKind, knownExceptions: [String] = ConfidentialityException.catalogue.map(\.code)) throws -> AgreementBody {
+    public static func parse(_ data: Data, kind: AgreementKind,
+                             knownExceptions: [String] = ConfidentialityException.catalogue.map(\.code)) throws -> AgreementBody {
         let obj = try jsonObject(data)
-        try checkFields(obj, kind: kind)
+        let format = try formatNumber(obj, kind: kind)
+        try checkFields(obj, kind: kind, format: format)
         var body = AgreementBody(kind: kind, reviewedOn: try date(obj, "reviewedOn"))
         if obj["acknowledgedOn"] != nil { body.acknowledgedOn = try date(obj, "acknowledgedOn") }
         switch kind {
         case .relationship:
-            body.clientCommitments = try strings(obj, "clientCommitments")
-            body.therapistCommitments = try strings(obj, "therapistCommitments")
-            if obj["treatmentGoals"] != nil { body.treatmentGoals = try strings(obj, "treatmentGoals", allowEmpty: true) }
+            try body.readRelationship(obj)
+        case .safety where format == 2:
+            body.format = 2
+            try body.readSafetyPlan(obj)
         case .safety:
-            body.refrainFrom = try strings(obj, "refrainFrom")
-            body.crisisPlan = try string(obj["crisisPlan"], "crisisPlan")
-            body.crisisContacts = try crisisContacts(obj["crisisContacts"])
+            try body.readSafetyFormat1(obj)
         case .confidentiality:
             body.exceptionsExplained = try exceptionCodes(obj, knownExceptions: knownExceptions)
         }
@@ -59,6 +87,29 @@ public struct AgreementBody: Sendable, Equatable, Codable {
         }
         return body
     }
+
+    /// The fields a kind (and format) allows, in the order docs/agreements.md lists them, and
+    /// those it requires.
+    public static func fields(kind: AgreementKind, format: Int = 1) -> (allowed: [String], required: [String]) {
+        switch (kind, format) {
+        case (.relationship, _):
+            (["reviewedOn", "acknowledgedOn", "clientCommitments", "therapistCommitments", "treatmentGoals", "treatmentTerm"],
+             ["reviewedOn", "clientCommitments", "therapistCommitments"])
+        case (.safety, 2):
+            (["format", "reviewedOn", "acknowledgedOn", "nextReviewOn"] + safetyPlanSections + ["refrainFrom"],
+             ["format", "reviewedOn", "nextReviewOn", "warningSigns", "internalCoping", "askForHelp", "professionals",
+              "safeEnvironment", "reasonsForLiving"])
+        case (.safety, _):
+            (["format", "reviewedOn", "acknowledgedOn", "refrainFrom", "crisisPlan", "crisisContacts"],
+             ["reviewedOn", "refrainFrom", "crisisPlan", "crisisContacts"])
+        case (.confidentiality, _):
+            (["reviewedOn", "acknowledgedOn", "exceptionsExplained"], ["reviewedOn", "exceptionsExplained"])
+        }
+    }
+
+    /// The Stanley-Brown sections of a format-2 safety plan, in the plan's order.
+    static let safetyPlanSections = ["warningSigns", "internalCoping", "distractionPeople", "distractionPlaces", "askForHelp",
+                                     "professionals", "safeEnvironment", "reasonsForLiving"]
 
     /// The file's one JSON object, after checking that it is JSON and repeats no key.
     private static func jsonObject(_ data: Data) throws -> [String: Any] {
@@ -71,48 +122,46 @@ public struct AgreementBody: Sendable, Equatable, Codable {
         return obj
     }
 
-    /// Every key belongs to the kind, and every key the kind requires is there.
-    private static func checkFields(_ obj: [String: Any], kind: AgreementKind) throws {
-        let allowed: Set<String>
-        let required: [String]
-        switch kind {
-        case .relationship:
-            allowed = ["reviewedOn", "acknowledgedOn", "clientCommitments", "therapistCommitments", "treatmentGoals"]
-            required = ["reviewedOn", "clientCommitments", "therapistCommitments"]
-        case .safety:
-            allowed = ["reviewedOn", "acknowledgedOn", "refrainFrom", "crisisPlan", "crisisContacts"]
-            required = ["reviewedOn", "refrainFrom", "crisisPlan", "crisisContacts"]
-        case .confidentiality:
-            allowed = ["reviewedOn", "acknowledgedOn", "exceptionsExplained"]
-            required = ["reviewedOn", "exceptionsExplained"]
+    /// `format`: absent or 1, or 2 for a safety agreement.
+    private static func formatNumber(_ obj: [String: Any], kind: AgreementKind) throws -> Int {
+        guard kind == .safety, let value = obj["format"] else { return 1 }
+        // JSON true is an NSNumber too (objCType "c"), and `is Bool` holds for the number 1.
+        guard let n = value as? NSNumber, String(cString: n.objCType) != "c", n.doubleValue == 1 || n.doubleValue == 2 else {
+            throw VaultError.badData("field 'format' must be 1 (the first safety agreement) or 2 (a Stanley-Brown safety plan)")
         }
+        return n.intValue
+    }
+
+    /// Every key belongs to the kind, and every key the kind requires is there.
+    private static func checkFields(_ obj: [String: Any], kind: AgreementKind, format: Int) throws {
+        let (allowed, required) = fields(kind: kind, format: format)
+        let name = kind == .safety ? "format-\(format) safety" : kind.rawValue
         for key in obj.keys.sorted() where !allowed.contains(key) {
-            throw VaultError.badData("field '\(key)' is not part of a \(kind.rawValue) agreement (allowed: \(allowed.sorted().joined(separator: ", ")))")
+            if kind == .safety, format == 1, fields(kind: .safety, format: 2).allowed.contains(key) {
+                throw VaultError.badData("field '\(key)' is part of a Stanley-Brown safety plan: "
+                                         + "add \"format\": 2 (see docs/agreements.md)")
+            }
+            let list = allowed.sorted().joined(separator: ", ")
+            throw VaultError.badData("field '\(key)' is not part of a \(name) agreement (allowed: \(list))")
         }
         for key in required where obj[key] == nil {
-            throw VaultError.badData("field '\(key)' is required in a \(kind.rawValue) agreement")
+            throw VaultError.badData("field '\(key)' is required in a \(name) agreement")
         }
     }
 
-    /// A safety agreement's `crisisContacts`: a list of `{name, relation, phone}` objects.
-    private static func crisisContacts(_ value: Any?) throws -> [CrisisContact] {
-        guard let list = value as? [Any] else {
-            throw VaultError.badData("field 'crisisContacts' must be a list of {name, relation, phone} objects")
+    private mutating func readRelationship(_ obj: [String: Any]) throws {
+        clientCommitments = try Self.strings(obj, "clientCommitments")
+        therapistCommitments = try Self.strings(obj, "therapistCommitments")
+        if obj["treatmentGoals"] != nil { treatmentGoals = try Self.strings(obj, "treatmentGoals", allowEmpty: true) }
+        guard let value = obj["treatmentTerm"] else { return }
+        let term = try Self.object(value, "treatmentTerm", allowed: ["start", "end", "renewal"])
+        let start = try Self.date(term, "treatmentTerm.start", key: "start")
+        let end = try Self.date(term, "treatmentTerm.end", key: "end")
+        guard start <= end else {
+            throw VaultError.badData("field 'treatmentTerm.end' (\(end)) is before 'treatmentTerm.start' (\(start))")
         }
-        return try list.enumerated().map { i, item in
-            let field = "crisisContacts[\(i)]"
-            guard let c = item as? [String: Any] else { throw VaultError.badData("field '\(field)' must be an object") }
-            for key in c.keys.sorted() where !["name", "relation", "phone"].contains(key) {
-                throw VaultError.badData("field '\(field).\(key)' is not allowed (name, relation, phone)")
-            }
-            let phone = try string(c["phone"], "\(field).phone")
-            guard phone.contains(where: \.isNumber),
-                  phone.allSatisfy({ $0.isNumber || " +-().".contains($0) }) else {
-                throw VaultError.badData("field '\(field).phone' must be a phone number (digits, spaces, + - ( ) .)")
-            }
-            return CrisisContact(name: try string(c["name"], "\(field).name"),
-                                 relation: try string(c["relation"], "\(field).relation"), phone: phone)
-        }
+        let renewal = try term["renewal"].map { try Self.string($0, "treatmentTerm.renewal") }
+        treatmentTerm = TreatmentTerm(start: start, end: end, renewal: renewal)
     }
 
     /// A confidentiality agreement's `exceptionsExplained`: catalogue codes, each once.
@@ -133,47 +182,38 @@ public struct AgreementBody: Sendable, Equatable, Codable {
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try enc.encode(self)
     }
+}
 
-    private static func string(_ value: Any?, _ field: String) throws -> String {
+// Field readers shared by every kind: each error names the field.
+extension AgreementBody {
+    static func object(_ value: Any?, _ field: String, allowed: [String]) throws -> [String: Any] {
+        guard let obj = value as? [String: Any] else {
+            throw VaultError.badData("field '\(field)' must be an object with \(allowed.joined(separator: ", "))")
+        }
+        for key in obj.keys.sorted() where !allowed.contains(key) {
+            throw VaultError.badData("field '\(field).\(key)' is not allowed (\(allowed.joined(separator: ", ")))")
+        }
+        return obj
+    }
+
+    static func string(_ value: Any?, _ field: String) throws -> String {
         guard let s = value as? String, !s.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw VaultError.badData("field '\(field)' must be a non-empty string")
         }
         return s
     }
 
-    private static func strings(_ obj: [String: Any], _ field: String, allowEmpty: Bool = false) throws -> [String] {
+    static func strings(_ obj: [String: Any], _ field: String, allowEmpty: Bool = false) throws -> [String] {
         guard let list = obj[field] as? [Any] else { throw VaultError.badData("field '\(field)' must be a list of strings") }
         if list.isEmpty && !allowEmpty { throw VaultError.badData("field '\(field)' must not be empty") }
         return try list.enumerated().map { i, v in try string(v, "\(field)[\(i)]") }
     }
 
-    private static func date(_ obj: [String: Any], _ field: String) throws -> String {
-        guard let s = obj[field] as? String, CalendarDate.isValid(s) else {
+    /// A `YYYY-MM-DD` date at `obj[key]` (default: the field name).
+    static func date(_ obj: [String: Any], _ field: String, key: String? = nil) throws -> String {
+        guard let s = obj[key ?? field] as? String, CalendarDate.isValid(s) else {
             throw VaultError.badData("field '\(field)' must be a date YYYY-MM-DD")
         }
         return s
-    }
-}
-
-/// `YYYY-MM-DD` dates as the agreements and CLI use them.
-public enum CalendarDate {
-    /// True for a real calendar date written `YYYY-MM-DD`.
-    public static func isValid(_ s: String) -> Bool {
-        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
-        guard s.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              (1...12).contains(m), d >= 1 else { return false }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
-        return d <= days
-    }
-
-    /// The UTC calendar date of `date`.
-    public static func string(from date: Date) -> String {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let c = cal.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
     }
 }

@@ -18,19 +18,28 @@ public struct Acknowledgement: Sendable, Codable, Equatable {
 }
 
 extension Session {
+    /// Opens one of the client's own agreements for the client to read before acknowledging it
+    /// (client users only, own agreements; logged as `agreement.show` with purpose PATRQT).
+    public func openOwnAgreement(id: String) throws(VaultError) -> AgreementRecord {
+        try perform(AccessIntent(action: "agreement.show", recordID: id, purpose: .patientRequest)) { tx, intent in
+            let rec = try ownAgreementRow(tx, id, intent: intent, doing: "reading an agreement as the client")
+            var a = try agreement(tx, rec)
+            a.acknowledgements = try acknowledgements(tx, rec)
+            return a
+        }
+    }
+
     /// The client signs a keyed hash of the agreement with its own key (client users only, own
     /// agreements). The hash key is random and sealed under the record's data key.
-    public func acknowledgeAgreement(id: String) throws(VaultError) -> Acknowledgement {
+    /// - Parameter shown: the body the client was shown (``openOwnAgreement(id:)``); when given,
+    ///   the stored text must still be exactly that, or nothing is signed.
+    public func acknowledgeAgreement(id: String, shown: AgreementBody? = nil) throws(VaultError) -> Acknowledgement {
         try perform(AccessIntent(action: "agreement.acknowledge", recordID: id, purpose: .patientRequest)) { tx, intent in
-            guard let rec = try tx.record(id: id), rec.kind == .agreement else {
-                throw VaultError.notFound("no agreement '\(id)' in this vault")
-            }
-            intent.value.clientID = rec.clientID
-            try require(.client, "acknowledging an agreement")
-            guard let me = try tx.user(named: user), me.clientID == rec.clientID else {
-                throw VaultError.notPermitted("agreement \(id) is not one of your own agreements")
-            }
+            let rec = try ownAgreementRow(tx, id, intent: intent, doing: "acknowledging an agreement")
             let text = try openRecord(tx, rec)
+            if let shown, try [UInt8](shown.canonicalJSON()) != text {
+                throw VaultError.badData("agreement \(id) is not the text you were shown; nothing was signed")
+            }
             let salt = try XChaCha20Poly1305.generateKey()
             let mac = try BLAKE2b.hash(text, key: salt)
             let now = nowMillis
@@ -41,6 +50,19 @@ extension Session {
             return Acknowledgement(user: user, time: Timestamp.iso(now), agreementHash: Encoding.hex(mac), hashKey: Self.hex(salt),
                                    signatureValid: true, matchesAgreement: true)
         }
+    }
+
+    /// The agreement `id`, if it is one of the signed-in client user's own.
+    private func ownAgreementRow(_ tx: any StoreTransaction, _ id: String, intent: IntentBox, doing what: String) throws -> RecordRow {
+        guard let rec = try tx.record(id: id), rec.kind == .agreement else {
+            throw VaultError.notFound("no agreement '\(id)' in this vault")
+        }
+        intent.value.clientID = rec.clientID
+        try require(.client, what)
+        guard let me = try tx.user(named: user), me.clientID == rec.clientID else {
+            throw VaultError.notPermitted("agreement \(id) is not one of your own agreements")
+        }
+        return rec
     }
 
     func acknowledgements(_ tx: any StoreTransaction, _ rec: RecordRow, viaBreakGlass: Bool = false) throws -> [Acknowledgement] {
