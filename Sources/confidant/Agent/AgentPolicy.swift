@@ -12,8 +12,9 @@ enum AgentContext {
 enum AgentPolicy {
     static let refusedCommands: Set<String> = ["careteam", "user", "restore", "backup", "init", "demo", "unlock", "lock",
                                                "agent-serve", "help"]
+    /// `agreement acknowledge` asks its client to confirm at the terminal, which the agent has not.
     static let refusedSubcommands: Set<String> = ["key rotate", "client purge", "emergency approve", "exceptions add",
-                                                  "settings set", "export open"]
+                                                  "settings set", "export open", "agreement acknowledge", "agreement template"]
     static let refusedOptions: Set<String> = ["--cosign", "--approved-by", "--recovery-key", "--passphrase-file", "--passphrase-fd"]
 
     /// Why the agent will not run `arguments` (global options already moved last), or nil.
