@@ -9,18 +9,7 @@ import VaultTestSupport
 struct ExportEndToEndTests {
     func identity(_ p: TestPractice) throws -> (key: String, recipient: String) { try identity(in: p.dir) }
 
-    func identity(in dir: TempDir) throws -> (key: String, recipient: String) {
-        let key = dir.file("client.key")
-        let gen = Process()
-        gen.executableURL = URL(fileURLWithPath: "/usr/bin/age-keygen")
-        gen.arguments = ["-o", key]
-        gen.standardError = FileHandle.nullDevice
-        try gen.run()
-        gen.waitUntilExit()
-        let text = try String(contentsOfFile: key, encoding: .utf8)
-        let recipient = try #require(text.split(separator: "\n").first { $0.hasPrefix("# public key: ") }).dropFirst(14)
-        return (key, String(recipient))
-    }
+    func identity(in dir: TempDir) throws -> (key: String, recipient: String) { try AgeKey.generate(in: dir) }
 
     @Test("request, list, overdue review item, fulfil once, open and verify; psychotherapy withheld unless included")
     func lifecycle() throws {

@@ -172,15 +172,7 @@ extension MandatedReportEndToEndTests {
     }
 
     func exportedDisclosuresAt(_ p: TestPractice, _ client: String, env: [String: String]) throws -> [String] {
-        let key = p.dir.file("client-\(UUID().uuidString).key")
-        let gen = Process()
-        gen.executableURL = URL(fileURLWithPath: "/usr/bin/age-keygen")
-        gen.arguments = ["-o", key]
-        gen.standardError = FileHandle.nullDevice
-        try gen.run()
-        gen.waitUntilExit()
-        let text = try String(contentsOfFile: key, encoding: .utf8)
-        let recipient = String(try #require(text.split(separator: "\n").first { $0.hasPrefix("# public key: ") }).dropFirst(14))
+        let (key, recipient) = try AgeKey.generate(in: p.dir, name: "client-\(UUID().uuidString).key")
         let req = try p.run("rivera", ["export", "request", client], env: env).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let out = p.dir.file("export-\(UUID().uuidString).age")
         let f = try p.run("rivera", ["export", "fulfill", req, "--out", out, "--recipient", recipient], env: env)
