@@ -107,3 +107,20 @@ extension ConventionsEndToEndTests {
         #expect(try p.run("morgan", ["client", "find", "Jordan"]).exitCode == 77)
     }
 }
+
+extension ConventionsEndToEndTests {
+    @Test("init --timezone records the practice's zone; an unknown zone is 64 before anything is created")
+    func initTimezone() throws {
+        let dir = try TempDir()
+        let pass = try dir.write("pass", "a long passphrase\n")
+        let bad = try CLI.run(["init", "--vault", dir.file("v1"), "--practice", "P", "--admin", "admin", "--recovery-out", dir.file("rk1"),
+                               "--kdf", "interactive", "--timezone", "Mars/Olympus", "--passphrase-file", pass])
+        #expect(bad.exitCode == 64)
+        #expect(!FileManager.default.fileExists(atPath: dir.file("v1")))
+        let ok = try CLI.run(["init", "--vault", dir.file("v2"), "--practice", "P", "--admin", "admin", "--recovery-out", dir.file("rk2"),
+                              "--kdf", "interactive", "--timezone", "America/Chicago", "--passphrase-file", pass], cwd: dir.path)
+        #expect(ok.exitCode == 0, "\(ok.stderr)")
+        let shown = try CLI.run(["--json", "settings", "show", "--vault", dir.file("v2"), "--as", "admin", "--passphrase-file", pass], cwd: dir.path)
+        #expect(shown.stdout.contains("America/Chicago"), "\(shown.stdout)")
+    }
+}
