@@ -124,3 +124,21 @@ extension ConventionsEndToEndTests {
         #expect(shown.stdout.contains("America/Chicago"), "\(shown.stdout)")
     }
 }
+
+extension ConventionsEndToEndTests {
+    @Test("an id argument accepts a unique prefix of 4 or more characters; a shorter one is 64; the log names the full id")
+    func idPrefixes() throws {
+        let p = try TestPractice()
+        let client = try p.addClient(name: "Prefix Client")
+        let note = try p.addNote(client, "prefixed")
+        #expect(try p.run("rivera", ["note", "open", String(note.prefix(6))]).stdout == "prefixed\n")
+        #expect(try p.run("rivera", ["--json", "client", "show", String(client.prefix(5))]).exitCode == 0)
+        #expect(try p.run("rivera", ["note", "list", String(client.prefix(4))]).exitCode == 0)
+        let short = try p.run("rivera", ["note", "open", "n"])
+        #expect(short.exitCode == 64)
+        #expect(short.stderr.contains("at least 4 characters"))
+        #expect(try p.run("rivera", ["note", "open", "nzzzzzz"]).exitCode == 66)
+        let opens = try VaultFile.logRows(p.vault).filter { $0.action == "note.open" && $0.outcome == "success" }
+        #expect(opens.map(\.record) == [note])
+    }
+}

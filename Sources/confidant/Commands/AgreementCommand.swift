@@ -38,7 +38,8 @@ struct AgreementCommand: ParsableCommand {
         @Option(help: "The agreement as a JSON file.") var file: String
         func run() throws {
             let data = try InputFile.read(file, what: "agreement")
-            let a = try globals.session().addAgreement(clientID: client, kind: kind, json: data)
+            let s = try globals.session()
+            let a = try s.addAgreement(clientID: try s.resolve(client, as: .client), kind: kind, json: data)
             if globals.json { try Output.json(Created(id: a.id, value: a)) } else { Output.line(a.id) }
         }
     }
@@ -48,7 +49,8 @@ struct AgreementCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
         func run() throws {
-            let list = try globals.session().listAgreements(clientID: client)
+            let s = try globals.session()
+            let list = try s.listAgreements(clientID: try s.resolve(client, as: .client))
             if globals.json { return try Output.json(list) }
             Output.table(["AGREEMENT", "KIND", "VERSION", "REVIEWED", "ACKNOWLEDGED", "AUTHOR"], list.map {
                 [$0.id, $0.kind, String($0.version), $0.body?.reviewedOn ?? "", $0.body?.acknowledgedOn ?? "-", $0.author]
@@ -70,7 +72,7 @@ struct AgreementCommand: ParsableCommand {
         func validate() throws { try TextInput.validate(reason, field: "--reason") }
         func run() throws {
             let session = try globals.session()
-            let a = try session.showAgreement(id: agreement, purpose: purpose, reason: reason)
+            let a = try session.showAgreement(id: try session.resolve(agreement, as: .record), purpose: purpose, reason: reason)
             if globals.json || format == .json { return try Output.json(a) }
             let catalogue = a.kind == AgreementKind.confidentiality.rawValue ? try session.listExceptions() : []
             Output.line(format == .html ? AgreementRender.html(a, catalogue: catalogue) : AgreementRender.text(a, catalogue: catalogue))
@@ -92,7 +94,7 @@ struct AgreementCommand: ParsableCommand {
         }
         func run() throws {
             let session = try globals.session()
-            let shown = try session.openOwnAgreement(id: agreement)
+            let shown = try session.openOwnAgreement(id: try session.resolve(agreement, as: .record))
             let catalogue = shown.kind == AgreementKind.confidentiality.rawValue ? try session.listExceptions() : []
             let text = AgreementRender.text(shown, catalogue: catalogue)
             // With --json, stdout carries only the JSON value: the text goes to the terminal on stderr.
@@ -106,7 +108,7 @@ struct AgreementCommand: ParsableCommand {
                     Glibc.exit(1)
                 }
             }
-            let a = try session.acknowledgeAgreement(id: agreement, shown: shown.body)
+            let a = try session.acknowledgeAgreement(id: shown.id, shown: shown.body)
             if globals.json { return try Output.json(a) }
             Output.line("Acknowledged \(agreement) (hash \(a.agreementHash.prefix(16))…).")
         }

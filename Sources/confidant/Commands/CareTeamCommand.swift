@@ -16,7 +16,7 @@ struct CareTeamCommand: ParsableCommand {
         func run() throws {
             let s = try globals.session()
             if let recoveryKey { try s.useRecoveryKey(path: recoveryKey) }
-            let r = try s.grant(clientID: client, to: user)
+            let r = try s.grant(clientID: try s.resolve(client, as: .client), to: user)
             if globals.json { return try Output.json(r) }
             Output.line(r.state == "pending"
                         ? "Granted \(user) access to \(client): pending until a care-team member next completes a command "
@@ -37,7 +37,7 @@ struct CareTeamCommand: ParsableCommand {
         func run() throws {
             let session = try globals.session()
             if let recoveryKey { try session.useRecoveryKey(path: recoveryKey) }
-            let r = try session.revoke(clientID: client, from: user)
+            let r = try session.revoke(clientID: try session.resolve(client, as: .client), from: user)
             if globals.json { return try Output.json(r) }
             let head = "Revoked \(Output.escape(user)) from \(Output.escape(client)); key version \(r.keyVersion ?? 0) is current"
             if r.reEncryption == .pending {

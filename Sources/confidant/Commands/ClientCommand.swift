@@ -59,7 +59,8 @@ struct ClientCommand: ParsableCommand {
         @Argument var id: String
         @Option(help: "Purpose of use (HL7 ActReason).") var purpose: Purpose = .treat
         func run() throws {
-            let c = try globals.session().showClient(id: id, purpose: purpose)
+            let s = try globals.session()
+            let c = try s.showClient(id: try s.resolve(id, as: .client), purpose: purpose)
             if globals.json { return try Output.json(c) }
             Output.line("Client \(c.id)")
             Output.line("  name:        \(Output.escape(c.name ?? ""))")

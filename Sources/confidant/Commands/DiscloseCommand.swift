@@ -51,7 +51,10 @@ struct DiscloseCommand: ParsableCommand {
     func run() throws {
         let session = try globals.session()
         let cosigner = try cosign.session(vault: session.vault)
-        let d = try session.disclose(request, cosigner: cosigner)
+        var r = request
+        r.clientID = try session.resolve(client, as: .client)
+        r.recordIDs = try r.recordIDs.map { try session.resolve($0, as: .record) }
+        let d = try session.disclose(r, cosigner: cosigner)
         if globals.json { return try Output.json(Created(id: d.id, value: d.body)) }
         Output.line(d.id)
         if d.body.notExplained == true {

@@ -22,7 +22,8 @@ struct DisclosuresCommand: ParsableCommand {
         }
 
         func run() throws {
-            let rows = try globals.session().accounting(clientID: client, since: since)
+            let s = try globals.session()
+            let rows = try s.accounting(clientID: try s.resolve(client, as: .client), since: since)
             if globals.json {
                 return try Output.json(rows.map { Required(date: $0.body.date, recipientName: $0.body.recipientName,
                                                            recipientAddress: $0.body.recipientAddress, description: $0.body.description,
@@ -48,7 +49,8 @@ struct DisclosuresCommand: ParsableCommand {
         @Flag(help: "An oral request (30 days at most; record the agency's written statement when it comes).") var oral = false
         func validate() throws { try TextInput.validate(recipient, field: "--recipient") }
         func run() throws {
-            let id = try globals.session().suspendAccounting(clientID: client, recipient: recipient, until: until, oral: oral)
+            let s = try globals.session()
+            let id = try s.suspendAccounting(clientID: try s.resolve(client, as: .client), recipient: recipient, until: until, oral: oral)
             if globals.json { return try Output.json(["id": id]) }
             Output.line(id)
         }

@@ -12,7 +12,8 @@ struct ExportCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
         func run() throws {
-            let r = try globals.session().requestExport(clientID: client)
+            let s = try globals.session()
+            let r = try s.requestExport(clientID: try s.resolve(client, as: .client))
             if globals.json { return try Output.json(Created(id: r.id, value: r)) }
             Output.line(r.id)
         }

@@ -12,7 +12,8 @@ struct KeyCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Option(help: "Only this client.") var client: String?
         func run() throws {
-            let list = try globals.session().keyStatus(clientID: client)
+            let s = try globals.session()
+            let list = try s.keyStatus(clientID: try client.map { try s.resolve($0, as: .client) })
             if globals.json { return try Output.json(list) }
             var rows: [[String]] = []
             for c in list {
@@ -99,7 +100,8 @@ extension KeyCommand {
                 help: "A past day (YYYY-MM-DD, UTC): who could decrypt at some moment of it, rebuilt from the log.")
         var day: String?
         func run() throws {
-            let list = try globals.session().keyExposure(clientID: client, on: day)
+            let s = try globals.session()
+            let list = try s.keyExposure(clientID: try s.resolve(client, as: .client), on: day)
             if globals.json { return try Output.json(list) }
             Output.table(["HOLDER", "AS", "KEYS"], list.map { [$0.holder, $0.kind, $0.keys.joined(separator: ", ")] })
         }

@@ -15,7 +15,7 @@ struct NoteCommand: ParsableCommand {
         func run() throws {
             let session = try globals.session()
             let content = try InputFile.read(file, what: "note")
-            let n = try session.addNote(clientID: client, kind: kind, content: [UInt8](content))
+            let n = try session.addNote(clientID: try session.resolve(client, as: .client), kind: kind, content: [UInt8](content))
             if globals.json { try Output.json(Created(id: n.id, value: n)) } else { Output.line(n.id) }
         }
     }
@@ -25,7 +25,8 @@ struct NoteCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
         func run() throws {
-            let notes = try globals.session().listNotes(clientID: client)
+            let s = try globals.session()
+            let notes = try s.listNotes(clientID: try s.resolve(client, as: .client))
             if globals.json { return try Output.json(notes) }
             Output.table(["NOTE", "KIND", "AUTHOR", "WRITTEN", "BYTES"],
                          notes.map { [$0.id, $0.kind, $0.author, $0.createdAt, String($0.bytes)] })
@@ -48,7 +49,8 @@ struct NoteCommand: ParsableCommand {
         var breakGlass = false
         func validate() throws { try TextInput.validate(reason, field: "--reason") }
         func run() throws {
-            let n = try globals.session().openNote(id: note, purpose: purpose, reason: reason, breakGlass: breakGlass)
+            let s = try globals.session()
+            let n = try s.openNote(id: try s.resolve(note, as: .record), purpose: purpose, reason: reason, breakGlass: breakGlass)
             if let request = n.emergencyRequest {
                 if globals.json { return try Output.json(["id": request]) }
                 Output.line(request)
