@@ -20,3 +20,9 @@ int confidant_no_core_dumps(void) {
 
 #include <sys/mman.h>
 int confidant_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+#include <sys/vfs.h>
+long long confidant_fs_type(const char *path) {
+    struct statfs s;
+    return statfs(path, &s) == 0 ? (long long)s.f_type : -1;
+}

@@ -13,4 +13,6 @@ int confidant_no_core_dumps(void);
 
 /// An anonymous in-memory file (memfd_create), close-on-exec; -1 on error.
 int confidant_memfd(const char *name);
+/// The file-system type of `path` (statfs f_type), or -1.
+long long confidant_fs_type(const char *path);
 #endif

@@ -17,8 +17,15 @@ enum AgentClient {
         defer { close(fd) }
         var stdin: Data?
         if AgentPolicy.readsStandardInput(arguments) {
-            if isatty(0) == 1 { Output.note("type the text, end with Ctrl-D on a line of its own") }
-            stdin = FileHandle.standardInput.readDataToEndOfFile()
+            if isatty(0) == 1 && arguments.starts(with: ["note", "add"]) {
+                // The editor runs here, at the user's terminal; the agent gets the text.
+                let template = value(of: "--template", in: arguments).flatMap(NoteTemplate.init(rawValue:))
+                guard let text = try? NoteEditor.compose(initial: template?.text ?? "") else { return nil }
+                stdin = text
+            } else {
+                if isatty(0) == 1 { Output.note("type the text, end with Ctrl-D on a line of its own") }
+                stdin = FileHandle.standardInput.readDataToEndOfFile()
+            }
         }
         let req = AgentRequest(user: user, arguments: arguments, directory: FileManager.default.currentDirectoryPath, stdin: stdin)
         guard let body = try? JSONEncoder().encode(req), (try? AgentSocket.send(body, fd: fd)) != nil,

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import VaultCore
 
 struct NoteCommand: ParsableCommand {
@@ -11,10 +14,27 @@ struct NoteCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
         @Option(help: "The kind of note.") var kind: NoteKind = .progress
-        @Option(help: "Read the note from this file instead of standard input.") var file: String?
+        @Option(help: "Read the note from this file (on a terminal without it: your $EDITOR on a file in RAM).") var file: String?
+        @Option(help: "A title, written as the note's first line.") var title: String?
+        @Option(help: "The session date YYYY-MM-DD, written under the title.") var date: String?
+        @Option(help: "Start from a DBT template: individual-session, diary-card-review, chain-analysis, skills-group, phone-coaching.")
+        var template: NoteTemplate?
+
+        func validate() throws {
+            try TextInput.validate(title, field: "--title")
+            if let date, !CalendarDate.isValid(date) { throw ValidationError("--date must be a date YYYY-MM-DD") }
+        }
+
         func run() throws {
             let session = try globals.session()
-            let content = try InputFile.read(file, what: "note")
+            var content: Data
+            if file == nil, isatty(0) == 1 {
+                content = try NoteEditor.compose(initial: template?.text ?? "")
+            } else {
+                content = try InputFile.read(file, what: "note")
+            }
+            let head = [title.map { "Title: \($0)" }, date.map { "Session date: \($0)" }].compactMap { $0 }
+            if !head.isEmpty { content = Data((head.joined(separator: "\n") + "\n\n").utf8) + content }
             let n = try session.addNote(clientID: try session.resolve(client, as: .client), kind: kind, content: [UInt8](content))
             if globals.json { try Output.json(Created(id: n.id, value: n)) } else { Output.line(n.id) }
         }
@@ -47,6 +67,7 @@ struct NoteCommand: ParsableCommand {
             approves it with 'emergency approve'.
             """)
         var breakGlass = false
+        @Flag(help: "Only the note's text, without the header shown on a terminal.") var raw = false
         func validate() throws { try TextInput.validate(reason, field: "--reason") }
         func run() throws {
             let s = try globals.session()
@@ -59,6 +80,10 @@ struct NoteCommand: ParsableCommand {
                 return
             }
             if globals.json { return try Output.json(OpenJSON(note: n.summary, text: n.text)) }
+            if !raw && isatty(1) == 1 {  // a header for a person reading; a pipe or file gets the exact bytes
+                Output.line("\(n.summary.kind) note \(n.summary.id) · client \(n.summary.clientID) · by \(n.summary.author) · \(n.summary.createdAt)")
+                Output.line(String(repeating: "─", count: 60))
+            }
             Output.body(n.content)
         }
         struct OpenJSON: Encodable {

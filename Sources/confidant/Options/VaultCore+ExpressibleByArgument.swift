@@ -15,3 +15,4 @@ extension Purpose: ExpressibleByArgument {
     public init?(argument: String) { self.init(code: argument) }
 }
 extension ExceptionKind: ExpressibleByArgument {}
+extension NoteTemplate: ExpressibleByArgument {}
