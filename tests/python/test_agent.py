@@ -71,3 +71,39 @@ def test_unlock_once_then_no_prompts_until_lock(practice):
     prompt.expect(pexpect.EOF)
     prompt.close()
     assert prompt.exitstatus == 0
+
+
+def test_another_uid_cannot_use_the_agent(practice, tmp_path):
+    """A process of another uid (setpriv to nobody) reaches neither the 0700 folder nor the
+    0600 socket; even with the folder opened up, the agent's SO_PEERCRED check refuses it."""
+    import shutil
+    import socket as sk
+    import pytest
+    if os.getuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to act as a second uid")
+    runtime = tempfile.mkdtemp(prefix="cr-", dir="/tmp")
+    env = dict(practice.env, XDG_RUNTIME_DIR=runtime)
+    base = ["--vault", str(practice.vault), "--as", RIVERA]
+    r = subprocess.run([str(practice.bin), "unlock", *practice.auth(RIVERA)], capture_output=True, env=env, cwd=practice.root)
+    assert r.returncode == 0, r.stderr
+    sock = os.path.join(runtime, "confidant", practice.vault_id + ".sock")
+    try:
+        probe = ("import socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
+                 "try:\n s.connect(sys.argv[1]); print('connected')\nexcept OSError as e:\n print('refused', e.errno)\n")
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "python3", "-c", probe, sock]
+        out = subprocess.run(as_nobody, capture_output=True, text=True, timeout=30)
+        assert out.stdout.startswith("refused"), out.stdout + out.stderr
+        # Open the folder and the socket to everyone: the agent itself still refuses the peer.
+        os.chmod(runtime, 0o755)
+        os.chmod(os.path.dirname(sock), 0o755)
+        os.chmod(sock, 0o666)
+        client = ("import socket,struct,sys,json\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\n"
+                  "b=json.dumps({'user':'dr-rivera','arguments':['client','list'],'directory':'/','lock':False}).encode()\n"
+                  "try:\n s.sendall(struct.pack('>I',len(b))+b); print('answer' if s.recv(4) else 'closed')\n"
+                  "except OSError:\n print('closed')\n")
+        out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "python3", "-c", client, sock],
+                             capture_output=True, text=True, timeout=30)
+        assert out.stdout.strip() == "closed", out.stdout + out.stderr
+    finally:
+        os.chmod(os.path.dirname(sock), 0o700)
+        subprocess.run([str(practice.bin), "lock", *base], capture_output=True, env=env, cwd=practice.root)
