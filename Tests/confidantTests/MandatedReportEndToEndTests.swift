@@ -265,3 +265,22 @@ extension MandatedReportEndToEndTests {
         #expect(try exportedDisclosures(p, client).compactMap { $0["id"] as? String } == [baID])
     }
 }
+
+extension MandatedReportEndToEndTests {
+    @Test("restore repairs a vault whose state a writer damaged: refused (65) before, working and verifying after")
+    func restoreRepairsDamage() throws {
+        let p = try TestPractice()
+        let client = try p.addClient()
+        let note = try p.addNote(client, "before the damage")
+        let backup = p.dir.file("good.backup")
+        #expect(try p.run("admin", ["backup", "--out", backup]).exitCode == 0)
+        try VaultFile.withDatabase(p.vault, foreignKeys: false) { db in
+            try db.execute(sql: "UPDATE care_team SET state = 'revoked' WHERE client_id = ?", arguments: [client])
+        }
+        #expect(try p.run("rivera", ["note", "open", note]).exitCode == 65)
+        let r = try p.run("admin", ["restore", backup])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(try p.run("rivera", ["note", "open", note]).stdout == "before the damage\n")
+        #expect(try p.run("admin", ["log", "verify"]).exitCode == 0)
+    }
+}

@@ -269,13 +269,18 @@ final class TrustCache: @unchecked Sendable {
 
 extension GuardedTransaction {
     /// Puts a backup's state (``StateStorage/stateRows()``) in place of the live one, keeping
-    /// the live log: every aggregate of either copy is checked and marked changed, so the next
-    /// signed entry (the `vault.restore` statement) commits the restored state into the index.
+    /// the live log: every aggregate of either copy is marked changed, so the next signed entry
+    /// (the `vault.restore` statement) commits the restored state into the index. The live rows
+    /// are not checked first — a damaged state is what a restore repairs; the backup's rows were
+    /// verified against the backup's own log before this runs.
     func restoreState(_ rows: [String: [Row]]) throws {
         let backupClients = (rows["clients"] ?? []).compactMap { $0["id"] as String? }
         let liveClients = try inner.clients().map(\.id)
         let aggregates: Set<StateAggregate> = Set([.users, .settings, .exceptions] + (backupClients + liveClients).map { .client($0) })
-        for a in aggregates.sorted() { try touch(a) }
         try inner.replaceStateRows(with: rows)
+        for a in aggregates {
+            verified.insert(a)  // replaced wholesale: what is there now is what the entry commits
+            touched.insert(a)
+        }
     }
 }
