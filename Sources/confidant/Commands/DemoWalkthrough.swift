@@ -255,9 +255,7 @@ struct DemoWalkthrough {
             + #""attend weekly individual sessions", "attend group skills training", "practise skills between sessions"], "#
             + #""therapistCommitments": ["provide a supportive, non-judgmental environment"], "#
             + #""treatmentGoals": ["reduce emotional dysregulation"]}"#),
-        (.safety, #"{"reviewedOn": "2026-11-02", "acknowledgedOn": "2026-11-02", "refrainFrom": ["self-harm", "substance use"], "#
-            + #""crisisPlan": "call the crisis line", "#
-            + #""crisisContacts": [{"name": "Dr. Rivera", "relation": "therapist", "phone": "+1 555 0100"}]}"#),
+        (.safety, AgreementTemplate.json(.safety, today: "2026-11-02", later: "2027-02-02")),  // a Stanley-Brown plan
         (.confidentiality, #"{"reviewedOn": "2026-11-02", "acknowledgedOn": "2026-11-02", "#
             + #""exceptionsExplained": ["harm-to-self", "harm-to-others", "child-abuse", "elder-abuse", "legal-order"]}"#),
     ]
