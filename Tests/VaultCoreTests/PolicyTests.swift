@@ -32,7 +32,7 @@ struct PolicyTests {
     /// vault logs, and the roles of which one must be held for it to succeed (nil: any user, or
     /// done on behalf of others).
     static let matrix: [String: Set<Role>?] = [
-        "review.close": [.compliance], "disclosure.cosign": [.compliance], "client.purge.approve": [.compliance],
+        "review.close": [.compliance], "disclosure.cosign": [.compliance], "client.purge.approve": [.compliance], "vault.restore.approve": [.compliance],
         "user.add": [.admin], "user.reset": [.admin], "settings.set": [.admin], "vault.backup": [.admin], "vault.restore": [.admin],
         "key.rotate.recovery": [.admin], "key.rotate.all.start": [.admin], "client.purge": [.admin],
         "note.add": [.therapist], "note.add.batch": [.therapist], "disclosure.add": [.therapist], "agreement.add": [.therapist],

@@ -62,6 +62,11 @@ public final class TestPractice: @unchecked Sendable {
         return try ok(user, ["agreement", "add", client, "--kind", "confidentiality", "--file", f])
     }
 
+    /// `--approved-by USER --cosign-passphrase-file F`: a compliance officer approving (restore, purge).
+    public func approvedBy(_ user: String = "morgan") -> [String] {
+        ["--approved-by", user, "--cosign-passphrase-file", dir.file("pass-\(user)")]
+    }
+
     public func addNote(_ client: String, _ text: String, kind: String = "progress", as user: String = "rivera") throws -> String {
         try ok(user, ["note", "add", client, "--kind", kind], stdin: Data(text.utf8))
     }

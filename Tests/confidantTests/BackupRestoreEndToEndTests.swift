@@ -100,7 +100,7 @@ struct KeyLifecycleBackupTests {
         let n3 = try p.addNote(client, t3)
         #expect(try p.klOpen(n3).1 == t3)
 
-        let restored = try p.run("admin", ["restore", backupPath])
+        let restored = try p.run("admin", ["restore", backupPath] + p.approvedBy())
         #expect(restored.exitCode == 0, "\(restored.stderr)")
         #expect(try p.klOpen(n3).0 == 66)
         #expect(try p.klOpen(n1).1 == t1)
@@ -115,7 +115,7 @@ struct KeyLifecycleBackupTests {
         let otherBackup = other.dir.file("other.backup")
         _ = try other.ok("admin", ["backup", "--out", otherBackup])
         var before = try p.klSnapshot()
-        let foreign = try p.run("admin", ["restore", otherBackup])
+        let foreign = try p.run("admin", ["restore", otherBackup] + p.approvedBy())
         #expect(foreign.exitCode == 77)
         #expect(foreign.stderr.hasPrefix("confidant: error: "))
         var after = try p.klSnapshot()
@@ -143,7 +143,7 @@ struct KeyLifecycleBackupTests {
         }
         #expect(try p.klVerify(tampered).exitCode == 65)
         before = try p.klSnapshot()
-        let refused = try p.run("admin", ["restore", tampered])
+        let refused = try p.run("admin", ["restore", tampered] + p.approvedBy())
         #expect(refused.exitCode == 65)
         #expect(refused.stderr.hasPrefix("confidant: error: "))
         after = try p.klSnapshot()
@@ -154,7 +154,7 @@ struct KeyLifecycleBackupTests {
         #expect(try p.klVerify().exitCode == 0)
 
         // Only an admin restores.
-        #expect(try p.run("rivera", ["restore", backupPath]).exitCode == 77)
-        #expect(try p.run("admin", ["restore", p.dir.file("no-such.backup")]).exitCode == 66)
+        #expect(try p.run("rivera", ["restore", backupPath] + p.approvedBy()).exitCode == 77)
+        #expect(try p.run("admin", ["restore", p.dir.file("no-such.backup")] + p.approvedBy()).exitCode == 66)
     }
 }

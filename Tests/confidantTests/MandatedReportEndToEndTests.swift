@@ -204,7 +204,7 @@ extension MandatedReportEndToEndTests {
         let checkpoint = p.dir.file("pre-restore.checkpoint")
         #expect(try p.run("morgan", ["log", "checkpoint", "--out", checkpoint], env: Self.today).exitCode == 0)
 
-        let r = try p.run("admin", ["restore", backup], env: Self.today)
+        let r = try p.run("admin", ["restore", backup] + p.approvedBy(), env: Self.today)
         #expect(r.exitCode == 0, "\(r.stderr)")
         let rows = try VaultFile.logRows(p.vault)
         #expect(Set(rows.filter { $0.action == "disclosure.add" && $0.outcome == "success" }.map(\.record)) == Set(ids))
@@ -278,9 +278,25 @@ extension MandatedReportEndToEndTests {
             try db.execute(sql: "UPDATE care_team SET state = 'revoked' WHERE client_id = ?", arguments: [client])
         }
         #expect(try p.run("rivera", ["note", "open", note]).exitCode == 65)
-        let r = try p.run("admin", ["restore", backup])
+        let r = try p.run("admin", ["restore", backup] + p.approvedBy())
         #expect(r.exitCode == 0, "\(r.stderr)")
         #expect(try p.run("rivera", ["note", "open", note]).stdout == "before the damage\n")
+        #expect(try p.run("admin", ["log", "verify"]).exitCode == 0)
+    }
+}
+
+extension MandatedReportEndToEndTests {
+    @Test("restore needs a compliance officer's approval: none is 64, a therapist or oneself 77; the approval is its own signed entry")
+    func restoreApproval() throws {
+        let p = try TestPractice(extraUsers: [("boss", "admin,compliance")])
+        let backup = p.dir.file("b.backup")
+        #expect(try p.run("admin", ["backup", "--out", backup]).exitCode == 0)
+        #expect(try p.run("admin", ["restore", backup]).exitCode == 64)
+        #expect(try p.run("admin", ["restore", backup] + p.approvedBy("rivera")).exitCode == 77)
+        #expect(try p.run("boss", ["restore", backup] + p.approvedBy("boss")).exitCode == 77)
+        #expect(try p.run("admin", ["restore", backup] + p.approvedBy("morgan")).exitCode == 0)
+        let rows = try VaultFile.logRows(p.vault)
+        #expect(rows.contains { $0.action == "vault.restore.approve" && $0.actor == "morgan" && $0.outcome == "success" && $0.signed })
         #expect(try p.run("admin", ["log", "verify"]).exitCode == 0)
     }
 }

@@ -8,7 +8,7 @@ package enum ActionRolePolicy {
     /// paths do on behalf of others).
     package static func allowedRoles(_ action: String) -> Set<Role>? {
         switch action {
-        case "review.close", "disclosure.cosign", "client.purge.approve": [.compliance]
+        case "review.close", "disclosure.cosign", "client.purge.approve", "vault.restore.approve": [.compliance]
         case "user.add", "user.reset", "settings.set", "vault.backup", "vault.restore", "key.rotate.recovery",
              "key.rotate.all.start", "client.purge": [.admin]
         case "note.add", "note.add.batch", "disclosure.add", "agreement.add", "emergency.request", "authorization.add",

@@ -57,8 +57,10 @@ extension Session {
         }
     }
 
-    /// Puts a verified backup of this same vault back in place of the live vault. Admin only.
-    public func restore(from path: String) throws(VaultError) -> BackupReport {
+    /// Puts a verified backup of this same vault back in place of the live vault: an admin,
+    /// approved by a compliance officer (`approver`, another user, in the same transaction with
+    /// its own signed `vault.restore.approve` entry).
+    public func restore(from path: String, approver: Session) throws(VaultError) -> BackupReport {
         try VaultError.typed {
             let checked: (Vault, LogVerification, Int, Int)
             do { checked = try Vault.verifyBackup(path: path) } catch let e as VaultError {
@@ -70,6 +72,9 @@ extension Session {
             let (copy, v, clients, records) = checked
             try perform(AccessIntent(action: "vault.restore.check", purpose: .operations)) { _, _ in
                 try require(.admin, "restoring a backup")
+                guard approver.roles.contains(.compliance), approver.user != user else {
+                    throw VaultError.notPermitted("a restore is approved by a compliance officer other than yourself; '\(approver.user)' is not one")
+                }
                 guard copy.meta.vaultID == meta.vaultID else {
                     throw VaultError.notPermitted("\(path) is a backup of another vault (\(Encoding.hex(copy.meta.vaultID))); nothing was restored")
                 }
@@ -85,6 +90,7 @@ extension Session {
                 guard let g = tx as? GuardedTransaction else { throw VaultError.internalError("restore needs the guarded store") }
                 try g.restoreState(rows)
                 intent.value.successDetail = "backup:\(v.size):\(v.root)"
+                try approver.append(tx, AccessIntent(action: "vault.restore.approve", purpose: .operations), .success, "backup:\(v.size):\(v.root)")
             }
             return BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)
         }
