@@ -57,6 +57,21 @@ extension Session {
         }
     }
 
+    /// A backup must be an earlier point of this vault's own log: the same root key, and its
+    /// newest entry is the live log's entry at that seq (entries chain their predecessor's leaf
+    /// hash, so that one match covers the whole prefix). A copy someone changed offline and
+    /// handed in as "the backup" has branched off and is refused (65).
+    private func requireEarlierPoint(of copy: Vault, size: Int64, path: String) throws {
+        guard copy.meta.rootSigningKey == meta.rootSigningKey else {
+            throw VaultError.badData("\(path) has another root key than this vault; nothing was restored")
+        }
+        let theirs = try (copy.store as? GuardedStore)?.readRaw { try $0.lastLog() }
+        let ours = try (vault.store as? GuardedStore)?.readRaw { try $0.log(seq: size) }
+        guard let theirs, let ours, theirs.seq == size, theirs.leafHash == ours.leafHash else {
+            throw VaultError.badData("\(path) is not an earlier point of this vault's log (it branched off at or before entry \(size)); nothing was restored")
+        }
+    }
+
     /// Puts a verified backup of this same vault back in place of the live vault: an admin,
     /// approved by a compliance officer (`approver`, another user, in the same transaction with
     /// its own signed `vault.restore.approve` entry).
@@ -78,6 +93,7 @@ extension Session {
                 guard copy.meta.vaultID == meta.vaultID else {
                     throw VaultError.notPermitted("\(path) is a backup of another vault (\(Encoding.hex(copy.meta.vaultID))); nothing was restored")
                 }
+                try requireEarlierPoint(of: copy, size: Int64(v.size), path: path)
             }
             // The backup's state goes back; the live log stays, and the signed `vault.restore`
             // statement names the backup's size and root and commits the restored state. Entries
