@@ -24,6 +24,8 @@ enum CommandRunner {
             return 0
         } catch let e as VaultError {
             return fail(e.exitCode, e.message)
+        } catch let e as ExitCode {
+            return e.rawValue  // the command already said why (e.g. the agent's own error line)
         } catch let e as CryptoError {
             return fail(70, "cryptographic failure (\(e)); nothing was changed")
         } catch {

@@ -43,6 +43,6 @@ do { _ = try ConfigFile.load() } catch let e as VaultError {  // a malformed con
     Output.error(e.message)
     exit(e.exitCode)
 }
-// With an agent unlocked for this vault and user, it runs the command itself (SPEC §7).
+// With an agent unlocked for this vault and user, it runs the command itself; see docs/operations.md.
 if let code = AgentClient.forward(arguments) { exit(code) }
 exit(CommandRunner.run(arguments))

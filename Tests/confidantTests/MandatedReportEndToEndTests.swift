@@ -300,3 +300,25 @@ extension MandatedReportEndToEndTests {
         #expect(try p.run("admin", ["log", "verify"]).exitCode == 0)
     }
 }
+
+extension MandatedReportEndToEndTests {
+    @Test("a copy changed offline and handed in as the backup (it branched off the live log) is refused (65); nothing changes")
+    func restoreRefusesAFork() throws {
+        let p = try TestPractice()
+        let fork = p.dir.file("fork.vault")
+        try VaultFile.copy(p.vault, to: fork)
+        // On another machine, someone who still holds the admin key adds a user to the copy.
+        let other = ["XDG_STATE_HOME": p.dir.file("other-machine")]
+        try p.dir.write("pass-mallory", "mallory passphrase 1\n")
+        let planted = try CLI.run(["user", "add", "mallory", "--role", "admin", "--initial-passphrase-file", p.dir.file("pass-mallory"),
+                                   "--vault", fork, "--as", "admin", "--passphrase-file", p.dir.file("pass-admin")], cwd: p.dir.path, env: other)
+        #expect(planted.exitCode == 0, "\(planted.stderr)")
+        _ = try p.addClient()  // the live vault moves on
+        let before = try VaultFile.rows(p.vault, "users")
+        let r = try p.run("admin", ["restore", fork] + p.approvedBy())
+        #expect(r.exitCode == 65)
+        #expect(r.stderr.contains("is not an earlier point of this vault's log"))
+        #expect(try VaultFile.rows(p.vault, "users") == before)
+        #expect(try p.run("admin", ["log", "verify"]).exitCode == 0)
+    }
+}

@@ -15,7 +15,7 @@ public enum Purpose: String, CaseIterable, Sendable, Codable {
     /// Public health.
     case publicHealth = "PUBHLTH"
 
-    /// The plain words the CLI accepts beside the codes (SPEC §2).
+    /// The plain words the CLI accepts beside the codes (listed in `confidant note open --help` and docs/access-log.md).
     public static let words: [String: Purpose] = [
         "treatment": .treat, "emergency": .emergencyTreat, "operations": .operations, "client-request": .patientRequest,
         "legal": .legal, "threat": .threat, "public-health": .publicHealth,

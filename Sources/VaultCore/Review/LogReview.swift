@@ -25,7 +25,7 @@ public struct ReviewItem: Sendable, Codable, Equatable {
     public var entries: [Int64]?
 }
 
-/// The rule names `log review --rule` and `log close-review --rule` accept (SPEC §2, plus the
+/// The rule names `log review --rule` and `log close-review --rule` accept (the stable names in docs/access-log.md, plus the
 /// rules the code adds: `failed`, `bulk`, `purge-before-retention`).
 public enum ReviewRules {
     public static let names: [String] = [
@@ -128,7 +128,7 @@ enum LogReview {
         return out
     }
 
-    /// A refusal caused by what the user typed or wrote (SPEC §2: input mistakes are not
+    /// A refusal caused by what the user typed or wrote (input mistakes are not
     /// review items): a usage refusal, or a document the user supplied that did not parse.
     static func isInputMistake(_ r: LogRow) -> Bool {
         if r.detail == VaultError.Kind.usage.logCode && r.outcome != Outcome.success.rawValue { return true }

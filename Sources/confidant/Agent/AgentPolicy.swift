@@ -8,7 +8,7 @@ enum AgentContext {
 }
 
 /// What an agent never does for a client: grants, user changes, rotations, restores, purges,
-/// co-signatures and anything needing the recovery key always ask the passphrase (SPEC §7).
+/// co-signatures and anything needing the recovery key always ask the passphrase.
 enum AgentPolicy {
     static let refusedCommands: Set<String> = ["careteam", "user", "restore", "backup", "init", "demo", "unlock", "lock",
                                                "agent-serve", "help"]
