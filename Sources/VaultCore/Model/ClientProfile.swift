@@ -5,11 +5,15 @@ public struct ClientProfile: Sendable, Equatable, Codable {
     public var name: String
     public var dateOfBirth: String?
     public var contact: String?
+    /// The practice chart number, normalised (``ChartNumber``); the client's row holds only its
+    /// keyed hash, this encrypted copy is what `client show` prints.
+    public var chart: String?
 
-    public init(name: String, dateOfBirth: String? = nil, contact: String? = nil) {
+    public init(name: String, dateOfBirth: String? = nil, contact: String? = nil, chart: String? = nil) {
         self.name = name
         self.dateOfBirth = dateOfBirth
         self.contact = contact
+        self.chart = chart
     }
 
     /// - Throws: ``VaultError`` (usage) for an empty name, a malformed date of birth, or a
@@ -22,7 +26,9 @@ public struct ClientProfile: Sendable, Equatable, Codable {
         if let dob = dateOfBirth, !CalendarDate.isValid(dob) {
             throw VaultError.usage("date of birth '\(dob)' must be a date YYYY-MM-DD")
         }
-        return self
+        var p = self
+        p.chart = try chart.map { try ChartNumber.normalized($0) }
+        return p
     }
 
     /// - Throws: ``VaultError`` (usage) when a field holds a control character (``TextInput``).
@@ -30,5 +36,6 @@ public struct ClientProfile: Sendable, Equatable, Codable {
         try TextInput.validate(name, field: "--name")
         try TextInput.validate(dateOfBirth, field: "--dob")
         try TextInput.validate(contact, field: "--contact")
+        if let chart { _ = try ChartNumber.normalized(chart) }
     }
 }

@@ -15,6 +15,7 @@ package enum ActionRolePolicy {
              "authorization.revoke", "disclosure.suspend": [.therapist]
         case "careteam.grant", "careteam.revoke", "emergency.approve": [.therapist, .admin]
         case "agreement.acknowledge": [.client]
+        case "client.find.chart": [.admin, .compliance, .therapist]
         default: nil
         }
     }
@@ -30,7 +31,7 @@ package enum ActionRolePolicy {
         "note.open", "note.list", "client.list", "client.show", "agreement.show", "agreement.list", "log.show", "log.verify",
         "log.review", "log.export", "log.checkpoint", "key.status", "key.exposure", "emergency.list", "settings.show",
         "user.list", "exception.list", "disclosure.accounting", "export.requests", "session.unlock", "vault.restore.check",
-        "authorization.list", "client.find",
+        "authorization.list", "client.find", "client.find.chart",
     ]
 
     /// Nil when an entry may state these changes; otherwise why not. A refused or failed

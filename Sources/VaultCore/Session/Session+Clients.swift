@@ -8,6 +8,8 @@ public struct ClientSummary: Sendable, Codable, Equatable {
     public var name: String?
     public var dateOfBirth: String?
     public var contact: String?
+    /// The practice chart number, for those who may see it (care team, or a chart lookup).
+    public var chart: String?
     public var careTeam: [String]
     public var pendingCareTeam: [String]
     public var createdAt: String
@@ -17,10 +19,12 @@ public struct ClientSummary: Sendable, Codable, Equatable {
 
 extension Session {
     /// Adds a client: a new opaque id, a data key (version 1) wrapped to the care team and to
-    /// recovery, and the profile encrypted under it.
+    /// recovery, and the profile encrypted under it. A chart number in the profile is stored
+    /// encrypted in the profile and, in the client's row, as a keyed hash (``ChartNumber``).
     /// - Parameters:
     ///   - therapist: a second therapist to put on the care team (the actor is always on it).
-    /// - Throws: ``VaultError`` not permitted (77) unless the actor is a therapist.
+    /// - Throws: ``VaultError`` not permitted (77) unless the actor is a therapist (and, with a
+    ///   chart number, holds the log key); usage (64) for a chart number another client has.
     public func addClient(profile: ClientProfile, therapist: String? = nil, force: Bool = false) throws(VaultError) -> ClientSummary {
         // Control characters are refused before anything is logged (``TextInput``).
         try profile.validateText()
@@ -40,10 +44,12 @@ extension Session {
                 }
                 team.append(therapist)
             }
+            let chartHash = try profile.chart.map { try self.chartHash(tx, $0) } ?? []
+            if let chart = profile.chart { try requireUnusedChart(tx, chart, hash: chartHash) }
             let id = Self.newID(prefix: "c")
             intent.value.clientID = id
             let now = nowMillis
-            try tx.insertClient(ClientRow(id: id, createdAt: now, createdBy: user, status: "active"))
+            try tx.insertClient(ClientRow(id: id, createdAt: now, createdBy: user, status: "active", chartHash: chartHash))
             for member in team {
                 try tx.upsertCareTeam(CareTeamRow(clientID: id, user: member, grantedBy: user, grantedAt: now, state: "active"))
             }
@@ -55,7 +61,7 @@ extension Session {
                                                      sequence: 1, ciphertext: []),
                                            secret: secret, plaintext: [UInt8](plaintext)))
             return ClientSummary(id: id, name: profile.name, dateOfBirth: profile.dateOfBirth, contact: profile.contact,
-                                 careTeam: team.sorted(), pendingCareTeam: [], createdAt: Timestamp.iso(now),
+                                 chart: profile.chart, careTeam: team.sorted(), pendingCareTeam: [], createdAt: Timestamp.iso(now),
                                  progressNotes: 0, agreements: 0)
         }
     }
@@ -92,7 +98,7 @@ extension Session {
             let p = try profile(tx, id)
             let team = try tx.careTeam(clientID: id)
             let records = try tx.recordSummaries(clientID: id)
-            return ClientSummary(id: id, name: p.name, dateOfBirth: p.dateOfBirth, contact: p.contact,
+            return ClientSummary(id: id, name: p.name, dateOfBirth: p.dateOfBirth, contact: p.contact, chart: p.chart,
                                  careTeam: team.filter { $0.state == "active" }.map(\.user),
                                  pendingCareTeam: team.filter { $0.state == "pending" }.map(\.user),
                                  createdAt: Timestamp.iso(c.createdAt),

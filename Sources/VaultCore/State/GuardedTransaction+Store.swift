@@ -50,6 +50,14 @@ extension GuardedTransaction: StoreTransaction {
         return rows
     }
     func insertClient(_ row: ClientRow) throws { try touch(.client(row.id)); try inner.insertClient(row) }
+    /// A hit is checked like any client read; a miss checks every aggregate (O(vault), as a
+    /// listing does), so a chart hash a writer blanked or moved is a 65, never a "no such chart".
+    func clients(chartHash: [UInt8]) throws -> [ClientRow] {
+        let rows = try inner.clients(chartHash: chartHash)
+        for c in rows { try ensure(.client(c.id)) }
+        if rows.isEmpty { try ensureAll() }
+        return rows
+    }
 
     func careTeam(clientID: String) throws -> [CareTeamRow] { try ensure(.client(clientID)); return try inner.careTeam(clientID: clientID) }
     func careTeams(user: String) throws -> [CareTeamRow] {

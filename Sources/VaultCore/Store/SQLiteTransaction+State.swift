@@ -152,6 +152,20 @@ extension SQLiteTransaction: StateStorage {
                             arguments: [recordID])
     }
 
+    func ids(of kind: IDKind, startingWith prefix: String, limit: Int) throws -> [String] {
+        let (sql, extra): (String, StatementArguments) = switch kind {
+        case .client: ("SELECT id FROM clients WHERE substr(id, 1, ?) = ?", [])
+        case .record: ("SELECT id FROM records WHERE substr(id, 1, ?) = ?", [])
+        case .request: ("SELECT id FROM export_requests WHERE substr(id, 1, ?) = ?", [])
+        case .emergency: ("SELECT DISTINCT record_id FROM access_log WHERE substr(record_id, 1, ?) = ? AND action = ? AND outcome = ?",
+                          [Session.emergencyRequest, Outcome.success.rawValue])
+        }
+        var args: StatementArguments = [prefix.count, prefix]
+        args += extra
+        args += [limit]
+        return try String.fetchAll(db, sql: sql + " ORDER BY 1 LIMIT ?", arguments: args)
+    }
+
     func recordsWithAlteredContent() throws -> [String] {
         var bad: [String] = []
         let rows = try Row.fetchCursor(db, sql: "SELECT id, ciphertext, audit_copy, content_hash FROM records ORDER BY id")

@@ -112,7 +112,8 @@ struct SQLiteTransaction: StoreTransaction {
     // MARK: clients and care teams
 
     private func clientRow(_ r: Row) throws -> ClientRow {
-        ClientRow(id: try col(r, "id"), createdAt: try col(r, "created_at"), createdBy: try col(r, "created_by"), status: try col(r, "status"))
+        ClientRow(id: try col(r, "id"), createdAt: try col(r, "created_at"), createdBy: try col(r, "created_by"), status: try col(r, "status"),
+                  chartHash: try bytes(r, "chart_hash"))
     }
 
     func client(id: String) throws -> ClientRow? {
@@ -124,8 +125,12 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func insertClient(_ c: ClientRow) throws {
-        try db.execute(sql: "INSERT INTO clients (id, created_at, created_by, status) VALUES (?, ?, ?, ?)",
-                       arguments: [c.id, c.createdAt, c.createdBy, c.status])
+        try db.execute(sql: "INSERT INTO clients (id, created_at, created_by, status, chart_hash) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [c.id, c.createdAt, c.createdBy, c.status, Data(c.chartHash)])
+    }
+
+    func clients(chartHash: [UInt8]) throws -> [ClientRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM clients WHERE chart_hash = ? ORDER BY id", arguments: [Data(chartHash)]).map(clientRow)
     }
 
     private func careRow(_ r: Row) throws -> CareTeamRow {
@@ -259,7 +264,7 @@ struct SQLiteTransaction: StoreTransaction {
         try db.execute(sql: "DELETE FROM key_wraps WHERE key_id IN (SELECT id FROM data_keys WHERE client_id = ?)", arguments: [clientID])
         try db.execute(sql: "UPDATE data_keys SET state = 'destroyed' WHERE client_id = ?", arguments: [clientID])
         try db.execute(sql: "DELETE FROM care_team WHERE client_id = ?", arguments: [clientID])
-        try db.execute(sql: "UPDATE clients SET status = 'purged' WHERE id = ?", arguments: [clientID])
+        try db.execute(sql: "UPDATE clients SET status = 'purged', chart_hash = x'' WHERE id = ?", arguments: [clientID])
     }
 
     private func exportRow(_ r: Row) throws -> ExportRequestRow {

@@ -10,7 +10,7 @@ import GRDB
 /// - `vault`, `settings`, `data_keys`/`key_wraps` of the audit and log keys, all-clients
 ///   rotation runs: aggregate `settings`;
 /// - `users`, `user_history`: aggregate `users`; `exceptions`: aggregate `exceptions`;
-/// - `clients`, `care_team`, `data_keys`, `key_wraps`, `records` (their `content_hash`, which
+/// - `clients` (with the keyed `chart_hash`), `care_team`, `data_keys`, `key_wraps`, `records` (their `content_hash`, which
 ///   every read of a ciphertext checks), `acknowledgements`, `export_requests`,
 ///   `rotation_jobs` of one client: aggregate `client:ID`.
 /// - `access_log`, `tree_heads`: the log itself, checked by `log verify`;
@@ -27,6 +27,7 @@ enum Schema {
         m.registerMigration("v2") { db in
             for sql in v2 { try db.execute(sql: sql) }
         }
+        m.registerMigration("v2-chart") { db in try db.execute(sql: chartNumbers) }
         return m
     }
 
@@ -132,6 +133,16 @@ enum Schema {
     CREATE INDEX state_heads_by_bucket ON state_heads (bucket);
     CREATE TABLE state_nodes (
       level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx));
+    """
+
+    /// Practice chart numbers, as a keyed hash in the client's own row (aggregate `client:ID`,
+    /// so the `client.add` entry that made the row commits to it): BLAKE2b-256 keyed with the
+    /// vault's log-key seed over a labelled, normalised chart number (``ChartNumber``); empty
+    /// for a client without one. Never the number itself, nor an unkeyed hash of it. The index
+    /// only speeds the lookup; uniqueness is checked against signed rows (``Session``).
+    private static let chartNumbers = """
+    ALTER TABLE clients ADD COLUMN chart_hash BLOB NOT NULL DEFAULT x'';
+    CREATE INDEX clients_by_chart ON clients (chart_hash);
     """
 
     /// Signed acknowledgements of agreements.

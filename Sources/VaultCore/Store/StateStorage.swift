@@ -31,6 +31,9 @@ package protocol StateStorage {
     func recordClient(id: String) throws -> String?
     /// The client a logged entry names for `recordID` (to check a client whose record is gone).
     func loggedClient(ofRecord recordID: String) throws -> String?
+    /// Up to `limit` ids of `kind` that start with `prefix`, in order, for prefix resolution
+    /// (unchecked: the operation given the full id checks its row as always).
+    func ids(of kind: IDKind, startingWith prefix: String, limit: Int) throws -> [String]
     /// Ids of records whose blobs do not hash to their `content_hash` (`log verify`).
     func recordsWithAlteredContent() throws -> [String]
     /// Every stored node of the map, keyed by level and index.

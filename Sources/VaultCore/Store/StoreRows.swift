@@ -57,6 +57,9 @@ public struct ClientRow: Sendable, Equatable {
     public var createdAt: Int64
     public var createdBy: String
     public var status: String
+    /// The practice chart number as a keyed hash (``ChartNumber``), or empty. Part of the
+    /// client's row, so of the digest its signed `client.add` entry commits to.
+    public var chartHash: [UInt8] = []
 }
 
 public struct CareTeamRow: Sendable, Equatable {

@@ -31,6 +31,8 @@ public protocol StoreTransaction {
     func client(id: String) throws -> ClientRow?
     func clients() throws -> [ClientRow]
     func insertClient(_ row: ClientRow) throws
+    /// The clients whose row holds this chart hash (none or one in a sound vault).
+    func clients(chartHash: [UInt8]) throws -> [ClientRow]
 
     func careTeam(clientID: String) throws -> [CareTeamRow]
     func careTeams(user: String) throws -> [CareTeamRow]

@@ -39,7 +39,9 @@ struct AuthorizationCommand: ParsableCommand {
             if let signedCopy {
                 a.attachSignedCopy(try InputFile.read(signedCopy, what: "signed copy"))
             }
-            let id = try globals.session().addAuthorization(clientID: client, authorization: a)
+            let s = try globals.session()
+            a.recordIDs = try a.recordIDs.map { try s.resolve($0, as: .record) }
+            let id = try s.addAuthorization(clientID: try s.resolve(client, as: .client), authorization: a)
             if globals.json { return try Output.json(["id": id]) }
             Output.line(id)
         }
@@ -53,7 +55,8 @@ struct AuthorizationCommand: ParsableCommand {
         @Option(help: "The signed revocation (scan or PDF), stored encrypted.") var copy: String?
         func run() throws {
             let data = try copy.map { try InputFile.read($0, what: "revocation copy") }
-            let id = try globals.session().revokeAuthorization(id: authorization, on: on, signedCopy: data)
+            let s = try globals.session()
+            let id = try s.revokeAuthorization(id: try s.resolve(authorization, as: .record), on: on, signedCopy: data)
             if globals.json { return try Output.json(["id": id]) }
             Output.line(id)
         }
@@ -64,7 +67,8 @@ struct AuthorizationCommand: ParsableCommand {
         @OptionGroup var globals: GlobalOptions
         @Argument var client: String
         func run() throws {
-            let list = try globals.session().listAuthorizations(clientID: client)
+            let s = try globals.session()
+            let list = try s.listAuthorizations(clientID: try s.resolve(client, as: .client))
             if globals.json { return try Output.json(list) }
             Output.table(["ID", "RECIPIENT", "COVERS", "SIGNED", "ENDS", "STATE"], list.map {
                 [$0.id, $0.recipient, $0.covers, "\($0.signedOn ?? "") by \($0.signedBy ?? "client")",

@@ -54,6 +54,7 @@ struct DiscloseCommand: ParsableCommand {
         var r = request
         r.clientID = try session.resolve(client, as: .client)
         r.recordIDs = try r.recordIDs.map { try session.resolve($0, as: .record) }
+        r.authorizationID = try r.authorizationID.map { try session.resolve($0, as: .record) }
         let d = try session.disclose(r, cosigner: cosigner)
         if globals.json { return try Output.json(Created(id: d.id, value: d.body)) }
         Output.line(d.id)

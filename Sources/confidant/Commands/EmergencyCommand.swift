@@ -23,7 +23,7 @@ struct EmergencyCommand: ParsableCommand {
         func run() throws {
             let session = try globals.session()
             if let recoveryKey { try session.useRecoveryKey(path: recoveryKey) }
-            let r = try session.approveEmergency(id: request)
+            let r = try session.approveEmergency(id: try session.resolve(request, as: .emergency))
             if globals.json { return try Output.json(r) }
             Output.line("Released client \(r.client) to \(r.requestedBy) until \(r.endsAt ?? "the window ends").")
         }

@@ -53,8 +53,9 @@ extension ExportCommand {
                     let fd = open(out, O_WRONLY | O_APPEND | O_CLOEXEC)
                     guard fd >= 0 else { throw VaultError(.cannotCreate, "cannot write \(out)") }
                     defer { close(fd) }
-                    summary = try globals.session().fulfilExport(requestID: request, includePsychotherapy: includePsychotherapy,
-                                                                 recipient: ageRecipient) { bytes in
+                    let session = try globals.session()
+                    summary = try session.fulfilExport(requestID: try session.resolve(request, as: .request),
+                                                       includePsychotherapy: includePsychotherapy, recipient: ageRecipient) { bytes in
                         try SecretBytesWriter.write(bytes, fd: fd)
                     }
                     return Data()

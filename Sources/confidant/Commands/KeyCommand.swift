@@ -66,6 +66,7 @@ struct KeyCommand: ParsableCommand {
             }
             let reporter = ProgressReporter(json: globals.json)
             var summary = RotationSummary(clients: 0, keysRotated: 0, recordsReEncrypted: 0, jobsResumed: 0)
+            let client = try self.client.map { try session.resolve($0, as: .client) }
             if resume {
                 summary = try session.resumeRotations(clientID: client, progress: reporter.report)
             }

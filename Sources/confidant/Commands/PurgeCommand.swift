@@ -14,9 +14,10 @@ struct PurgeCommand: ParsableCommand {
     func run() throws {
         let session = try globals.session()
         let approving = try approver.session(vault: session.vault)
-        let r = try session.purge(clientID: client, approver: approving, force: forceBeforeRetention)
+        let id = try session.resolve(client, as: .client)
+        let r = try session.purge(clientID: id, approver: approving, force: forceBeforeRetention)
         if globals.json { return try Output.json(r) }
-        Output.line("Purged \(client): \(r.recordsDestroyed) records and \(r.keyVersionsDestroyed) key versions destroyed; "
+        Output.line("Purged \(id): \(r.recordsDestroyed) records and \(r.keyVersionsDestroyed) key versions destroyed; "
                     + "the log keeps a tombstone. Backups made before now still hold them.")
     }
 }
