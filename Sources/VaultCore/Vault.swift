@@ -207,6 +207,7 @@ public final class Vault: @unchecked Sendable {
             logUnauthenticated(actor: user, intent: intent, outcome: .denied, detail: "unknown-user")
             throw VaultError.notPermitted("user '\(user)' is not enrolled in this vault; check --as or CONFIDANT_USER")
         }
+        try refuseUnlockUnlessEnrolled(row, intent)
         try store.read { tx in
             try UserCertificate.verifyChain(of: row, meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })
         }

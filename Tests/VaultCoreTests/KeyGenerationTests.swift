@@ -61,7 +61,7 @@ struct KeyGenerationTests {
         let (dir, path, pass, admin) = try Self.adminVault()
         defer { withExtendedLifetime(dir) {} }
         _ = try admin.addException(code: "state-duty", meaning: "A duty under state law", basis: "State code 1", kind: .required)
-        _ = try admin.addUser(name: "rivera", roles: [.therapist], initialPassphrase: try SecretBytes(copying: Array("passphrase-rivera".utf8)))
+        _ = try admin.addUser(name: "rivera", roles: [.therapist])  // pending: certified by the admin
         _ = try admin.rotateSelf(passphrase: pass)
         let newKey = admin.identity.signing.publicKey
 
@@ -83,7 +83,7 @@ struct KeyGenerationTests {
     func retiredKeyDates() throws {
         let (dir, path, pass, admin) = try Self.adminVault()
         defer { withExtendedLifetime(dir) {} }
-        _ = try admin.addUser(name: "rivera", roles: [.therapist], initialPassphrase: try SecretBytes(copying: Array("passphrase-rivera".utf8)))
+        _ = try admin.addUser(name: "rivera", roles: [.therapist])  // pending: certified by the admin
         let oldKey = admin.identity.signing
         _ = try admin.rotateSelf(passphrase: pass)
         let newKey = admin.identity.signing

@@ -88,7 +88,7 @@ struct PolicyTests {
                              recoveryOut: dir.file("rk"))
         let vault = try Vault.open(path: path)
         let admin = try vault.unlock(user: "admin", passphrase: pass)
-        _ = try admin.addUser(name: "rivera", roles: [.therapist], initialPassphrase: try SecretBytes(copying: Array("passphrase-rivera".utf8)))
+        _ = try admin.addEnrolledUser(name: "rivera", roles: [.therapist], passphrase: "passphrase-rivera")
         let rivera = try vault.unlock(user: "rivera", passphrase: try SecretBytes(copying: Array("passphrase-rivera".utf8)))
         // rivera signs, with its own key but outside confidant's checks, the closure of an item.
         try vault.store.write { tx in

@@ -21,7 +21,7 @@ struct SessionPolicyTests {
             vault = try Vault.open(path: path)
             admin = try vault.unlock(user: "admin", passphrase: pass)
             for (n, r) in [("rivera", Role.therapist), ("chen", .therapist), ("morgan", .compliance)] {
-                _ = try admin.addUser(name: n, roles: [r], initialPassphrase: try SecretBytes(copying: Array("passphrase-\(n)".utf8)))
+                _ = try admin.addEnrolledUser(name: n, roles: [r], passphrase: "passphrase-\(n)")
             }
             let v = vault
             func s(_ n: String) throws -> Session { try v.unlock(user: n, passphrase: try SecretBytes(copying: Array("passphrase-\(n)".utf8))) }
@@ -40,7 +40,7 @@ struct SessionPolicyTests {
         let note = try p.rivera.addNote(clientID: c.id, kind: .progress, content: Array("x".utf8))
         #expect(kind { _ = try p.morgan.addClient(profile: ClientProfile(name: "N")) } == .notPermitted)
         #expect(kind { _ = try p.admin.addClient(profile: ClientProfile(name: "N")) } == .notPermitted)
-        #expect(kind { _ = try p.rivera.addUser(name: "x", roles: [.admin], initialPassphrase: try SecretBytes(copying: Array("12345678".utf8))) } == .notPermitted)
+        #expect(kind { _ = try p.rivera.addEnrolledUser(name: "x", roles: [.admin], passphrase: "12345678") } == .notPermitted)
         #expect(kind { _ = try p.morgan.openNote(id: note.id, purpose: .operations) } == .notPermitted)
         #expect(kind { _ = try p.chen.openNote(id: note.id, purpose: .treat) } == .notPermitted)
         #expect(kind { _ = try p.chen.listNotes(clientID: c.id) } == .notPermitted)

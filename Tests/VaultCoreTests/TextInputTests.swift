@@ -53,7 +53,7 @@ struct TextInputTests {
             vault = try Vault.open(path: dir.file("v"))
             admin = try vault.unlock(user: "admin", passphrase: pass)
             for n in ["rivera", "chen"] {
-                _ = try admin.addUser(name: n, roles: [.therapist], initialPassphrase: try SecretBytes(copying: Array("passphrase-\(n)".utf8)))
+                _ = try admin.addEnrolledUser(name: n, roles: [.therapist], passphrase: "passphrase-\(n)")
             }
             rivera = try vault.unlock(user: "rivera", passphrase: try SecretBytes(copying: Array("passphrase-rivera".utf8)))
         }

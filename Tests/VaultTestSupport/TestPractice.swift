@@ -24,10 +24,24 @@ public final class TestPractice: @unchecked Sendable {
         guard r.exitCode == 0 else { throw TestFailure("init failed: \(r.exitCode) \(r.stderr)") }
         let standard = standardUsers ? [("rivera", "therapist"), ("chen", "therapist"), ("morgan", "compliance")] : []
         for (name, role) in standard + extraUsers {
-            try dir.write("pass-\(name)", "\(name) passphrase 1\n")
-            let u = try CLI.run(["user", "add", name, "--role", role, "--initial-passphrase-file", dir.file("pass-\(name)")] + auth("admin"), env: env)
-            guard u.exitCode == 0 else { throw TestFailure("user add \(name) failed: \(u.exitCode) \(u.stderr)") }
+            try addUser(name, role: role)
         }
+    }
+
+    /// `user add NAME --role ROLE [extra…]` by the admin with `--code-file`, then `user enrol` by
+    /// the new user with that code and a new passphrase file `pass-NAME` ("NAME passphrase 1").
+    public func addUser(_ name: String, role: String, _ extra: [String] = []) throws {
+        try dir.write("pass-\(name)", "\(name) passphrase 1\n")
+        let codeFile = dir.file("code-\(name)-\(UUID().uuidString.prefix(8))")
+        let u = try CLI.run(["user", "add", name, "--role", role, "--code-file", codeFile] + extra + auth("admin"), env: env)
+        guard u.exitCode == 0 else { throw TestFailure("user add \(name) failed: \(u.exitCode) \(u.stderr)") }
+        try enrol(name, codeFile: codeFile)
+    }
+
+    /// `user enrol NAME --code-file F` with the passphrase file `pass-NAME`.
+    public func enrol(_ name: String, codeFile: String) throws {
+        let e = try CLI.run(["user", "enrol", name, "--code-file", codeFile, "--vault", vault, "--passphrase-file", dir.file("pass-\(name)")], env: env)
+        guard e.exitCode == 0 else { throw TestFailure("user enrol \(name) failed: \(e.exitCode) \(e.stderr)") }
     }
 
     /// `--vault V --as USER --passphrase-file F`.

@@ -11,9 +11,7 @@ fileprivate func jsonObject(_ r: CLIResult) -> [String: Any] {
 fileprivate extension TestPractice {
     /// Adds client user `user` for `client` and has it acknowledge agreement `aid`.
     func acknowledge(_ aid: String, client: String, user: String = "jordan") throws {
-        try dir.write("pass-\(user)", "\(user) passphrase 1\n")
-        _ = try ok("admin", ["user", "add", user, "--role", "client", "--client", client,
-                             "--initial-passphrase-file", dir.file("pass-\(user)"), "--recovery-key", recoveryKey])
+        try addUser(user, role: "client", ["--client", client, "--recovery-key", recoveryKey])
         _ = try ok(user, ["agreement", "acknowledge", aid, "--yes"])
     }
 
@@ -35,10 +33,7 @@ struct AcknowledgementEndToEndTests {
         let otherClient = try p.addClient(name: "Casey")
         let aid = try p.addConfidentialityAgreement(client, ["harm-to-self"], reviewedOn: "2026-11-02")
         for (user, c) in [("jordan", client), ("casey", otherClient)] {
-            try p.dir.write("pass-\(user)", "\(user) passphrase 1\n")
-            let r = try p.run("admin", ["user", "add", user, "--role", "client", "--client", c,
-                                        "--initial-passphrase-file", p.dir.file("pass-\(user)"), "--recovery-key", p.recoveryKey])
-            #expect(r.exitCode == 0, "\(r.stderr)")
+            try p.addUser(user, role: "client", ["--client", c, "--recovery-key", p.recoveryKey])
         }
 
         // Not acknowledged yet.

@@ -125,9 +125,7 @@ struct AgreementTemplatesEndToEndTests {
         let p = try TestPractice()
         let client = try p.addClient(name: "Jordan")
         let aid = try p.addFromTemplate(client, "relationship")
-        try p.dir.write("pass-jordan", "jordan passphrase 1\n")
-        _ = try p.ok("admin", ["user", "add", "jordan", "--role", "client", "--client", client,
-                               "--initial-passphrase-file", p.dir.file("pass-jordan"), "--recovery-key", p.recoveryKey])
+        try p.addUser("jordan", role: "client", ["--client", client, "--recovery-key", p.recoveryKey])
         let before = try VaultFile.logRows(p.vault).count
         let refused = try p.run("jordan", ["agreement", "acknowledge", aid])
         #expect(refused.exitCode == 64)

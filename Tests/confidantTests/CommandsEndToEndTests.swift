@@ -51,11 +51,11 @@ struct CommandsEndToEndTests {
         let new = try CLI.run(["user", "list", "--vault", p.vault, "--as", "rivera", "--passphrase-file", p.dir.file("new-rivera")])
         #expect(new.exitCode == 0)
 
-        let dup = try p.run("admin", ["user", "add", "chen", "--role", "therapist", "--initial-passphrase-file", p.dir.file("pass-chen")])
+        let dup = try p.run("admin", ["user", "add", "chen", "--role", "therapist"])
         #expect(dup.exitCode == 73)
-        let notAdmin = try p.run("rivera", ["user", "add", "eve", "--role", "admin", "--initial-passphrase-file", p.dir.file("pass-chen")])
+        let notAdmin = try p.run("rivera", ["user", "add", "eve", "--role", "admin"])
         #expect(notAdmin.exitCode == 77)
-        let badRole = try p.run("admin", ["user", "add", "eve", "--role", "wizard", "--initial-passphrase-file", p.dir.file("pass-chen")])
+        let badRole = try p.run("admin", ["user", "add", "eve", "--role", "wizard"])
         #expect(badRole.exitCode == 64)
     }
 
@@ -225,7 +225,7 @@ struct CommandsEndToEndTests {
         let d = try TempDir()
         let r = try CLI.run(["demo", "--dir", d.file("demo")])
         #expect(r.exitCode == 0, "\(r.stderr)")
-        for step in ["create the vault", "enrol two therapists", "add a client", "relationship agreement", "safety agreement",
+        for step in ["create the vault", "add two therapists", "enrolled with its own keys", "add a client", "relationship agreement", "safety agreement",
                      "confidentiality agreement", "progress note", "psychotherapy note", "refused (exit 77)"] {
             #expect(r.stdout.contains(step), "missing step: \(step)")
         }

@@ -23,9 +23,7 @@ func testClock(_ iso: String) -> [String: String] { ["CONFIDANT_TEST_NOW": iso] 
 extension TestPractice {
     /// Enrols a compliance user that holds the audit key (enrolled with the recovery key).
     func enrolAuditor(_ name: String = "auditor") throws {
-        try dir.write("pass-\(name)", "\(name) passphrase 1\n")
-        _ = try ok("admin", ["user", "add", name, "--role", "compliance", "--initial-passphrase-file", dir.file("pass-\(name)"),
-                             "--recovery-key", recoveryKey])
+        try addUser(name, role: "compliance", ["--recovery-key", recoveryKey])
     }
 
     /// `disclose CLIENT --to … --address … --records … --basis … --purpose …` plus `extra`, as `user`.

@@ -65,9 +65,7 @@ struct ExportEndToEndTests {
         let p = try TestPractice()
         let client = try p.addClient()
         _ = try p.addNote(client, "hello")
-        try p.dir.write("pass-jo", "jo passphrase 12\n")
-        _ = try p.ok("admin", ["user", "add", "jo", "--role", "client", "--client", client, "--initial-passphrase-file", p.dir.file("pass-jo"),
-                               "--recovery-key", p.recoveryKey])
+        try p.addUser("jo", role: "client", ["--client", client, "--recovery-key", p.recoveryKey])
         let req = try p.ok("jo", ["export", "request", client])
         #expect(try p.run("jo", ["export", "request", try p.addClient(name: "Other")]).exitCode == 77)
         let (_, recipient) = try identity(p)

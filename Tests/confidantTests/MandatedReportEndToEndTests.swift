@@ -309,8 +309,7 @@ extension MandatedReportEndToEndTests {
         try VaultFile.copy(p.vault, to: fork)
         // On another machine, someone who still holds the admin key adds a user to the copy.
         let other = ["XDG_STATE_HOME": p.dir.file("other-machine")]
-        try p.dir.write("pass-mallory", "mallory passphrase 1\n")
-        let planted = try CLI.run(["user", "add", "mallory", "--role", "admin", "--initial-passphrase-file", p.dir.file("pass-mallory"),
+        let planted = try CLI.run(["user", "add", "mallory", "--role", "admin", "--code-file", p.dir.file("code-mallory"),
                                    "--vault", fork, "--as", "admin", "--passphrase-file", p.dir.file("pass-admin")], cwd: p.dir.path, env: other)
         #expect(planted.exitCode == 0, "\(planted.stderr)")
         _ = try p.addClient()  // the live vault moves on

@@ -28,7 +28,7 @@ final class SeededPractice: @unchecked Sendable {
                              recoveryOut: recoveryKey)
         let vault = try Vault.open(path: path)
         let admin = try vault.unlock(user: "admin", passphrase: adminPass)
-        _ = try admin.addUser(name: "rivera", roles: [.therapist], initialPassphrase: try SecretBytes(copying: Array("rivera passphrase 1".utf8)))
+        _ = try admin.addEnrolledUser(name: "rivera", roles: [.therapist], passphrase: "rivera passphrase 1")
         let rivera = try vault.unlock(user: "rivera", passphrase: try SecretBytes(copying: Array("rivera passphrase 1".utf8)))
         for c in 0..<clients {
             clientIDs.append(try rivera.addClient(profile: ClientProfile(name: "Client \(c)")).id)

@@ -45,8 +45,7 @@ struct TerminalHygieneEndToEndTests {
         Self.expectRefused(try p.run("rivera", ["disclose", client, "--to", "Court", "--address", "1 Main St", "--records", note,
                                                 "--basis", "legal-order", "--purpose", bad]), "disclose --purpose")
         Self.expectRefused(try p.run("morgan", ["log", "close-review", "denied-1", "--note", bad]), "log close-review --note")
-        Self.expectRefused(try p.run("admin", ["user", "add", "ann" + payload, "--role", "therapist",
-                                               "--initial-passphrase-file", p.dir.file("pass-rivera")]), "user add")
+        Self.expectRefused(try p.run("admin", ["user", "add", "ann" + payload, "--role", "therapist"]), "user add")
         Self.expectRefused(try p.run("rivera", ["careteam", "grant", client, "chen" + payload]), "careteam grant")
         Self.expectRefused(try p.run("rivera", ["note", "open", "n" + payload, "--purpose", "TREAT"]), "note open with such an id")
         for user in ["rivera" + payload, payload] {

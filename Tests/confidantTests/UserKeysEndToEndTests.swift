@@ -97,15 +97,20 @@ struct KeyLifecycleUserKeyTests {
         #expect(try p.klOpen(note, as: "chen").1 == text)
         let newPass = try p.dir.write("pass-chen-new", "chen brand new passphrase\n")
 
-        let noRecovery = try p.run("admin", ["user", "reset", "chen", "--initial-passphrase-file", newPass])
+        let noRecovery = try p.run("admin", ["user", "reset", "chen"])
         #expect(noRecovery.exitCode == 64)
         #expect(try p.klOpen(note, as: "chen").1 == text)  // nothing changed
 
-        let notAdmin = try p.run("rivera", ["user", "reset", "chen", "--initial-passphrase-file", newPass, "--recovery-key", p.recoveryKey])
+        let code = p.dir.file("code-chen-reset")
+        let notAdmin = try p.run("rivera", ["user", "reset", "chen", "--code-file", code, "--recovery-key", p.recoveryKey])
         #expect(notAdmin.exitCode == 77)
+        #expect(!FileManager.default.fileExists(atPath: code))  // created before, removed on the refusal
 
-        let reset = try p.run("admin", ["user", "reset", "chen", "--initial-passphrase-file", newPass, "--recovery-key", p.recoveryKey])
+        let reset = try p.run("admin", ["user", "reset", "chen", "--code-file", code, "--recovery-key", p.recoveryKey])
         #expect(reset.exitCode == 0, "\(reset.stderr)")
+        #expect(try p.klOpen(note, as: "chen", passphraseFile: newPass).0 == 77)  // not enrolled again yet
+        let enrol = try CLI.run(["user", "enrol", "chen", "--code-file", code, "--vault", p.vault, "--passphrase-file", newPass], env: p.env)
+        #expect(enrol.exitCode == 0, "\(enrol.stderr)")
         #expect(try p.klOpen(note, as: "chen", passphraseFile: newPass).1 == text)
         #expect(try p.klOpen(otherNote, as: "chen", passphraseFile: newPass).0 == 77)
         #expect(try p.klOpen(note, as: "chen").0 == 77)  // old passphrase

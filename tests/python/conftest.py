@@ -120,6 +120,15 @@ class Practice:
         return json.loads(proc.stdout)
 
     # ---- common actions
+    def add_user(self, name: str, role: str, passphrase_file: Path, *extra) -> None:
+        """`user add` by the admin (the code to a 0600 file), then `user enrol` by the new user."""
+        code = passphrase_file.parent / f"code-{name}-{secrets.token_hex(4)}"
+        self.run(ADMIN, "user", "add", name, "--role", role, "--code-file", code, *extra)
+        proc = self.raw(["user", "enrol", name, "--code-file", code, "--vault", self.vault,
+                         "--passphrase-file", passphrase_file])
+        assert proc.returncode == 0, proc.stderr
+        code.unlink()
+
     def add_client(self, therapist: str, name: str, dob: str | None = None) -> str:
         args = ["client", "add", "--name", name] + (["--dob", dob] if dob else [])
         cid = self.run_json(therapist, *args)["id"]
@@ -175,9 +184,7 @@ def practice(confidant_bin: Path, tmp_path: Path) -> Practice:
     assert len(p.log_public_key) == 32 and len(p.root_public_key) == 32
 
     for t in THERAPISTS:
-        p.run(ADMIN, "user", "add", t, "--role", "therapist",
-              "--initial-passphrase-file", files[t])
+        p.add_user(t, "therapist", files[t])
     # --recovery-key lets the compliance user read sealed reasons at once.
-    p.run(ADMIN, "user", "add", COMPLIANCE, "--role", "compliance",
-          "--initial-passphrase-file", files[COMPLIANCE], "--recovery-key", recovery)
+    p.add_user(COMPLIANCE, "compliance", files[COMPLIANCE], "--recovery-key", recovery)
     return p

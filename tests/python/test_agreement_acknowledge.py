@@ -22,8 +22,7 @@ def client_with_agreement(practice, tmp_path):
     aid = practice.run(therapist, "agreement", "add", client, "--kind", "confidentiality",
                        "--file", tmp_path / "conf.json").stdout.strip()
     secret = write_secret(tmp_path / "passphrases" / "jordan", "jordan passphrase 1")
-    practice.run(ADMIN, "user", "add", "jordan", "--role", "client", "--client", client,
-                 "--initial-passphrase-file", secret, "--recovery-key", practice.recovery_key)
+    practice.add_user("jordan", "client", secret, "--client", client, "--recovery-key", practice.recovery_key)
     return aid, secret
 
 

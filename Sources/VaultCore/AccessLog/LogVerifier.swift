@@ -75,13 +75,18 @@ enum LogVerifier {
         }
     }
 
-    /// Certified roles (the certificate chain verifies), for the action-role check.
-    private static func certifiedRoles(_ store: GuardedStore, meta: VaultMetaRow) throws -> [String: Set<Role>] {
+    /// Certified roles of each generation of each user's keys, oldest first as in
+    /// ``signingKeys(_:meta:)`` (empty where a generation's chain does not verify), for the
+    /// action-role check: an entry is judged by the roles of the key that signed it, so a user
+    /// removed later (no roles now) still verifies for what it did before.
+    private static func certifiedRoles(_ store: GuardedStore, meta: VaultMetaRow) throws -> [String: [Set<Role>]] {
         try store.readRaw { tx in
-            var out: [String: Set<Role>] = [:]
-            for u in try tx.users() where (try? UserCertificate.verifyChain(of: u, meta: meta, lookup: { try tx.user(named: $0) },
-                                                                            history: { try tx.userHistory(name: $0) })) != nil {
-                out[u.name] = u.roleSet
+            var out: [String: [Set<Role>]] = [:]
+            for live in try tx.users() {
+                out[live.name] = try ((try tx.userHistory(name: live.name)).reversed() + [live]).map { u in
+                    (try? UserCertificate.verifyChain(of: u, meta: meta, lookup: { try tx.user(named: $0) },
+                                                      history: { try tx.userHistory(name: $0) })) != nil ? u.roleSet : []
+                }
             }
             return out
         }
@@ -115,7 +120,7 @@ enum LogVerifier {
 /// One pass over the log in sequence order: the state every next entry is checked against.
 private struct LogWalk {
     let keys: [String: [[UInt8]?]]
-    let certifiedRoles: [String: Set<Role>]
+    let certifiedRoles: [String: [Set<Role>]]
     let checkpoint: Checkpoint?
     /// How many times each user's key was replaced so far: earlier generations are retired.
     var rotations: [String: Int] = [:]
@@ -179,6 +184,11 @@ private struct LogWalk {
         return (decoded, leaf)
     }
 
+    private static func roles(_ generations: [Set<Role>]?, _ index: Int) -> Set<Role> {
+        guard let generations, generations.indices.contains(index) else { return [] }
+        return generations[index]
+    }
+
     /// A signed entry: signed by its actor, with a key of the actor that was current, for an
     /// action the actor's certified roles allow. Counts a key replacement it records.
     private mutating func checkSigner(_ row: LogRow, generation: Int) throws {
@@ -191,7 +201,7 @@ private struct LogWalk {
         guard generation >= rotations[row.actor, default: 0] else {
             throw VaultError.badData("entry \(row.seq) is signed by a key of '\(row.actor)' that an earlier rotation retired")
         }
-        if let why = ActionRolePolicy.refusal(action: row.action, outcome: row.outcome, roles: certifiedRoles[row.actor] ?? []) {
+        if let why = ActionRolePolicy.refusal(action: row.action, outcome: row.outcome, roles: Self.roles(certifiedRoles[row.actor], generation)) {
             throw VaultError.badData("entry \(row.seq) by '\(row.actor)': \(why), which '\(row.actor)' does not hold")
         }
         if let replaced = UserCertificate.replacesKey(action: row.action, recordID: row.recordID, outcome: row.outcome) {

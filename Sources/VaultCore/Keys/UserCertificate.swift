@@ -135,7 +135,7 @@ public struct UserCertificate: Sendable, Equatable {
     /// Whether a successful entry replaces the signing key of user `of` (so its earlier
     /// generations sign nothing after it).
     static func replacesKey(action: String, recordID: String, outcome: String) -> String? {
-        guard outcome == Outcome.success.rawValue, action == "key.rotate.self" || action == "user.reset" else { return nil }
+        guard outcome == Outcome.success.rawValue, ["key.rotate.self", "user.reset", "user.enrol", "user.remove"].contains(action) else { return nil }
         return recordID
     }
 }

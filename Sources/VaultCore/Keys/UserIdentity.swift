@@ -43,10 +43,11 @@ package struct UserIdentity: Sendable {
         return UserIdentity(box: box, signing: signing)
     }
 
-    /// Builds the stored row for a new user: certificate signed by `enrollerKey`.
+    /// Builds the stored row for a new user: certificate signed by `enrollerKey`; the secrets
+    /// sealed under `passphrase`, or none (a pending user, whose keys the enrolment code gives).
     func enrol(name: String, roles: Set<Role>, vaultID: [UInt8], enrolledBy: String, enrollerKey: Ed25519KeyPair,
-               at ms: Int64, passphrase: SecretBytes, limits: Argon2id.Limits, clientID: String = "") throws -> UserRow {
-        let (salt, sealed) = try seal(vaultID: vaultID, user: name, passphrase: passphrase, limits: limits)
+               at ms: Int64, passphrase: SecretBytes?, limits: Argon2id.Limits, clientID: String = "") throws -> UserRow {
+        let (salt, sealed) = try passphrase.map { try seal(vaultID: vaultID, user: name, passphrase: $0, limits: limits) } ?? ([], [])
         var row = UserRow(name: name, roles: Role.format(roles), boxPublicKey: box.publicKey, signPublicKey: signing.publicKey,
                           enrolledBy: enrolledBy, enrolledAt: ms, certificate: [], salt: salt,
                           kdfOps: limits.opsLimit, kdfMem: limits.memLimit, sealedSecrets: sealed, clientID: clientID)

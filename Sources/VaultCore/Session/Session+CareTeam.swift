@@ -42,6 +42,9 @@ extension Session {
                 throw VaultError.notPermitted("only a care-team therapist of client \(clientID) or an admin can grant access")
             }
             let target = try certifiedUser(tx, member)
+            guard !target.isPending else {
+                throw VaultError.notPermitted("user '\(member)' has not enrolled yet; grant access after it runs 'confidant user enrol \(member)'")
+            }
             guard target.roleSet.contains(.therapist) else {
                 throw VaultError.usage("user '\(member)' is not a therapist and cannot be on a care team")
             }
@@ -124,18 +127,24 @@ extension Session {
             var revokedRow = CareTeamRow(clientID: clientID, user: member, grantedBy: user, grantedAt: nowMillis, state: "revoked")
             revokedRow.signature = identity.signing.sign(SignedStatements.pendingGrant(vaultID: meta.vaultID, revokedRow))
             try tx.upsertCareTeam(revokedRow)
-            let old = try currentCareKey(tx, clientID)
-            try tx.setDataKeyState(id: old.id, state: "retired")
-            let clientUsers = try tx.users().filter { $0.clientID == clientID }.map(\.name)
-            let (key, _) = try createDataKey(tx, clientID: clientID, scope: .care, owner: "", version: old.version + 1,
-                                             recipients: remaining + clientUsers)
-            // Journal the re-encryption of older records under the new version; ``revoke`` runs it
-            // at once when it can, and any later rotation finishes it.
-            var job = RotationJobRow(id: 0, clientID: clientID, scope: KeyScope.care.rawValue, owner: "",
-                                     toKeyID: key.id, state: "running", actor: user, startedAt: nowMillis, finishedAt: 0)
-            job.id = try tx.insertRotationJob(job)
+            let (key, job) = try newCareKeyVersion(tx, clientID: clientID, team: remaining)
             return (CareTeamChange(clientID: clientID, user: member, state: "revoked", keyVersion: key.version), job)
         }
+    }
+
+    /// Retires the client's current care key and makes the next version, wrapped to `team`, the
+    /// client's own users and recovery; journals the re-encryption of older records under it
+    /// (run at once by the caller when it can, finished by any later rotation otherwise).
+    func newCareKeyVersion(_ tx: any StoreTransaction, clientID: String, team: [String]) throws -> (DataKeyRow, RotationJobRow) {
+        let old = try currentCareKey(tx, clientID)
+        try tx.setDataKeyState(id: old.id, state: "retired")
+        let clientUsers = try tx.users().filter { $0.clientID == clientID && !$0.isRemoved }.map(\.name)
+        let (key, _) = try createDataKey(tx, clientID: clientID, scope: .care, owner: "", version: old.version + 1,
+                                         recipients: team + clientUsers)
+        var job = RotationJobRow(id: 0, clientID: clientID, scope: KeyScope.care.rawValue, owner: "",
+                                 toKeyID: key.id, state: "running", actor: user, startedAt: nowMillis, finishedAt: 0)
+        job.id = try tx.insertRotationJob(job)
+        return (key, job)
     }
 
     /// Completes work that waits for a key holder: care-team grants an admin made without the
@@ -202,7 +211,7 @@ extension Session {
         return try vault.store.read { tx in
             var out: [(Int64, UserRow, String)] = []
             for (keyID, wanted, action) in handOvers where try tx.wrap(keyID: keyID, recipient: recipient) != nil {
-                for u in try tx.users() where !u.roleSet.isDisjoint(with: wanted) {
+                for u in try tx.users() where !u.roleSet.isDisjoint(with: wanted) && !u.isPending {
                     if try tx.wrap(keyID: keyID, recipient: "user:\(u.name)") == nil { out.append((keyID, u, action)) }
                 }
             }

@@ -61,7 +61,8 @@ extension Session {
                 let count = try rewrapAll(tx, recipient: recipient, to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
                     + rewrapAll(tx, recipient: "emergency:\(user)", to: fresh.box.publicKey) { try SealedBox.openSecret($0.wrapped, keyPair: self.identity.box) }
                 intent.value.successDetail = "rewrapped:\(count)"
-                return try installGeneration(tx, replacing: old, with: fresh, sealedUnder: passphrase, resignWith: fresh.signing, rewrapped: count)
+                return try installGeneration(tx, replacing: old, with: fresh, sealedUnder: passphrase, resignWith: fresh.signing, rewrapped: count,
+                                             limits: Argon2id.Limits(opsLimit: old.kdfOps, memLimit: old.kdfMem))
             }
             // The entry above was the old generation's last signature: from now on this session signs
             // with the new keys.
@@ -70,17 +71,20 @@ extension Session {
         }
     }
 
-    /// Restores access for a user who lost its passphrase (admin with the recovery key): new key
-    /// pairs certified by this admin, sealed under `initialPassphrase`, and every key the user
-    /// held re-wrapped to them through the recovery wraps.
-    public func resetUser(_ name: String, initialPassphrase: SecretBytes) throws(VaultError) -> KeyMaintenanceReport {
+    /// Restores access for a user who lost its passphrase, or whose enrolment code expired
+    /// (admin with the recovery key): a new enrolment code (returned) and key pairs derived from
+    /// it, certified by this admin, with every key the user held re-wrapped to them through the
+    /// recovery wraps. The user then enrols again with the code (``Vault/enrol(user:code:passphrase:kdf:)``).
+    public func resetUser(_ name: String) throws(VaultError) -> (KeyMaintenanceReport, IssuedCode) {
         try TextInput.validate(name, field: "the user name")
+        let code: SecretBytes
+        do { code = try EnrolmentCode.generate() } catch { throw VaultError.internalError("could not make an enrolment code") }
         return try perform(AccessIntent(action: "user.reset", recordID: name, purpose: .operations)) { tx, intent in
             try require(.admin, "resetting a user's keys")
             guard let rec = recovery else { throw VaultError.notPermitted("resetting a user needs --recovery-key FILE") }
-            try PassphrasePolicy.check(initialPassphrase, "the new passphrase")
             let old = try certifiedUser(tx, name)
-            let fresh = try UserIdentity.generate()
+            guard !old.isRemoved else { throw VaultError.notPermitted("user '\(name)' was removed from this vault; it cannot be reset") }
+            let fresh = try EnrolmentCode.identity(code: code, vaultID: meta.vaultID, name: name)
             let viaRecovery: (KeyWrapRow) throws -> SecretBytes = { w in
                 guard let r = try tx.wrap(keyID: w.keyID, recipient: "recovery") else {
                     throw VaultError.badData("key \(w.keyID) has no recovery wrap; it cannot be handed to the new keys")
@@ -90,19 +94,23 @@ extension Session {
             let count = try rewrapAll(tx, recipient: "user:\(name)", to: fresh.box.publicKey, open: viaRecovery)
                 + rewrapAll(tx, recipient: "emergency:\(name)", to: fresh.box.publicKey, open: viaRecovery)
             intent.value.successDetail = "rewrapped:\(count)"
-            return try installGeneration(tx, replacing: old, with: fresh, sealedUnder: initialPassphrase, resignWith: identity.signing,
-                                         rewrapped: count)
+            let report = try installGeneration(tx, replacing: old, with: fresh, sealedUnder: nil, resignWith: identity.signing,
+                                               rewrapped: count)
+            let row = try tx.user(named: name) ?? old
+            return (report, IssuedCode(user: summary(row), code: code,
+                                       expiresAt: Timestamp.iso(row.enrolledAt + EnrolmentCode.validityMillis)))
         }
     }
 
     /// Moves `old` to the user's history and stores `fresh` as its new generation, sealed under
-    /// `passphrase` and certified by this session's current key (the old key for `key rotate
-    /// --self`, the resetting admin's for `user reset`); then re-signs what `old` signed.
-    private func installGeneration(_ tx: any StoreTransaction, replacing old: UserRow, with fresh: UserIdentity,
-                                   sealedUnder passphrase: SecretBytes, resignWith key: Ed25519KeyPair,
-                                   rewrapped count: Int) throws -> KeyMaintenanceReport {
+    /// `passphrase` (none for a reset: the user enrols with its code) with `limits` (the vault's
+    /// by default) and certified by this session's current key (the old key for `key rotate
+    /// --self` and `user enrol`, the resetting admin's for `user reset`); then re-signs what `old` signed.
+    func installGeneration(_ tx: any StoreTransaction, replacing old: UserRow, with fresh: UserIdentity,
+                           sealedUnder passphrase: SecretBytes?, resignWith key: Ed25519KeyPair,
+                           rewrapped count: Int, limits given: Argon2id.Limits? = nil) throws -> KeyMaintenanceReport {
         try retire(tx, old)
-        let limits = Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
+        let limits = given ?? Argon2id.Limits(opsLimit: meta.kdfOps, memLimit: meta.kdfMem)
         var row = try fresh.enrol(name: old.name, roles: old.roleSet, vaultID: meta.vaultID, enrolledBy: user,
                                   enrollerKey: identity.signing, at: nowMillis, passphrase: passphrase, limits: limits, clientID: old.clientID)
         row.roles = old.roles
@@ -130,7 +138,14 @@ extension Session {
                 try tx.updateExceptionSignature(code: e.code, signature: e.signature)
             }
         }
+        try resignSettingsIfSigned(tx, by: name, with: key, as: signer)
+    }
+
+    /// When `name` signed the vault settings, signs them again with `key` (this session's
+    /// current key unless given) under `signer` (this session's user unless given).
+    func resignSettingsIfSigned(_ tx: any StoreTransaction, by name: String, with given: Ed25519KeyPair? = nil, as givenSigner: String? = nil) throws {
         guard meta.settingsSigner == name else { return }
+        let key = given ?? identity.signing, signer = givenSigner ?? user
         var m = meta
         m.settingsSigner = signer
         guard let audit = try tx.dataKey(id: m.auditKeyID), let log = try tx.dataKey(id: m.logKeyID) else {
@@ -140,7 +155,7 @@ extension Session {
         try tx.updateMeta(recoveryPublicKey: m.recoveryPublicKey, settingsSigner: signer, signature: sig)
     }
 
-    private func rewrapAll(_ tx: any StoreTransaction, recipient: String, to publicKey: [UInt8],
+    func rewrapAll(_ tx: any StoreTransaction, recipient: String, to publicKey: [UInt8],
                            open: (KeyWrapRow) throws -> SecretBytes) throws -> Int {
         var count = 0
         for w in try tx.wraps(recipient: recipient) {
@@ -151,7 +166,7 @@ extension Session {
         return count
     }
 
-    private func retire(_ tx: any StoreTransaction, _ old: UserRow) throws {
+    func retire(_ tx: any StoreTransaction, _ old: UserRow) throws {
         let generation = try tx.userHistory(name: old.name).count + 1
         try tx.insertUserHistory(old, generation: generation, replacedAt: nowMillis)
     }

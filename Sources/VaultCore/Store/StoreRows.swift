@@ -50,6 +50,12 @@ public struct UserRow: Sendable, Equatable {
     public var sealedSecrets: [UInt8]
     /// For a user with the client role: the client it is. Empty otherwise. Certified.
     public var clientID: String = ""
+
+    /// Removed by `user remove`: its certified row has no roles and no keys.
+    public var isRemoved: Bool { roles.isEmpty }
+    /// Issued an enrolment code (`user add`, `user reset`) and not enrolled since: its current
+    /// keys were derived from the code and certified by an admin, not by itself.
+    public var isPending: Bool { !isRemoved && enrolledBy != name }
 }
 
 public struct ClientRow: Sendable, Equatable {

@@ -71,9 +71,10 @@ struct DemoWalkthrough {
            \(asUser("dr-chen")) note open \(made.psychotherapyNoteID) --purpose TREAT   # refused, exit 77
            \(asUser("morgan")) log review
            \(asUser("morgan")) log verify --checkpoint \(folder)/checkpoint.txt
-        (The passphrase files exist only because this is a demo; real passphrases are typed. This demo vault
-         uses the fast key derivation, --kdf interactive, to run in seconds; a vault made by 'confidant init'
-         uses moderate, about 0.6 s per unlock, which 'confidant unlock' pays once per session.)
+        (The passphrase files exist only because this is a demo; real passphrases are typed. dr-rivera chose
+         the default key derivation, moderate, at enrolment: about 0.6 s and 256 MiB per unlock, which
+         'confidant unlock' pays once per session. The other demo users keep the vault's fast setting,
+         --kdf interactive, so the demo runs in seconds.)
         """)
     }
 
@@ -91,13 +92,22 @@ struct DemoWalkthrough {
     }
 
     private func enrolStaff(_ admin: Session) throws {
-        say("\n-- admin: enrol two therapists and a compliance officer (with the recovery key, so the")
-        say("   compliance officer can read the sealed reasons in the log from the start)")
+        say("\n-- admin: add two therapists and a compliance officer (with the recovery key, so the")
+        say("   compliance officer can read the sealed reasons in the log from the start); each gets a")
+        say("   one-time enrolment code and enrols itself, choosing its passphrase ('confidant user enrol')")
         try admin.useRecoveryKey(path: folder + "/recovery.key")
         for (name, roles) in [("dr-rivera", Set<Role>([.therapist])), ("dr-chen", [.therapist]), ("morgan", [.compliance])] {
-            let u = try admin.addUser(name: name, roles: roles, initialPassphrase: try passphrase(for: name))
-            say("   enrolled \(u.name) (\(u.roles.joined(separator: ","))), fingerprint \(u.fingerprint)")
+            // dr-rivera takes the default key derivation (moderate, ~0.6 s per unlock); the rest the demo's fast one.
+            try addAndEnrol(admin, name, roles, kdf: name == "dr-rivera" ? .moderate : nil)
         }
+    }
+
+    /// `user add` by the admin, then `user enrol` by the new user with the code it was given.
+    private func addAndEnrol(_ admin: Session, _ name: String, _ roles: Set<Role>, clientID: String? = nil, kdf: KDFStrength? = nil) throws {
+        let issued = try admin.addUser(name: name, roles: roles, clientID: clientID)
+        say("   added \(name) (\(issued.user.roles.joined(separator: ","))): enrolment code until \(issued.expiresAt)")
+        let u = try admin.vault.enrol(user: name, code: issued.code, passphrase: try passphrase(for: name), kdf: kdf)
+        say("   \(name) enrolled with its own keys, fingerprint \(u.fingerprint)\(kdf.map { ", key derivation \($0.rawValue)" } ?? "")")
     }
 
     private func addClient(_ vault: Vault, fallback: SecretBytes) throws -> (Session, String) {
@@ -169,7 +179,7 @@ struct DemoWalkthrough {
     private func clientSigns(_ vault: Vault, admin: Session, fallback: SecretBytes, clientID: String,
                              agreementID: String) throws -> Session {
         say("\n-- the client: enrolled as a user (admin, with the recovery key), signs its confidentiality agreement")
-        _ = try admin.addUser(name: "jordan", roles: [.client], initialPassphrase: try passphrase(for: "jordan"), clientID: clientID)
+        try addAndEnrol(admin, "jordan", [.client], clientID: clientID)
         let jordan = try unlock(vault, "jordan", fallback: fallback)
         let ack = try jordan.acknowledgeAgreement(id: agreementID)
         say("   jordan signed agreement \(agreementID) (hash \(ack.agreementHash.prefix(16))…)")
