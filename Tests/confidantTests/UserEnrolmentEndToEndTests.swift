@@ -155,4 +155,19 @@ struct UserEnrolmentEndToEndTests {
         let verify = try p.run("morgan", ["log", "verify"])
         #expect(verify.exitCode == 0, "\(verify.stderr)")
     }
+
+    @Test("log show and log review print times on the practice's wall clock, daylight saving included")
+    func practiceZoneTimes() throws {
+        let p = try TestPractice(env: ["CONFIDANT_TEST_NOW": "2026-10-31T14:00:00Z"])
+        _ = try p.ok("admin", ["settings", "set", "practice.timezone", "America/New_York"])
+        let shown = try p.run("morgan", ["log", "show"])
+        #expect(shown.exitCode == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("TIME (America/New_York)"))
+        #expect(shown.stdout.contains("2026-10-31 10:00:00 -04:00"))  // EDT
+        p.env["CONFIDANT_TEST_NOW"] = "2026-11-02T14:00:00Z"
+        _ = try p.run("rivera", ["client", "list"])
+        #expect(try p.run("morgan", ["log", "show"]).stdout.contains("2026-11-02 09:00:00 -05:00"))  // EST: daylight saving ended on Nov 1
+        let review = try p.run("morgan", ["log", "review", "--all"])
+        #expect(review.exitCode == 0, "\(review.stderr)")
+    }
 }

@@ -89,7 +89,8 @@ public struct ReviewSettings: Sendable, Equatable {
                               bulkWindowMinutes: Int(try value(.bulkWindowMinutes)) ?? 60)
     }
 
-    static func zone(_ tx: any StoreTransaction) throws -> TimeZone {
+    /// The practice's time zone (`practice.timezone`, else the older UTC offset setting, else UTC).
+    package static func zone(_ tx: any StoreTransaction) throws -> TimeZone {
         if let name = try tx.setting(SettingKey.practiceTimeZone.rawValue), let z = TimeZone(identifier: name) { return z }
         if let text = try tx.setting(SettingKey.utcOffsetMinutes.rawValue), let minutes = Int(text),
            let z = TimeZone(secondsFromGMT: minutes * 60) { return z }
@@ -104,5 +105,13 @@ public struct ReviewSettings: Sendable, Equatable {
         let c = calendar.dateComponents([.hour, .minute], from: Date(timeIntervalSince1970: Double(ms) / 1000))
         let localMinutes = (c.hour ?? 0) * 60 + (c.minute ?? 0)
         return localMinutes < workStartMinute || localMinutes >= workEndMinute
+    }
+}
+
+extension Session {
+    /// The practice's time zone, for showing times on its wall clock (UTC when none is set or
+    /// the settings cannot be read).
+    public func practiceTimeZone() -> TimeZone {
+        (try? vault.store.read { tx in try ReviewSettings.zone(tx) }) ?? .gmt
     }
 }

@@ -14,10 +14,12 @@ struct LogCommand: ParsableCommand {
         @Option(help: "The column to sort by.") var sort: LogSort = .seq
         @Flag(help: "Newest (or largest) first.") var desc = false
         func run() throws {
-            let rows = try globals.session().showLog(filter: try filter.filter(), sort: sort, descending: desc)
+            let session = try globals.session()
+            let rows = try session.showLog(filter: try filter.filter(), sort: sort, descending: desc)
             if globals.json { return try Output.json(rows) }
-            Output.table(["SEQ", "TIME", "ACTOR", "ACTION", "CLIENT", "RECORD", "PURPOSE", "OUTCOME", "FLAGS", "REASON"],
-                         rows.map { [String($0.seq), $0.time, $0.actor, $0.action, $0.client, $0.record, $0.purpose, $0.outcome,
+            let zone = session.practiceTimeZone()
+            Output.table(["SEQ", "TIME (\(zone.identifier))", "ACTOR", "ACTION", "CLIENT", "RECORD", "PURPOSE", "OUTCOME", "FLAGS", "REASON"],
+                         rows.map { [String($0.seq), Timestamp.local($0.time, in: zone), $0.actor, $0.action, $0.client, $0.record, $0.purpose, $0.outcome,
                                      $0.flags.joined(separator: ","), $0.reason ?? ""] })
         }
     }
@@ -81,11 +83,13 @@ struct LogCommand: ParsableCommand {
         @Option(help: "Only items of this rule (e.g. denied, outside-care-team, after-hours, break-glass).") var rule: String?
         func validate() throws { if let rule { try ReviewRules.validate(rule) } }
         func run() throws {
-            let items = try globals.session().reviewItems(includeClosed: all, rule: rule)
+            let session = try globals.session()
+            let items = try session.reviewItems(includeClosed: all, rule: rule)
             if globals.json { return try Output.json(items) }
             if items.isEmpty { return Output.line(rule.map { "No open \($0) review items." } ?? "No open review items.") }
-            Output.table(["ITEM", "TIME", "ACTOR", "ACTION", "CLIENT", "WHY", "DETAIL", "REASON", "STATE"],
-                         items.map { [$0.id, $0.time, $0.actor, $0.action, $0.client, $0.why, $0.detail, $0.reason ?? "", $0.state] })
+            let zone = session.practiceTimeZone()
+            Output.table(["ITEM", "TIME (\(zone.identifier))", "ACTOR", "ACTION", "CLIENT", "WHY", "DETAIL", "REASON", "STATE"],
+                         items.map { [$0.id, Timestamp.local($0.time, in: zone), $0.actor, $0.action, $0.client, $0.why, $0.detail, $0.reason ?? "", $0.state] })
         }
     }
 
