@@ -33,7 +33,7 @@ struct PolicyTests {
     /// done on behalf of others).
     static let matrix: [String: Set<Role>?] = [
         "review.close": [.compliance], "disclosure.cosign": [.compliance], "client.purge.approve": [.compliance], "vault.restore.approve": [.compliance],
-        "user.add": [.admin], "user.reset": [.admin], "settings.set": [.admin], "vault.backup": [.admin], "vault.restore": [.admin],
+        "user.add": [.admin], "user.reset": [.admin], "user.remove": [.admin], "settings.set": [.admin], "vault.backup": [.admin], "vault.restore": [.admin],
         "key.rotate.recovery": [.admin], "key.rotate.all.start": [.admin], "client.purge": [.admin],
         "note.add": [.therapist], "note.add.batch": [.therapist], "disclosure.add": [.therapist], "agreement.add": [.therapist],
         "emergency.request": [.therapist], "authorization.add": [.therapist], "authorization.revoke": [.therapist], "disclosure.suspend": [.therapist],
@@ -45,7 +45,7 @@ struct PolicyTests {
         "key.rotate": nil, "key.rotate.all.finish": nil, "key.rotate.batch": nil, "key.rotate.finish": nil, "key.rotate.self": nil,
         "key.rotate.start": nil, "key.status": nil, "log.checkpoint": nil, "log.export": nil, "log.review": nil, "log.show": nil,
         "log.verify": nil, "note.list": nil, "note.open": nil, "recovery.use": nil, "session.unlock": nil, "settings.show": nil,
-        "user.list": nil, "user.passwd": nil, "vault.init": nil, "vault.restore.check": nil,
+        "user.list": nil, "user.passwd": nil, "user.enrol": nil, "vault.init": nil, "vault.restore.check": nil,
     ]
 
     /// Every set of roles, the empty one included (16).
