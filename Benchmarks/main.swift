@@ -1,8 +1,11 @@
 // Confidant benchmarks: each figure beside the raw libsodium primitive it is built on, measured
 // in the same run, and the ratio between them. Run in release mode:
 //
-//     swift run -c release confidant-bench [--out DIR] [--entries N]
+//     swift run -c release confidant-bench [--out DIR] [--entries N] [--export-mib N] [--clients N] [--keep]
+//     swift run -c release confidant-bench --agent-only [--agent-runs N] [--fresh-runs N]
 //
+// The agent figures spawn the `confidant` binary built beside this one (`swift build -c release`
+// first); `--agent-only` measures just those, in under a minute.
 // Prints a Markdown table and writes DIR/benchmarks.md and DIR/benchmarks.json (default DIR:
 // bench-out). Timings are wall-clock on this machine; the ratios are what carry over.
 import Foundation
@@ -32,6 +35,8 @@ var entries = 100_000
 var exportMiB = 1024
 var clientCount = 10_000
 var keepDir = false
+var agentOnly = false
+var agentRuns = AgentBenchRuns()
 var args = Array(CommandLine.arguments.dropFirst())
 
 // Child mode: run one export and exit, so the parent can read this process's peak RSS.
@@ -57,10 +62,18 @@ while !args.isEmpty {
     else if a == "--export-mib", !args.isEmpty, let n = Int(args.removeFirst()) { exportMiB = n }
     else if a == "--clients", !args.isEmpty, let n = Int(args.removeFirst()) { clientCount = n }
     else if a == "--keep" { keepDir = true }
+    else if a == "--agent-only" { agentOnly = true }
+    else if a == "--agent-runs", !args.isEmpty, let n = Int(args.removeFirst()), n > 0 { agentRuns.agent = n }
+    else if a == "--fresh-runs", !args.isEmpty, let n = Int(args.removeFirst()), n > 0 { agentRuns.fresh = n }
 }
 let cores = ProcessInfo.processInfo.activeProcessorCount
-print("confidant-bench: libsodium \(Sodium.versionString), \(cores) cores, \(entries) log entries")
+print("confidant-bench: libsodium \(Sodium.versionString), \(cores) cores, " + (agentOnly ? "agent only" : "\(entries) log entries"))
 print("measure".padding(toLength: 50, withPad: " ", startingAt: 0) + "   confidant          raw  unit        ratio")
+if agentOnly {
+    try benchAgent(runs: agentRuns)
+    try writeReport(rows, to: outDir)
+    exit(0)
+}
 
 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("confidant-bench-\(UUID().uuidString)").path
 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -246,14 +259,7 @@ let totalClients = try vault.store.read { try $0.clients().count }
 record("vault open with \(totalClients) clients and \(verified) entries (ms, median)", openTimes[2], smallOpen[2], "ms",
        "raw column = the same vault when new (1 entry): open must not grow with the log")
 
-// Output.
-try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-var md = "| measure | confidant | raw libsodium | unit | ratio | note |\n|---|---:|---:|---|---:|---|\n"
-for r in rows {
-    md += "| \(r.name) | \(String(format: "%.1f", r.confidant)) | \(r.raw > 0 ? String(format: "%.1f", r.raw) : "-") | \(r.unit) | \(r.raw > 0 ? String(format: "%.2f", r.ratio) : "-") | \(r.note) |\n"
-}
-try md.write(toFile: outDir + "/benchmarks.md", atomically: true, encoding: .utf8)
-let enc = JSONEncoder()
-enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-try enc.encode(rows).write(to: URL(fileURLWithPath: outDir + "/benchmarks.json"))
-print("\nwrote \(outDir)/benchmarks.md and \(outDir)/benchmarks.json")
+// 8. The unlock agent, through the built binary (see AgentBench.swift).
+try benchAgent(runs: agentRuns)
+
+try writeReport(rows, to: outDir)

@@ -107,3 +107,92 @@ def test_another_uid_cannot_use_the_agent(practice, tmp_path):
     finally:
         os.chmod(os.path.dirname(sock), 0o700)
         subprocess.run([str(practice.bin), "lock", *base], capture_output=True, env=env, cwd=practice.root)
+
+
+def _spawn_with_stdin_file(practice, env, args, stdin_path):
+    """`confidant ARGS < FILE` at a pseudo-terminal: the note comes from the file, while a
+    passphrase prompt (on /dev/tty) still reaches the terminal."""
+    import shlex
+    line = " ".join(shlex.quote(a) for a in [str(practice.bin), *args])
+    return pexpect.spawn("/bin/bash", ["-c", f"exec {line} < {shlex.quote(str(stdin_path))}"], env=env,
+                         cwd=str(practice.root), timeout=60)
+
+
+def test_another_users_agent_leaves_the_piped_note_for_the_prompted_command(practice, tmp_path):
+    """With dr-rivera's agent running, dr-chen's `note add < file` is declined by the agent
+    before the note is read: dr-chen is asked its own passphrase and the note arrives whole."""
+    chen = THERAPISTS[1]
+    runtime = tempfile.mkdtemp(prefix="cr-", dir="/tmp")
+    env = dict(practice.env, XDG_RUNTIME_DIR=runtime)
+    client = practice.add_client(chen, "Chen Client")
+    r = subprocess.run([str(practice.bin), "unlock", *practice.auth(RIVERA)], capture_output=True, env=env, cwd=practice.root)
+    assert r.returncode == 0, r.stderr
+    try:
+        text = "dr-chen's note, written once\n"
+        draft = tmp_path / "draft.txt"
+        draft.write_text(text)
+        child = _spawn_with_stdin_file(practice, env, ["note", "add", client, "--vault", str(practice.vault), "--as", chen], draft)
+        child.expect_exact(f"Passphrase for {chen}:")
+        child.sendline(practice.passphrases[chen])
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0, child.before
+        note = child.before.decode().strip().splitlines()[-1]
+        opened = practice.run(chen, "note", "open", note, "--purpose", "TREAT")
+        assert opened.stdout == text
+    finally:
+        subprocess.run([str(practice.bin), "lock", "--vault", str(practice.vault), "--as", RIVERA], capture_output=True, env=env,
+                       cwd=practice.root)
+
+
+def test_an_agent_that_ends_after_the_ping_loses_no_note(practice, tmp_path):
+    """A stand-in agent answers the ping, then drops the request that carries the note (as an
+    agent reaching its deadline would): the CLI runs the command itself, asks the passphrase,
+    and the note it had already read is the one stored."""
+    import base64
+    import json
+    import socket as sk
+    import struct
+    import threading
+
+    runtime = tempfile.mkdtemp(prefix="cr-", dir="/tmp")
+    env = dict(practice.env, XDG_RUNTIME_DIR=runtime)
+    client = practice.add_client(RIVERA, "Replay Client")
+    folder = os.path.join(runtime, "confidant")
+    os.mkdir(folder, 0o700)
+    server = sk.socket(sk.AF_UNIX)
+    server.bind(os.path.join(folder, practice.vault_id + ".sock"))
+    server.listen(4)
+    seen = []
+
+    def read_message(conn):
+        head = conn.recv(4, sk.MSG_WAITALL)
+        return json.loads(conn.recv(struct.unpack(">I", head)[0], sk.MSG_WAITALL))
+
+    def fake_agent():
+        conn, _ = server.accept()
+        seen.append(read_message(conn))
+        answer = json.dumps({"status": 0, "stdout": "", "stderr": ""}).encode()
+        conn.sendall(struct.pack(">I", len(answer)) + answer)
+        conn.close()
+        conn, _ = server.accept()
+        seen.append(read_message(conn))
+        conn.close()  # gone without an answer
+        server.close()
+
+    thread = threading.Thread(target=fake_agent, daemon=True)
+    thread.start()
+    text = "a note typed before the agent went away\n"
+    draft = tmp_path / "draft.txt"
+    draft.write_text(text)
+    child = _spawn_with_stdin_file(practice, env, ["note", "add", client, "--vault", str(practice.vault), "--as", RIVERA], draft)
+    child.expect_exact(f"Passphrase for {RIVERA}:")
+    child.sendline(practice.passphrases[RIVERA])
+    child.expect(pexpect.EOF)
+    child.close()
+    thread.join(timeout=10)
+    assert child.exitstatus == 0, child.before
+    assert [m.get("ping") for m in seen] == [True, None]
+    assert base64.b64decode(seen[1]["stdin"]).decode() == text
+    note = child.before.decode().strip().splitlines()[-1]
+    assert practice.run(RIVERA, "note", "open", note, "--purpose", "TREAT").stdout == text

@@ -8,14 +8,18 @@ enum AgentContext {
 }
 
 /// What an agent never does for a client: grants, user changes, rotations, restores, purges,
-/// co-signatures and anything needing the recovery key always ask the passphrase.
+/// co-signatures, anything needing the recovery key, and whatever withholds entries from a
+/// client's accounting of disclosures (`disclosures suspend`, `disclose --not-accountable`)
+/// always ask the passphrase.
 enum AgentPolicy {
     static let refusedCommands: Set<String> = ["careteam", "user", "restore", "backup", "init", "demo", "unlock", "lock",
                                                "agent-serve", "help"]
     /// `agreement acknowledge` asks its client to confirm at the terminal, which the agent has not.
     static let refusedSubcommands: Set<String> = ["key rotate", "client purge", "emergency approve", "exceptions add",
-                                                  "settings set", "export open", "agreement acknowledge", "agreement template"]
-    static let refusedOptions: Set<String> = ["--cosign", "--approved-by", "--recovery-key", "--passphrase-file", "--passphrase-fd"]
+                                                  "settings set", "export open", "agreement acknowledge", "agreement template",
+                                                  "disclosures suspend"]
+    static let refusedOptions: Set<String> = ["--cosign", "--approved-by", "--recovery-key", "--passphrase-file", "--passphrase-fd",
+                                              "--not-accountable"]
 
     /// Why the agent will not run `arguments` (global options already moved last), or nil.
     static func refusal(_ arguments: [String]) -> String? {

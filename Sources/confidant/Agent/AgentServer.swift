@@ -6,54 +6,74 @@ import Glibc
 #endif
 
 /// The background agent: holds one unlocked session and runs commands for its user's CLI,
-/// one at a time. Each command appends and commits its own access entry before any output is
-/// sent back; no key leaves the process. It ends on `lock`, after `idle` without use, or at the
-/// ceiling, and the session's keys are wiped with it (sodium_free).
+/// one at a time; a client that stalls is cut off after `connectionTimeout`. Each command
+/// appends and commits its own access entry before any output is sent back; no key leaves the
+/// process. It ends on `lock`, after `idle` without a command run, or at the ceiling, and the
+/// session's keys are wiped with it (sodium_free).
 struct AgentServer {
     let session: Session
     let listenFD: Int32
     let socketPath: String
     let idle: TimeInterval
     let ceiling: Date
+    /// How long one client may take to send its request or read the answer (SO_RCVTIMEO,
+    /// SO_SNDTIMEO, and the whole request): a client that connects and stalls holds the agent
+    /// no longer than this.
+    static let connectionTimeout = 5
+
+    /// What one connection came to: only a command actually run renews the idle time, so a
+    /// client that connects, stalls or pings does not keep the keys unlocked.
+    enum Outcome { case ignored, served, locked }
 
     func serve() {
         var deadline = min(Date().addingTimeInterval(idle), ceiling)
-        while true {
+        loop: while true {
             let wait = deadline.timeIntervalSinceNow
             if wait <= 0 { break }
             var p = pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)
-            let r = poll(&p, 1, Int32(min(wait, 60) * 1000))
+            let r = poll(&p, 1, Int32(min(wait, 60) * 1000) + 1)
             if r <= 0 { continue }
             let fd = accept(listenFD, nil, nil)
             if fd < 0 { continue }
-            let locked = handle(fd)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // nothing a command starts inherits the connection
+            let outcome = AgentSocket.setTimeouts(fd: fd, seconds: Self.connectionTimeout) ? handle(fd, deadline: deadline) : .ignored
             close(fd)
-            if locked { break }
-            deadline = min(Date().addingTimeInterval(idle), ceiling)
+            switch outcome {
+            case .locked: break loop
+            case .served: deadline = min(Date().addingTimeInterval(idle), ceiling)
+            case .ignored: continue
+            }
         }
         unlink(socketPath)
         close(listenFD)
     }
 
-    /// One request; true when it asked the agent to end.
-    private func handle(_ fd: Int32) -> Bool {
+    /// One request, read within `connectionTimeout` seconds.
+    private func handle(_ fd: Int32, deadline: Date) -> Outcome {
+        let limit = Date().addingTimeInterval(TimeInterval(Self.connectionTimeout))
         guard confidant_peer_uid(fd) == Int64(getuid()),
-              let data = try? AgentSocket.receive(fd: fd),
-              let req = try? JSONDecoder().decode(AgentRequest.self, from: data) else { return false }
+              let data = try? AgentSocket.receive(fd: fd, deadline: limit),
+              let req = try? JSONDecoder().decode(AgentRequest.self, from: data) else { return .ignored }
         var response: AgentResponse
+        var outcome = Outcome.ignored
         if req.user != session.user {
             response = Self.refused(77, "the agent is unlocked for '\(session.user)', not '\(req.user)'")
             response.declined = true
         } else if req.lock {
             response = AgentResponse(status: 0, stdout: Data("Locked: the agent for \(session.user) ended and its keys were wiped.\n".utf8),
                                      stderr: Data())
+            outcome = .locked
+        } else if req.ping == true {
+            let until = ISO8601DateFormatter().string(from: deadline)
+            response = AgentResponse(status: 0, stdout: Data("agent for \(session.user), locks at \(until) unless used\n".utf8), stderr: Data())
         } else if let why = AgentPolicy.refusal(req.arguments) {
             response = Self.refused(77, why + "; run it with --passphrase-file or at the terminal after 'confidant lock'")
         } else {
             response = run(req)
+            outcome = .served
         }
         try? AgentSocket.send((try? JSONEncoder().encode(response)) ?? Data(), fd: fd)
-        return req.lock && req.user == session.user
+        return outcome
     }
 
     static func refused(_ code: Int32, _ message: String) -> AgentResponse {

@@ -62,6 +62,16 @@ enum AgentSocket {
         return fd
     }
 
+    /// Bounds every read and write on `fd` (SO_RCVTIMEO, SO_SNDTIMEO): a peer that connects and
+    /// then stalls gets an error after `seconds` instead of holding the other end.
+    static func setTimeouts(fd: Int32, seconds: Int) -> Bool {
+        var tv = timeval(tv_sec: seconds, tv_usec: 0)
+        let size = socklen_t(MemoryLayout<timeval>.size)
+        return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, size) == 0 && setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, size) == 0
+    }
+
+    /// Sends one length-prefixed message. MSG_NOSIGNAL: a peer that went away is an error
+    /// here, never a SIGPIPE that ends the process.
     static func send(_ data: Data, fd: Int32) throws {
         var n = UInt32(data.count).bigEndian
         let head = withUnsafeBytes(of: &n) { Data($0) }
@@ -69,7 +79,7 @@ enum AgentSocket {
             try chunk.withUnsafeBytes { raw in
                 var done = 0
                 while done < raw.count {
-                    let w = write(fd, raw.baseAddress.map { $0 + done }, raw.count - done)
+                    let w = Glibc.send(fd, raw.baseAddress.map { $0 + done }, raw.count - done, Int32(MSG_NOSIGNAL))
                     if w <= 0 { throw VaultError(.internal, "the agent connection closed") }
                     done += w
                 }
@@ -77,11 +87,14 @@ enum AgentSocket {
         }
     }
 
-    static func receive(fd: Int32, limit: Int = 64 << 20) throws -> Data {
+    /// Receives one length-prefixed message; with a `deadline`, a peer that trickles its
+    /// message slower than that is cut off (each read is also bounded by SO_RCVTIMEO).
+    static func receive(fd: Int32, limit: Int = 64 << 20, deadline: Date? = nil) throws -> Data {
         func exactly(_ count: Int) throws -> Data {
             var out = Data(count: count)
             var done = 0
             while done < count {
+                if let deadline, Date() > deadline { throw VaultError(.busy, "the agent connection was too slow") }
                 let r = out.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + done }, count - done) }
                 if r <= 0 { throw VaultError(.internal, "the agent connection closed") }
                 done += r
@@ -102,6 +115,9 @@ struct AgentRequest: Codable {
     var directory: String
     var stdin: Data?
     var lock = false
+    /// Only asks whether the agent serves `user` (answered, never run; it does not renew the
+    /// idle time): the CLI asks before it reads a command's standard input.
+    var ping: Bool? = nil
 }
 
 struct AgentResponse: Codable {
