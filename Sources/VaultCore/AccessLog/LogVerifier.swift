@@ -84,8 +84,10 @@ enum LogVerifier {
             var out: [String: [Set<Role>]] = [:]
             for live in try tx.users() {
                 out[live.name] = try ((try tx.userHistory(name: live.name)).reversed() + [live]).map { u in
+                    // A generation from an enrolment code (certified by an admin) holds no role:
+                    // it signs only its own `user.enrol`.
                     (try? UserCertificate.verifyChain(of: u, meta: meta, lookup: { try tx.user(named: $0) },
-                                                      history: { try tx.userHistory(name: $0) })) != nil ? u.roleSet : []
+                                                      history: { try tx.userHistory(name: $0) })) != nil && !u.isPending ? u.roleSet : []
                 }
             }
             return out
@@ -201,7 +203,11 @@ private struct LogWalk {
         guard generation >= rotations[row.actor, default: 0] else {
             throw VaultError.badData("entry \(row.seq) is signed by a key of '\(row.actor)' that an earlier rotation retired")
         }
-        if let why = ActionRolePolicy.refusal(action: row.action, outcome: row.outcome, roles: Self.roles(certifiedRoles[row.actor], generation)) {
+        let roles = Self.roles(certifiedRoles[row.actor], generation)
+        if roles.isEmpty, row.action != "user.enrol" {
+            throw VaultError.badData("entry \(row.seq) by '\(row.actor)' is signed by keys that hold no role (an enrolment code's, or a removed user's)")
+        }
+        if let why = ActionRolePolicy.refusal(action: row.action, outcome: row.outcome, roles: roles) {
             throw VaultError.badData("entry \(row.seq) by '\(row.actor)': \(why), which '\(row.actor)' does not hold")
         }
         if let replaced = UserCertificate.replacesKey(action: row.action, recordID: row.recordID, outcome: row.outcome) {

@@ -70,7 +70,10 @@ public struct UserCertificate: Sendable, Equatable {
                     throw VaultError.badData("certificate of user '\(user.name)' does not chain to the vault root key")
                 }
                 let prior = previous[index]
-                guard Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: prior.signPublicKey),
+                // A generation an admin certified (keys from an enrolment code) certifies its
+                // successor only within the code's 72 hours: the code's keys count for nothing later.
+                let codeExpired = prior.enrolledBy != prior.name && current.enrolledAt >= prior.enrolledAt + EnrolmentCode.validityMillis
+                guard !codeExpired, Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: prior.signPublicKey),
                       prior.roles == current.roles, prior.clientID == current.clientID else {
                     throw VaultError.badData("certificate of user '\(current.name)' does not verify; the user table was tampered with")
                 }
@@ -83,8 +86,9 @@ public struct UserCertificate: Sendable, Equatable {
             // The signer may have rotated its keys since: the generation that signed continues the
             // chain, but only for a certificate made before that generation was retired.
             let generations = [signer] + (try history(signer.name))
+            // Only an admin's own keys certify others, never keys it got from an enrolment code.
             guard let index = generations.indices.first(where: { i in
-                generations[i].roleSet.contains(.admin) &&
+                generations[i].roleSet.contains(.admin) && generations[i].enrolledBy == generations[i].name &&
                 (i == 0 || current.enrolledAt < generations[i - 1].enrolledAt) &&
                 Ed25519.isValid(signature: current.certificate, message: cert.bytes(), publicKey: generations[i].signPublicKey)
             }) else {
@@ -119,6 +123,15 @@ public struct UserCertificate: Sendable, Equatable {
             let ok = (try? verifyChain(of: rows[i], meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })) != nil
             return ok ? rows[i].signPublicKey : nil
         }
+    }
+
+    /// The certified roles `name` held at `time`: those of its newest generation enrolled by
+    /// then (empty when none). A statement is judged by the roles of its date, so what a user
+    /// signed before `user remove` keeps its standing.
+    static func roles(_ tx: any StoreTransaction, name: String, at time: Int64) throws -> Set<Role> {
+        guard let live = try tx.user(named: name) else { return [] }
+        let rows = [live] + (try tx.userHistory(name: name))  // newest first
+        return rows.first { $0.enrolledAt <= time }?.roleSet ?? []
     }
 
     /// Every generation of `name`'s signing key, oldest first (the current one last); nil where

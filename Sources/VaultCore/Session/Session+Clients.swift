@@ -39,6 +39,9 @@ extension Session {
             var team = [user]
             if let therapist, therapist != user {
                 let t = try certifiedUser(tx, therapist)
+                guard !t.isPending else {
+                    throw VaultError.notPermitted("user '\(therapist)' has not enrolled yet; add it to the care team after it runs 'confidant user enrol \(therapist)'")
+                }
                 guard t.roleSet.contains(.therapist) else {
                     throw VaultError.usage("user '\(therapist)' is not a therapist and cannot be on a care team")
                 }

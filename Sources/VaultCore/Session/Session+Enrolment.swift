@@ -48,11 +48,15 @@ extension Vault {
             logUnauthenticated(actor: name, intent: intent, outcome: .denied, detail: "unknown-user")
             throw VaultError.notPermitted("user '\(name)' is not in this vault; check the name with your admin")
         }
-        try store.read { tx in
+        let issuerRemoved = try store.read { tx -> Bool in
             try UserCertificate.verifyChain(of: row, meta: meta, lookup: { try tx.user(named: $0) }, history: { try tx.userHistory(name: $0) })
+            return try tx.user(named: row.enrolledBy)?.isRemoved ?? true
         }
         let refusal: (String, String)? =
             if row.isRemoved { ("removed-user", "user '\(name)' was removed from this vault") }
+            else if row.isPending && issuerRemoved {
+                ("issuer-removed", "the admin who issued the enrolment code of '\(name)' was removed; ask another admin for a new one ('confidant user reset \(name)')")
+            }
             else if !row.isPending {
                 ("already-enrolled", "user '\(name)' has already enrolled, so its enrolment code is used up; change the passphrase with 'confidant user passwd'")
             } else if Int64(now().timeIntervalSince1970 * 1000) >= row.enrolledAt + EnrolmentCode.validityMillis {

@@ -81,6 +81,9 @@ extension Session {
         do { code = try EnrolmentCode.generate() } catch { throw VaultError.internalError("could not make an enrolment code") }
         return try perform(AccessIntent(action: "user.reset", recordID: name, purpose: .operations)) { tx, intent in
             try require(.admin, "resetting a user's keys")
+            guard name != user else {
+                throw VaultError.notPermitted("an admin cannot reset itself; use 'confidant key rotate --self' or 'confidant user passwd', or ask another admin")
+            }
             guard let rec = recovery else { throw VaultError.notPermitted("resetting a user needs --recovery-key FILE") }
             let old = try certifiedUser(tx, name)
             guard !old.isRemoved else { throw VaultError.notPermitted("user '\(name)' was removed from this vault; it cannot be reset") }

@@ -165,7 +165,7 @@ extension Session {
                     let team = try tx.careTeam(clientID: clientID).filter { $0.state == "active" }.map(\.user)
                     recipients = team + (try tx.users().filter { $0.clientID == clientID }.map(\.name))
                 } else {
-                    recipients = (try tx.user(named: owner)) == nil ? [] : [owner]
+                    recipients = (try tx.user(named: owner)).map { $0.isRemoved ? [] : [owner] } ?? []
                 }
                 for k in try tx.dataKeys(clientID: clientID) where k.scope == scope && k.owner == owner && k.state == "current" {
                     try tx.setDataKeyState(id: k.id, state: "retired")

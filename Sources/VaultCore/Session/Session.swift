@@ -76,6 +76,7 @@ public final class Session: Sendable {
         let box = IntentBox(intent)
         do {
             let result = try vault.store.write { tx in
+                try requireCurrentKey(tx)
                 let result = try body(tx, box)
                 let clientID = box.value.clientID
                 if !clientID.isEmpty, try tx.client(id: clientID) != nil, try !isOnCareTeam(tx, clientID) {
@@ -117,8 +118,21 @@ public final class Session: Sendable {
         case .badData, .internal: .error
         default: .denied
         }
-        _ = try? vault.store.write { tx in try append(tx, intent, forced ?? usual, detail) }
+        // A session whose keys were replaced or removed since it unlocked signs nothing: an entry
+        // under a retired key would be refused as the newest entry and block every later command.
+        _ = try? vault.store.write { tx in
+            try requireCurrentKey(tx)
+            try append(tx, intent, forced ?? usual, detail)
+        }
         return reported
+    }
+
+    /// Refuses (77) a session whose user was removed, or whose keys were replaced (`user reset`,
+    /// `key rotate --self` elsewhere, `user enrol`) after it unlocked, e.g. a running agent.
+    func requireCurrentKey(_ tx: any StoreTransaction) throws {
+        guard let live = try tx.user(named: user), !live.isRemoved, live.signPublicKey == identity.signing.publicKey else {
+            throw VaultError.notPermitted("the keys '\(user)' unlocked with were replaced or removed since; unlock again")
+        }
     }
 
     /// ``PendingWork/afterFirstSuccess(report:)``: the first successful operation runs the
@@ -226,7 +240,7 @@ public final class Session: Sendable {
     /// Refuses to write under a key version that no therapist or admin of this vault made.
     func requireSignedKey(_ tx: any StoreTransaction, _ k: DataKeyRow) throws {
         guard let signer = try? certifiedUser(tx, k.signer),
-              !signer.roleSet.isDisjoint(with: [.therapist, .admin]),
+              !(try UserCertificate.roles(tx, name: signer.name, at: k.createdAt)).isDisjoint(with: [.therapist, .admin]),
               (try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name, at: k.createdAt)).contains(where: {
                   Ed25519.isValid(signature: k.signature, message: SignedStatements.dataKey(vaultID: meta.vaultID, k), publicKey: $0)
               }) else {

@@ -77,6 +77,11 @@ final class GuardedTransaction {
         }
         // Only the current generation signs new entries; the entry that retires a key is the last
         // its previous generation signs.
+        // A pending user's keys (from an enrolment code) sign no entry but the `user.enrol` that
+        // replaces them (after which the user is no longer pending).
+        if let live = try inner.user(named: entry.actor), live.isPending {
+            throw Self.tampered("the newest signed entry (\(tail.seq)) is signed by '\(entry.actor)', who has not enrolled")
+        }
         let generations = try UserCertificate.signingGenerations(inner, meta: meta, name: entry.actor)
         let retiresOwn = UserCertificate.replacesKey(action: entry.action, recordID: entry.recordID, outcome: entry.outcome.rawValue) == entry.actor
         let allowed = generations.suffix(retiresOwn ? 2 : 1).compactMap { $0 }
