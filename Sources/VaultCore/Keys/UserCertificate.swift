@@ -125,13 +125,13 @@ public struct UserCertificate: Sendable, Equatable {
         }
     }
 
-    /// The certified roles `name` held at `time`: those of its newest generation enrolled by
-    /// then (empty when none). A statement is judged by the roles of its date, so what a user
-    /// signed before `user remove` keeps its standing.
-    static func roles(_ tx: any StoreTransaction, name: String, at time: Int64) throws -> Set<Role> {
+    /// The roles a statement signed by `name` is judged by: its current certified roles, or, for
+    /// a user removed since (no roles now), those of its last generation before the removal — so
+    /// what a user signed before `user remove` keeps its standing.
+    static func standingRoles(_ tx: any StoreTransaction, name: String) throws -> Set<Role> {
         guard let live = try tx.user(named: name) else { return [] }
-        let rows = [live] + (try tx.userHistory(name: name))  // newest first
-        return rows.first { $0.enrolledAt <= time }?.roleSet ?? []
+        guard live.isRemoved else { return live.roleSet }
+        return try tx.userHistory(name: name).first?.roleSet ?? []  // newest first
     }
 
     /// Every generation of `name`'s signing key, oldest first (the current one last); nil where

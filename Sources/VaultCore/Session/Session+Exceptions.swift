@@ -11,7 +11,7 @@ extension Session {
         for e in try tx.exceptions() {
             let admin = try certifiedUser(tx, e.addedBy)
             let keys = try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: admin.name, at: e.addedAt)
-            guard try UserCertificate.roles(tx, name: admin.name, at: e.addedAt).contains(.admin),
+            guard try UserCertificate.standingRoles(tx, name: admin.name).contains(.admin),
                   keys.contains(where: { Ed25519.isValid(signature: e.signature, message: SignedStatements.exception(vaultID: meta.vaultID, e), publicKey: $0) })
             else {
                 throw VaultError.badData("exception '\(e.code)' is not signed by an admin; the vault was tampered with")

@@ -240,7 +240,7 @@ public final class Session: Sendable {
     /// Refuses to write under a key version that no therapist or admin of this vault made.
     func requireSignedKey(_ tx: any StoreTransaction, _ k: DataKeyRow) throws {
         guard let signer = try? certifiedUser(tx, k.signer),
-              !(try UserCertificate.roles(tx, name: signer.name, at: k.createdAt)).isDisjoint(with: [.therapist, .admin]),
+              !(try UserCertificate.standingRoles(tx, name: signer.name)).isDisjoint(with: [.therapist, .admin]),
               (try UserCertificate.verifiedSigningKeys(tx, meta: meta, name: signer.name, at: k.createdAt)).contains(where: {
                   Ed25519.isValid(signature: k.signature, message: SignedStatements.dataKey(vaultID: meta.vaultID, k), publicKey: $0)
               }) else {
