@@ -51,6 +51,16 @@ def users(practice) -> dict[str, bytes]:
         con.close()
 
 
+def code_keys(practice) -> dict[str, bytes]:
+    """Each user's first generation: the keys its enrolment code gave (they sign its user.enrol)."""
+    con = practice.db()
+    try:
+        return {name: bytes(pk) for name, pk in con.execute(
+            "SELECT name, sign_pk FROM user_history WHERE generation = 1")}
+    finally:
+        con.close()
+
+
 def activity(practice):
     cid = practice.add_client(RIVERA, "Signature Client", "1975-01-01")
     nid = practice.add_note(RIVERA, cid, "note for the signature test\n")
@@ -70,7 +80,9 @@ def test_every_entry_signature_and_leaf_hash(practice):
     activity(practice)
     rows = practice.log_rows()
     keys = users(practice)
+    first = code_keys(practice)
     assert set(keys) == {ADMIN, RIVERA, CHEN, COMPLIANCE}
+    assert set(first) == {RIVERA, CHEN, COMPLIANCE}
     assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
 
     signed = unsigned = 0
@@ -92,7 +104,9 @@ def test_every_entry_signature_and_leaf_hash(practice):
         if row["signer"]:
             assert row["signer"] == row["actor"]
             assert len(signature) == 64
-            nacl.signing.VerifyKey(keys[row["signer"]]).verify(entry, signature)
+            # A user.enrol is the last entry the code's keys sign; every other entry, the current key.
+            key = first[row["signer"]] if row["action"] == "user.enrol" else keys[row["signer"]]
+            nacl.signing.VerifyKey(key).verify(entry, signature)
             signed += 1
         else:
             assert (row["action"], row["outcome"]) == ("session.unlock", "denied"), row["seq"]
@@ -150,12 +164,33 @@ def test_user_certificates_chain_to_the_root_key(practice):
             out += struct.pack(">I", len(f)) + f
         return out
 
-    for name, roles, box_pk, sign_pk, enrolled_by, enrolled_at, cert, client_id in rows:
+    con = practice.db()
+    try:
+        history = {r[0]: r for r in con.execute(
+            "SELECT name, roles, box_pk, sign_pk, enrolled_by, enrolled_at, certificate, client_id "
+            "FROM user_history WHERE generation = 1")}
+    finally:
+        con.close()
+
+    def check(row, signer_pk):
+        name, roles, box_pk, sign_pk, enrolled_by, enrolled_at, cert, client_id = row
         message = enc("confidant/user-certificate/v1", vault_id, name, roles, box_pk, sign_pk,
                       enrolled_by, enrolled_at, client_id)
-        signer_pk = bytes(by_name[enrolled_by][3])
         nacl.signing.VerifyKey(signer_pk).verify(message, bytes(cert))
-        assert enrolled_by == ADMIN
+
+    for row in rows:
+        name, enrolled_by = row[0], row[4]
+        if name == ADMIN:  # the root: self-signed
+            check(row, bytes(row[3]))
+            continue
+        # Enrolled with a code: the current keys are certified by the code's keys (the user
+        # itself), and those by the admin, within the code's 72 hours.
+        assert enrolled_by == name
+        code_gen = history[name]
+        check(row, bytes(code_gen[3]))
+        assert code_gen[4] == ADMIN
+        check(code_gen, bytes(by_name[ADMIN][3]))
+        assert row[5] - code_gen[5] < 72 * 3600 * 1000
     assert bytes(by_name[ADMIN][3]) == practice.root_public_key
     assert {r[0]: r[1] for r in rows} == {ADMIN: "admin", RIVERA: "therapist",
                                           CHEN: "therapist", COMPLIANCE: "compliance"}

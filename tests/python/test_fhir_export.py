@@ -116,10 +116,10 @@ def test_fhir_export_filtered_by_actor(practice):
     entries = [e["resource"] for e in raw["entry"]]
     assert all(isinstance(e.resource, AuditEvent) for e in bundle.entry)
     expected = [r["action"] for r in rows if r["actor"] == RIVERA]
-    assert expected[:3] == ["client.add", "note.add", "note.open"]
+    assert expected[:4] == ["user.enrol", "client.add", "note.add", "note.open"]  # rivera enrolled itself first
     assert [action_code(r)[0] for r in entries] == expected
     assert {requestor(r) for r in entries} == {RIVERA}
 
     _, _, raw_chen = export(practice, "chen.json", "--actor", CHEN)
     chen = [(action_code(r)[0], r["outcome"]) for r in (e["resource"] for e in raw_chen["entry"])]
-    assert chen == [("note.open", "4")]
+    assert chen == [("user.enrol", "0"), ("note.open", "4")]  # its enrolment, then a denied open
