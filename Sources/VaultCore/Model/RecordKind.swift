@@ -14,6 +14,16 @@ public enum RecordKind: String, Sendable, Codable, CaseIterable {
     case disclosure
     /// A suspension of the client's right to an accounting of disclosures to one agency (164.528(a)(2)).
     case suspension
+    /// One event of a client's request (access 164.524, accounting 164.528(c), amendment
+    /// 164.526): receipt, extension, denial, review, fulfilment. The request's plaintext row holds
+    /// only its id, dates and state; every reason, ground and name is in these sealed events.
+    /// The subkind names the event (`access.extend`, `accounting.fulfill`, ...).
+    case request
+    /// A signed addendum to a note (`note amend`), or a statement of disagreement or rebuttal
+    /// linked to a record (subkind `addendum`, `disagreement`, `rebuttal`).
+    case addendum
+    /// A personal representative of the client (164.502(g)), or its block (subkind `block`).
+    case representative
 }
 
 /// The kind of a note as the CLI names it.

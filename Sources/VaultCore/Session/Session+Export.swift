@@ -7,14 +7,7 @@ extension Session {
     public func requestExport(clientID: String) throws(VaultError) -> ExportRequestRow {
         try perform(AccessIntent(action: "export.request", clientID: clientID, purpose: .patientRequest)) { tx, intent in
             _ = try existingClient(tx, clientID)
-            if roles.contains(.client) {
-                guard try tx.user(named: user)?.clientID == clientID else {
-                    throw VaultError.notPermitted("a client can request only its own records")
-                }
-            } else if !roles.contains(.admin) {
-                try require(.therapist, "requesting an export")
-                try requireCareTeam(tx, clientID)
-            }
+            try requireActsFor(tx, clientID: clientID, "request an export")
             let now = nowMillis
             let row = ExportRequestRow(id: Self.newID(prefix: "r"), clientID: clientID, requestedBy: user, requestedAt: now,
                                        dueAt: now + 30 * 86_400_000, state: "open", fulfilledAt: 0, fulfilledBy: "")

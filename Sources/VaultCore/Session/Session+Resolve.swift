@@ -7,8 +7,8 @@ public enum IDKind: String, Sendable {
     /// A stored record: a note, agreement, authorization or revocation, disclosure, suspension
     /// or profile (`n…`, `a…`, `z…`, `d…`, `s…`, `p…`).
     case record
-    /// An export (access) request (`r…`).
-    case request = "export request"
+    /// A client's request: access (`r…`), accounting (`q…`) or amendment (`m…`).
+    case request = "request"
     /// An emergency (break-glass) request (`e…`), known from its signed `emergency.request` entry.
     case emergency = "emergency request"
 }

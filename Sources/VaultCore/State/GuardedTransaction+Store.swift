@@ -135,6 +135,13 @@ extension GuardedTransaction: StoreTransaction {
         try touch(.client(r.clientID))
         try inner.fulfilExportRequest(id: id, at: at, by: by)
     }
+    func updateExportRequest(_ row: ExportRequestRow) throws {
+        guard let r = try inner.exportRequest(id: row.id), r.clientID == row.clientID else {
+            throw VaultError.notFound("no request '\(row.id)'")
+        }
+        try touch(.client(r.clientID))
+        try inner.updateExportRequest(row)
+    }
 
     func insertRotationJob(_ row: RotationJobRow) throws -> Int64 {
         try touch(.owning(clientID: row.clientID))

@@ -293,6 +293,11 @@ struct SQLiteTransaction: StoreTransaction {
                        arguments: [at, by, id])
     }
 
+    func updateExportRequest(_ e: ExportRequestRow) throws {
+        try db.execute(sql: "UPDATE export_requests SET due_at = ?, state = ?, fulfilled_at = ?, fulfilled_by = ? WHERE id = ?",
+                       arguments: [e.dueAt, e.state, e.fulfilledAt, e.fulfilledBy, e.id])
+    }
+
     func insertRotationJob(_ j: RotationJobRow) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO rotation_jobs (client_id, scope, owner, to_key_id, state, actor, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -138,14 +138,19 @@ public struct RecordRow: Sendable, Equatable {
     public var ciphertextLength: Int? = nil
 }
 
-/// A client's request for a copy of its records (45 CFR 164.524: due in 30 days).
+/// A client's request: for a copy of its records (access, 164.524, ids `r…`), for an accounting
+/// of disclosures (164.528(c), `q…`) or to amend a record (164.526, `m…`); ``RequestKind``
+/// tells them apart by the id's first letter. The row is the plaintext index (dates and state,
+/// which the review queue reads without a client key); its details are sealed `request` records.
 public struct ExportRequestRow: Sendable, Equatable, Codable {
     public var id: String
     public var clientID: String
     public var requestedBy: String
     public var requestedAt: Int64
     public var dueAt: Int64
-    /// `open` or `fulfilled`.
+    /// `open`, `extended` (open, due date moved once), `denied`, `review` (a reviewable denial
+    /// the client asked to have reviewed), `fulfilled` (access, accounting), `accepted` or
+    /// `refused` (amendment). ``RequestState/isOpen`` says whether it still runs.
     public var state: String
     public var fulfilledAt: Int64
     public var fulfilledBy: String

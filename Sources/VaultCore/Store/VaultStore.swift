@@ -60,6 +60,8 @@ public protocol StoreTransaction {
     func exportRequest(id: String) throws -> ExportRequestRow?
     func exportRequests() throws -> [ExportRequestRow]
     func fulfilExportRequest(id: String, at: Int64, by: String) throws
+    /// Replaces a request's state, due date and closing fields (by id).
+    func updateExportRequest(_ row: ExportRequestRow) throws
 
     func insertRotationJob(_ row: RotationJobRow) throws -> Int64
     func rotationJobs(state: String) throws -> [RotationJobRow]
