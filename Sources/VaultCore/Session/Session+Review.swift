@@ -33,12 +33,11 @@ extension Session {
             }
         }
         let now = nowMillis
-        for r in try tx.exportRequests() where r.state == "open" && r.dueAt < now {
-            let id = "export-overdue-\(r.id)"
-            items.append(ReviewItem(id: id, rule: "export-overdue", seq: 0, time: Timestamp.iso(r.dueAt), actor: r.requestedBy,
-                                    action: "export.request", client: r.clientID, record: r.id, purpose: Purpose.patientRequest.rawValue,
-                                    why: "the client's request for its records was due \(Timestamp.iso(r.dueAt)) (45 CFR 164.524: 30 days)",
-                                    state: "open", closedBy: nil))
+        for r in try tx.exportRequests() where RequestState.isOpen(r.state) && r.dueAt < now {
+            guard let kind = RequestKind(id: r.id) else { continue }
+            items.append(ReviewItem(id: "\(kind.overdueRule)-\(r.id)", rule: kind.overdueRule, seq: 0, time: Timestamp.iso(r.dueAt),
+                                    actor: r.requestedBy, action: Self.requestAction(kind), client: r.clientID, record: r.id,
+                                    purpose: Purpose.patientRequest.rawValue, why: Self.overdueWhy(kind, r), state: "open", closedBy: nil))
         }
         let closed = try validClosures(tx, rows, items: items)
         return items.map { i in
@@ -110,6 +109,20 @@ extension Session {
             var out: [String: String] = [:]
             for k in SettingKey.allCases { out[k.rawValue] = try tx.setting(k.rawValue) ?? k.defaultValue }
             return out
+        }
+    }
+
+    /// The action of a request kind's `request` entry.
+    static func requestAction(_ kind: RequestKind) -> String {
+        kind == .access ? "export.request" : "\(kind.rawValue).request"
+    }
+
+    private static func overdueWhy(_ kind: RequestKind, _ r: ExportRequestRow) -> String {
+        let due = RequestDeadline.dueDay(r) + (r.state == "extended" ? ", after its one extension" : "")
+        switch kind {
+        case .access: return "the client's request for its records was due \(due) (45 CFR 164.524(b)(2): 30 days, one 30-day extension)"
+        case .accounting: return "the client's request for an accounting of disclosures was due \(due) (45 CFR 164.528(c): 60 days, one 30-day extension)"
+        case .amendment: return "the client's request to amend a record was due \(due) (45 CFR 164.526(b)(2): 60 days, one 30-day extension)"
         }
     }
 }
