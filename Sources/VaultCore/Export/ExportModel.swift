@@ -14,6 +14,8 @@ public struct ExportRecords: Sendable, Codable, Equatable {
     public var disclosures: [ExportDisclosure]
     public var accessReport: [ExportAccess]
     public var withheld: [ExportWithheld]
+    /// The access request this export answers: received, due, form, third party named by the client.
+    public var accessRequest: ExportAccessRequest? = nil
 }
 
 public struct ExportClient: Sendable, Codable, Equatable {
@@ -71,6 +73,21 @@ public struct ExportWithheld: Sendable, Codable, Equatable {
     public var kind: String
     public var author: String
     public var reason: String
+    /// The denial ground's code (45 CFR 164.524(a)); `reason` says it in plain language.
+    public var ground: String? = nil
+    /// Whether the client may have the withholding reviewed.
+    public var reviewable: Bool? = nil
+    /// How to ask for that review (reviewable grounds only).
+    public var howToAskForReview: String? = nil
+}
+
+/// The access request an export answers (records.json `accessRequest`).
+public struct ExportAccessRequest: Sendable, Codable, Equatable {
+    public var receivedOn: String?
+    public var due: String
+    public var form: String?
+    /// The third party the client directed the copy to, in writing (164.524(c)(3)(ii)).
+    public var thirdParty: String? = nil
 }
 
 /// proof.json, format `confidant-export-proof/v2`.

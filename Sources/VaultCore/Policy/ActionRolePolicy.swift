@@ -14,6 +14,7 @@ package enum ActionRolePolicy {
         case "note.add", "note.add.batch", "disclosure.add", "agreement.add", "emergency.request", "authorization.add",
              "authorization.revoke", "disclosure.suspend": [.therapist]
         case "careteam.grant", "careteam.revoke", "emergency.approve": [.therapist, .admin]
+        case "export.extend", "export.deny", "export.review-denial": [.therapist]
         case "agreement.acknowledge": [.client]
         case "client.find.chart": [.admin, .compliance, .therapist]
         default: nil

@@ -2,41 +2,15 @@ import Foundation
 import VaultCrypto
 
 extension Session {
-    /// Records a client's request for a copy of its records, due 30 days later (164.524(b)(2)).
-    /// By the client itself, or by staff on its behalf (care-team therapist, admin).
-    public func requestExport(clientID: String) throws(VaultError) -> ExportRequestRow {
-        try perform(AccessIntent(action: "export.request", clientID: clientID, purpose: .patientRequest)) { tx, intent in
-            _ = try existingClient(tx, clientID)
-            try requireActsFor(tx, clientID: clientID, "request an export")
-            let now = nowMillis
-            let row = ExportRequestRow(id: Self.newID(prefix: "r"), clientID: clientID, requestedBy: user, requestedAt: now,
-                                       dueAt: now + 30 * 86_400_000, state: "open", fulfilledAt: 0, fulfilledBy: "")
-            intent.value.recordID = row.id
-            try tx.insertExportRequest(row)
-            return row
-        }
-    }
-
-    /// Lists export requests this user may see (all for admin/compliance, its clients' for a
-    /// therapist, its own for a client); `overdueOnly` keeps open requests past their due date.
-    public func exportRequests(overdueOnly: Bool = false) throws(VaultError) -> [ExportRequestRow] {
-        try perform(AccessIntent(action: "export.requests", purpose: .operations)) { tx, _ in
-            let me = try tx.user(named: user)
-            let now = nowMillis
-            return try tx.exportRequests().filter { r in
-                if overdueOnly && !(r.state == "open" && r.dueAt < now) { return false }
-                if roles.contains(.admin) || roles.contains(.compliance) { return true }
-                if roles.contains(.client) { return me?.clientID == r.clientID }
-                return try isOnCareTeam(tx, r.clientID)
-            }
-        }
-    }
+    // Requesting, listing, extending, denying and reviewing: Session+AccessRequests.swift.
 
     /// Fulfils an export request: writes the client's records as an age-encrypted ZIP to `sink`
     /// (see docs/export-format.md). The access entry is committed before any plaintext is
     /// produced; notes are decrypted one at a time and streamed, so memory stays flat.
-    public func fulfilExport(requestID: String, includePsychotherapy: Bool, recipient: AgeRecipient,
-                             sink: @escaping ([UInt8]) throws -> Void) throws -> ExportSummary {
+    /// `withhold` (record id → ground) and partial denials withhold records; `thirdParty` must
+    /// match the client's signed direction on file.
+    public func fulfilExport(requestID: String, includePsychotherapy: Bool, withhold: [String: DenialGround] = [:], thirdParty: String? = nil,
+                             recipient: AgeRecipient, sink: @escaping ([UInt8]) throws -> Void) throws -> ExportSummary {
         let plan = try perform(AccessIntent(action: "export.fulfill", recordID: requestID, purpose: .patientRequest)) { tx, intent in
             guard let req = try tx.exportRequest(id: requestID) else {
                 throw VaultError.notFound("no export request '\(requestID)'; 'confidant export requests' lists them")
@@ -45,8 +19,10 @@ extension Session {
             try require(.therapist, "fulfilling an export")
             _ = try existingClient(tx, req.clientID)
             try requireCareTeam(tx, req.clientID)
-            guard req.state == "open" else { throw VaultError.usage("export request \(requestID) was already fulfilled") }
-            return try exportPlan(tx, clientID: req.clientID, includePsychotherapy: includePsychotherapy, requestID: requestID)
+            try requireFulfillable(req)
+            var plan = try exportPlan(tx, clientID: req.clientID, includePsychotherapy: includePsychotherapy, requestID: requestID)
+            try applyAccessDecisions(tx, req, &plan.records, withhold: withhold, thirdParty: thirdParty)
+            return plan
         }
         // The access entry is committed; now write. Once every file but proof.json is written,
         // its manifest hash is signed into the `export.fulfilled` entry, the request counts as
@@ -61,7 +37,7 @@ extension Session {
                                                             record: $0.recordID, purpose: $0.purpose, outcome: $0.outcome) }
             let writer = ExportWriter(session: self, records: records, auditRows: about) { digest in
                 let entry = try self.vault.store.write { tx in
-                    guard try tx.exportRequest(id: requestID)?.state == "open" else {
+                    guard RequestState.isOpen(try tx.exportRequest(id: requestID)?.state ?? "") else {
                         throw VaultError.usage("export request \(requestID) was fulfilled by another process meanwhile")
                     }
                     try tx.fulfilExportRequest(id: requestID, at: self.nowMillis, by: self.user)
@@ -88,9 +64,7 @@ extension Session {
         for summary in try tx.recordSummaries(clientID: clientID) {
             guard [RecordKind.progress, .psychotherapy, .agreement].contains(summary.kind) else { continue }
             if summary.kind == .psychotherapy && !(includePsychotherapy && summary.author == user) {
-                withheld.append(ExportWithheld(id: summary.id, kind: summary.kind.rawValue, author: summary.author, reason: summary.author == user
-                    ? "psychotherapy note withheld by its author (45 CFR 164.524(a)(1)(i)); release it with --include-psychotherapy"
-                    : "psychotherapy note of another therapist (45 CFR 164.524(a)(1)(i)); only its author can release it"))
+                withheld.append(.psychotherapyNote(summary, ownNote: summary.author == user, practice: meta.practice))
                 continue
             }
             guard let rec = try tx.record(id: summary.id) else { continue }

@@ -16,12 +16,27 @@ extension ExportCommand {
         @Option(help: "Encrypt with a new one-time passphrase (≥128 bits), written to this file (0600) to hand over.")
         var passphraseOut: String?
         @Flag(help: "Include your own psychotherapy notes for this client.") var includePsychotherapy = false
+        @Option(help: "Withhold this record (repeatable; each with its --ground).") var withhold: [String] = []
+        @Option(help: "The denial ground of the --withhold at the same position.") var ground: [String] = []
+        @Option(help: "Send the copy to this third party; the client's signed direction naming it must be on file.") var toThirdParty: String?
 
         static let exactlyOne = "give exactly one of --recipient age1… or --passphrase-out FILE"
 
         func validate() throws {
             guard (recipient == nil) != (passphraseOut == nil) else { throw ValidationError(Self.exactlyOne) }
             if let recipient { _ = try Self.ageRecipient(recipient) }
+            guard withhold.count == ground.count else { throw ValidationError("give one --ground CODE for each --withhold RID") }
+            for g in ground where DenialGround(rawValue: g) == nil { throw ValidationError(AccessOutput.badGround(g)) }
+        }
+
+        /// `--withhold` and `--ground`, paired in order, ids resolved.
+        func withheld(_ session: Session) throws -> [String: DenialGround] {
+            var out: [String: DenialGround] = [:]
+            for (rid, code) in Swift.zip(try session.resolve(withhold, as: .record), ground) {
+                guard let g = DenialGround(rawValue: code) else { throw ValidationError(AccessOutput.badGround(code)) }
+                out[rid] = g
+            }
+            return out
         }
 
         /// - Throws: ``ValidationError`` when `text` is not an age X25519 recipient.
@@ -55,7 +70,8 @@ extension ExportCommand {
                     defer { close(fd) }
                     let session = try globals.session()
                     summary = try session.fulfilExport(requestID: try session.resolve(request, as: .request),
-                                                       includePsychotherapy: includePsychotherapy, recipient: ageRecipient) { bytes in
+                                                       includePsychotherapy: includePsychotherapy, withhold: try withheld(session),
+                                                       thirdParty: toThirdParty, recipient: ageRecipient) { bytes in
                         try SecretBytesWriter.write(bytes, fd: fd)
                     }
                     return Data()
