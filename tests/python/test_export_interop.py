@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from conftest import PRACTICE_NAME
 from fhir.resources.R4B.bundle import Bundle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,8 @@ def test_x25519_export_opens_with_age_and_verifies(practice, tmp_path):
     records = json.loads((unpacked / "records.json").read_text())
     assert [n["id"] for n in records["notes"]] == [note]
     assert records["withheld"] == [{"id": psy, "kind": "psychotherapy", "author": "dr-rivera",
-                                    "reason": "psychotherapy note withheld by its author (45 CFR 164.524(a)(1)(i)); release it with --include-psychotherapy"}]
+                                    "reason": f"psychotherapy note withheld by its author (45 CFR 164.524(a)(1)(i)); you may ask {PRACTICE_NAME} for it",
+                                    "ground": "psychotherapy-notes", "reviewable": False}]
     assert PSY_NOTE not in (unpacked / "index.html").read_text()
     assert SECRET_NOTE in (unpacked / "index.html").read_text()
     assert "<script" not in (unpacked / "index.html").read_text().lower()
