@@ -17,6 +17,8 @@ package enum ActionRolePolicy {
         case "export.extend", "export.deny", "export.review-denial": [.therapist]
         case "agreement.acknowledge": [.client]
         case "client.find.chart": [.admin, .compliance, .therapist]
+        case "accounting.request": [.client, .representative, .therapist, .admin]
+        case "accounting.extend", "accounting.fulfill", "accounting.fulfilled": [.therapist]
         default: nil
         }
     }
@@ -32,7 +34,7 @@ package enum ActionRolePolicy {
         "note.open", "note.list", "client.list", "client.show", "agreement.show", "agreement.list", "log.show", "log.verify",
         "log.review", "log.export", "log.checkpoint", "key.status", "key.exposure", "emergency.list", "settings.show",
         "user.list", "exception.list", "disclosure.accounting", "export.requests", "session.unlock", "vault.restore.check",
-        "authorization.list", "client.find", "client.find.chart",
+        "authorization.list", "client.find", "client.find.chart", "accounting.list",
     ]
 
     /// Nil when an entry may state these changes; otherwise why not. A refused or failed

@@ -54,32 +54,46 @@ extension Session {
             } else {
                 cutoff = RetentionPolicy.accountingCutoff(now: vault.now())
             }
-            var out: [AccountingEntry] = []
-            let today = CalendarDate.string(from: vault.now())
-            let held = try suspensions(tx, clientID: clientID, audit: audit)
-            let restoredAt = try lastRestore(tx)
-            for e in try disclosureEntries(tx, clientID: clientID) {
-                var lost = false
-                let body: DisclosureBody
-                if let row = try tx.record(id: e.recordID), row.kind == .disclosure, row.clientID == clientID {
-                    body = try disclosureBody(tx, row, entry: e, audit: audit)
-                } else if let restoredAt, e.seq < restoredAt {
-                    // Lost when an older backup was restored: the entry's sealed copy says what was disclosed.
-                    body = try lostDisclosureBody(e, audit: audit)
-                    lost = true
-                } else {
-                    throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault; the accounting is incomplete — run 'confidant log verify'")
-                }
-                // In the accounting when its date or its entry lies in the period: a disclosure
-                // entered today but dated years ago is still accounted for.
-                let entered = CalendarDate.string(from: Date(timeIntervalSince1970: Double(e.time) / 1000))
-                if body.date >= cutoff || entered >= cutoff {
-                    let until = held.filter { $0.holds(recipient: body.recipientName, today: today) }.map(\.until).max()
-                    out.append(AccountingEntry(id: e.recordID, logSeq: e.seq, body: body, suspendedUntil: until, lostInRestore: lost ? true : nil))
-                }
-            }
-            return out.sorted { ($0.body.date, $0.logSeq) > ($1.body.date, $1.logSeq) }
+            return try accountingRows(tx, clientID: clientID, cutoff: cutoff, audit: audit)
         }
+    }
+
+    /// The rows of a client's accounting from `cutoff` (`YYYY-MM-DD`) to today, newest first:
+    /// every disclosure dated or entered on or after it, with the suspension holding it (if
+    /// any) and whether a restore lost its record. Staff see them all; what the client is owed
+    /// leaves out the suspended and the not-accountable ones (``clientAccountingRows``).
+    func accountingRows(_ tx: any StoreTransaction, clientID: String, cutoff: String, audit: X25519KeyPair?) throws -> [AccountingEntry] {
+        var out: [AccountingEntry] = []
+        let today = CalendarDate.string(from: vault.now())
+        let held = try suspensions(tx, clientID: clientID, audit: audit)
+        let restoredAt = try lastRestore(tx)
+        for e in try disclosureEntries(tx, clientID: clientID) {
+            var lost = false
+            let body: DisclosureBody
+            if let row = try tx.record(id: e.recordID), row.kind == .disclosure, row.clientID == clientID {
+                body = try disclosureBody(tx, row, entry: e, audit: audit)
+            } else if let restoredAt, e.seq < restoredAt {
+                // Lost when an older backup was restored: the entry's sealed copy says what was disclosed.
+                body = try lostDisclosureBody(e, audit: audit)
+                lost = true
+            } else {
+                throw VaultError.badData("disclosure \(e.recordID) (log entry \(e.seq)) is missing from the vault; the accounting is incomplete — run 'confidant log verify'")
+            }
+            // In the accounting when its date or its entry lies in the period: a disclosure
+            // entered today but dated years ago is still accounted for.
+            let entered = CalendarDate.string(from: Date(timeIntervalSince1970: Double(e.time) / 1000))
+            if body.date >= cutoff || entered >= cutoff {
+                let until = held.filter { $0.holds(recipient: body.recipientName, today: today) }.map(\.until).max()
+                out.append(AccountingEntry(id: e.recordID, logSeq: e.seq, body: body, suspendedUntil: until, lostInRestore: lost ? true : nil))
+            }
+        }
+        return out.sorted { ($0.body.date, $0.logSeq) > ($1.body.date, $1.logSeq) }
+    }
+
+    /// What the client is owed (164.528(a)-(b)): ``accountingRows`` without disclosures held by a
+    /// suspension (164.528(a)(2)) or not accountable (an exclusion, or under an authorization).
+    func clientAccountingRows(_ tx: any StoreTransaction, clientID: String, cutoff: String) throws -> [AccountingEntry] {
+        try accountingRows(tx, clientID: clientID, cutoff: cutoff, audit: nil).filter { $0.body.accountable && $0.suspendedUntil == nil }
     }
 
     /// The `disclosure.add` entries of a client, each checked against its signed bytes, and
