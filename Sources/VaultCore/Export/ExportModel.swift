@@ -14,6 +14,8 @@ public struct ExportRecords: Sendable, Codable, Equatable {
     public var disclosures: [ExportDisclosure]
     public var accessReport: [ExportAccess]
     public var withheld: [ExportWithheld]
+    /// Addenda, statements of disagreement and rebuttals linked to the exported records.
+    public var addenda: [ExportAddendum]? = nil
 }
 
 public struct ExportClient: Sendable, Codable, Equatable {

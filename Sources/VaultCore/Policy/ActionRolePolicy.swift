@@ -15,6 +15,8 @@ package enum ActionRolePolicy {
              "authorization.revoke", "disclosure.suspend": [.therapist]
         case "careteam.grant", "careteam.revoke", "emergency.approve": [.therapist, .admin]
         case "agreement.acknowledge": [.client]
+        case "note.amend", "amendment.extend", "amendment.decide", "amendment.rebut": [.therapist]
+        case "amendment.request", "amendment.disagree", "amendment.show": [.client, .representative, .therapist, .admin]
         case "client.find.chart": [.admin, .compliance, .therapist]
         default: nil
         }
@@ -32,6 +34,7 @@ package enum ActionRolePolicy {
         "log.review", "log.export", "log.checkpoint", "key.status", "key.exposure", "emergency.list", "settings.show",
         "user.list", "exception.list", "disclosure.accounting", "export.requests", "session.unlock", "vault.restore.check",
         "authorization.list", "client.find", "client.find.chart",
+        "amendment.show",
     ]
 
     /// Nil when an entry may state these changes; otherwise why not. A refused or failed
