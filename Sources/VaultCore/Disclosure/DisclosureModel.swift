@@ -103,6 +103,9 @@ public struct DisclosureBody: Sendable, Codable, Equatable {
     public var notAccountable: String?
     /// The business associate that made the disclosure on the practice's behalf.
     public var byAssociate: String?
+    /// Addenda, statements of disagreement and rebuttals of the records, included with them
+    /// (45 CFR 164.526(d)(5)).
+    public var addenda: [DisclosedRecord]? = nil
 
     /// In the client's accounting (164.528(a)(1)): not under an exclusion, and not under an
     /// authorization (164.528(a)(1)(iv)).

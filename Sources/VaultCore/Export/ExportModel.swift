@@ -16,6 +16,8 @@ public struct ExportRecords: Sendable, Codable, Equatable {
     public var withheld: [ExportWithheld]
     /// The access request this export answers: received, due, form, third party named by the client.
     public var accessRequest: ExportAccessRequest? = nil
+    /// Addenda, statements of disagreement and rebuttals linked to the exported records.
+    public var addenda: [ExportAddendum]? = nil
 }
 
 public struct ExportClient: Sendable, Codable, Equatable {

@@ -16,6 +16,8 @@ package enum ActionRolePolicy {
         case "careteam.grant", "careteam.revoke", "emergency.approve": [.therapist, .admin]
         case "export.extend", "export.deny", "export.review-denial": [.therapist]
         case "agreement.acknowledge": [.client]
+        case "note.amend", "amendment.extend", "amendment.decide", "amendment.rebut": [.therapist]
+        case "amendment.request", "amendment.disagree", "amendment.show": [.client, .representative, .therapist, .admin]
         case "client.find.chart": [.admin, .compliance, .therapist]
         case "accounting.request": [.client, .representative, .therapist, .admin]
         case "accounting.extend", "accounting.fulfill", "accounting.fulfilled": [.therapist]
@@ -35,6 +37,7 @@ package enum ActionRolePolicy {
         "log.review", "log.export", "log.checkpoint", "key.status", "key.exposure", "emergency.list", "settings.show",
         "user.list", "exception.list", "disclosure.accounting", "export.requests", "session.unlock", "vault.restore.check",
         "authorization.list", "client.find", "client.find.chart", "accounting.list",
+        "amendment.show",
     ]
 
     /// Nil when an entry may state these changes; otherwise why not. A refused or failed

@@ -21,7 +21,8 @@ extension Session {
             let (date, exception) = try checkDisclosureRequest(tx, r, cosigner: cosigner)
             let (disclosed, rows) = r.oral ? ([], []) : try disclosedRecords(tx, r)
             let judged = try judgeBasis(tx, r, date: date, rows: rows, cosigned: cosigner != nil, kind: exception?.kind)
-            let body = disclosureBody(r, date: date, disclosed: disclosed, judged: judged, cosigner: cosigner)
+            var body = disclosureBody(r, date: date, disclosed: disclosed, judged: judged, cosigner: cosigner)
+            body.addenda = try includedAddenda(tx, clientID: r.clientID, records: disclosed.map(\.id))  // 164.526(d)(5)
             let row = try storeDisclosure(tx, clientID: r.clientID, body: body)
             intent.value.recordID = row.id
             // The whole body, sealed to the audit key in the entry itself: what the log says was

@@ -83,10 +83,11 @@ extension Session {
             }
         }
         let disclosures = try exportDisclosures(tx, clientID: clientID)
-        let records = ExportRecords(format: "confidant-export/v1", practice: meta.practice, vaultId: Encoding.hex(meta.vaultID),
+        var records = ExportRecords(format: "confidant-export/v1", practice: meta.practice, vaultId: Encoding.hex(meta.vaultID),
                                     exportedAt: Timestamp.iso(nowMillis), exportedBy: user, requestId: requestID,
                                     client: ExportClient(id: clientID, name: profile.name, dateOfBirth: profile.dateOfBirth, contact: profile.contact),
                                     notes: notes, agreements: agreements, disclosures: disclosures, accessReport: [], withheld: withheld)
+        records.addenda = try exportAddenda(tx, clientID: clientID, records: Set(notes.map(\.id) + agreements.map(\.id)))
         return ExportPlan(records: records)
     }
 

@@ -10,6 +10,8 @@ public struct NoteSummary: Sendable, Codable, Equatable {
     public var createdAt: String
     public var keyVersion: Int
     public var bytes: Int
+    /// How many addenda are linked to it (`note list`; nil when none).
+    public var addenda: Int? = nil
 }
 
 /// An opened note.
@@ -19,6 +21,8 @@ public struct OpenedNote: Sendable, Equatable {
     /// With `--break-glass` and no open release: the id of the emergency request just made
     /// (nothing is shown until a second staff member approves it).
     public var emergencyRequest: String? = nil
+    /// Its addenda, statements of disagreement and rebuttals, oldest first.
+    public var addenda: [NoteAddendum] = []
     /// The content as text (invalid UTF-8 replaced), for `--json`.
     public var text: String { String(decoding: content, as: UTF8.self) }
 }
@@ -99,9 +103,10 @@ extension Session {
             try require(.therapist, "listing notes")
             _ = try existingClient(tx, clientID)
             try requireCareTeam(tx, clientID)
+            let counts = try addendumCounts(tx, clientID: clientID)
             return try tx.recordSummaries(clientID: clientID)
                 .filter { $0.kind == .progress || ($0.kind == .psychotherapy && $0.author == user) }
-                .map(noteSummary)
+                .map { var n = noteSummary($0); n.addenda = counts[n.id]; return n }
         }
     }
 
@@ -144,7 +149,7 @@ extension Session {
             case .open: break
             }
             let content = try openRecord(tx, rec, viaBreakGlass: viaBreakGlass)
-            return OpenedNote(summary: noteSummary(rec), content: content)
+            return OpenedNote(summary: noteSummary(rec), content: content, addenda: try addenda(tx, of: rec, viaBreakGlass: viaBreakGlass))
         }
     }
 

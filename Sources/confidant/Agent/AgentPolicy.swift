@@ -36,7 +36,7 @@ enum AgentPolicy {
 
     /// Whether the command reads its body from standard input (no `--file`).
     static func readsStandardInput(_ arguments: [String]) -> Bool {
-        guard arguments.count > 1, ["note add", "agreement add"].contains(arguments[0] + " " + arguments[1]) else { return false }
+        guard arguments.count > 1, ["note add", "note amend", "agreement add"].contains(arguments[0] + " " + arguments[1]) else { return false }
         return !arguments.contains { $0 == "--file" || $0.hasPrefix("--file=") }
     }
 

@@ -58,6 +58,9 @@ struct DiscloseCommand: ParsableCommand {
         let d = try session.disclose(r, cosigner: cosigner)
         if globals.json { return try Output.json(Created(id: d.id, value: d.body)) }
         Output.line(d.id)
+        if let included = d.body.addenda {
+            Output.note("included with the records (45 CFR 164.526(d)(5)): " + included.map { "\(AddendumKind(rawValue: $0.kind)?.title ?? $0.kind) \($0.id)" }.joined(separator: ", "))
+        }
         if d.body.notExplained == true {
             Output.note("\(d.body.basis) was not explained to the client; the disclosure is recorded and flagged for review (not-explained)")
         } else if d.body.override {

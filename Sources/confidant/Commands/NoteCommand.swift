@@ -7,7 +7,7 @@ import VaultCore
 
 struct NoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "note", abstract: "Write, list and open notes.",
-                                                    subcommands: [Add.self, List.self, Open.self])
+                                                    subcommands: [Add.self, Amend.self, List.self, Open.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a note (from --file or standard input); prints its id.")
@@ -48,8 +48,8 @@ struct NoteCommand: ParsableCommand {
             let s = try globals.session()
             let notes = try s.listNotes(clientID: try s.resolve(client, as: .client))
             if globals.json { return try Output.json(notes) }
-            Output.table(["NOTE", "KIND", "AUTHOR", "WRITTEN", "BYTES"],
-                         notes.map { [$0.id, $0.kind, $0.author, $0.createdAt, String($0.bytes)] })
+            Output.table(["NOTE", "KIND", "AUTHOR", "WRITTEN", "BYTES", "ADDENDA"],
+                         notes.map { [$0.id, $0.kind, $0.author, $0.createdAt, String($0.bytes), $0.addenda.map(String.init) ?? ""] })
         }
     }
 
@@ -79,22 +79,25 @@ struct NoteCommand: ParsableCommand {
                             + "'confidant emergency approve \(request)'")
                 return
             }
-            if globals.json { return try Output.json(OpenJSON(note: n.summary, text: n.text)) }
+            if globals.json { return try Output.json(OpenJSON(note: n.summary, text: n.text, addenda: n.addenda)) }
             if !raw && isatty(1) == 1 {  // a header for a person reading; a pipe or file gets the exact bytes
                 Output.line("\(n.summary.kind) note \(n.summary.id) · client \(n.summary.clientID) · by \(n.summary.author) · \(n.summary.createdAt)")
                 Output.line(String(repeating: "─", count: 60))
             }
             Output.body(n.content)
+            if !raw { NoteCommand.printAddenda(n.addenda) }
         }
         struct OpenJSON: Encodable {
             var note: NoteSummary
             var text: String
+            var addenda: [NoteAddendum]
             func encode(to encoder: Encoder) throws {
                 try note.encode(to: encoder)
                 var c = encoder.container(keyedBy: K.self)
                 try c.encode(text, forKey: .text)
+                try c.encode(addenda, forKey: .addenda)
             }
-            enum K: String, CodingKey { case text }
+            enum K: String, CodingKey { case text, addenda }
         }
     }
 }
