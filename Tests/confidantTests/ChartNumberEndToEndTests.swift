@@ -234,7 +234,7 @@ struct IDPrefixEndToEndTests {
                                      "--passphrase-out", p.dir.file("x.pass")])
         #expect(r.exitCode == 64)
         let sorted = [request, twin].sorted()
-        #expect(r.stderr == "confidant: error: '\(request.prefix(6))' starts more than one export request id (\(sorted[0]), \(sorted[1])); give more characters\n")
+        #expect(r.stderr == "confidant: error: '\(request.prefix(6))' starts more than one request id (\(sorted[0]), \(sorted[1])); give more characters\n")
         #expect(!FileManager.default.fileExists(atPath: p.dir.file("x.age")))
         #expect(!FileManager.default.fileExists(atPath: p.dir.file("x.pass")))
     }
