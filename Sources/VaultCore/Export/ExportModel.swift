@@ -36,6 +36,8 @@ public struct ExportNote: Sendable, Codable, Equatable {
     public var file: String
     public var sha256: String
     public var bytes: Int
+    /// HL7 v3 ActCode sensitivity labels (`PSY`; `PSYTHPN` for a psychotherapy note).
+    public var labels: [String]? = nil
 }
 
 public struct ExportAgreement: Sendable, Codable, Equatable {

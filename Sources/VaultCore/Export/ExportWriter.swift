@@ -85,46 +85,17 @@ struct ExportWriter {
     }
 
     private func writeHTML(_ zip: ZipStreamWriter) throws {
-        let r = records
-        try zip.write("""
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-        <title>Records of \(Self.esc(r.client.name))</title>
-        <style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}table{border-collapse:collapse}
-        td,th{border:1px solid #999;padding:.2em .5em;text-align:left;vertical-align:top}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}</style>
-        </head><body>
-        <h1>Records of \(Self.esc(r.client.name))</h1>
-        <p>From \(Self.esc(r.practice)), exported \(Self.esc(r.exportedAt)) by \(Self.esc(r.exportedBy)) (request \(Self.esc(r.requestId))).</p>
-        <p>Date of birth: \(Self.esc(r.client.dateOfBirth ?? "not recorded")). Contact: \(Self.esc(r.client.contact ?? "not recorded")).</p>
-
-        """)
-        try zip.write("<h2>Agreements</h2>\n")
-        for a in r.agreements {
-            let body = String(decoding: (try? JSONEncoder.exportPretty.encode(a.body)) ?? Data(), as: UTF8.self)
-            let acks = a.acknowledgements.map { "acknowledged by \($0.user) at \($0.time)\($0.signatureValid && $0.matchesAgreement ? " (signature verifies)" : " (signature does NOT verify)")" }
-            try zip.write("<h3>\(Self.esc(a.kind)) agreement, version \(a.version)</h3>\n<p>Reviewed \(Self.esc(a.body.reviewedOn)); \(Self.esc(acks.isEmpty ? "no electronic acknowledgement" : acks.joined(separator: "; ")))</p>\n<pre>\(Self.esc(body))</pre>\n")
-        }
-        try zip.write("<h2>Notes</h2>\n")
-        for n in r.notes {
+        let catalogue = try session.vault.store.read { tx in try session.exceptionCatalogue(tx) }
+        let page = ExportPage(records: records, zone: session.practiceTimeZone(), catalogue: catalogue)
+        try zip.write(ExportPageTemplates.render("head", page.headContext()))
+        for n in records.notes {
+            try zip.write(ExportPageTemplates.render("note", page.noteContext(n)))
             var text = try session.exportNotePlaintext(n.id)
-            try zip.write("<h3>\(Self.esc(n.kind)) note \(Self.esc(n.id))</h3>\n<p>Written \(Self.esc(n.createdAt)) by \(Self.esc(n.author)).</p>\n<pre>")
             try zip.write(Self.esc(String(decoding: text, as: UTF8.self)))
-            try zip.write("</pre>\n")
             secureWipe(&text)
+            try zip.write(ExportPageTemplates.render("noteEnd", page.noteEndContext(n)))
         }
-        try zip.write("<h2>Withheld</h2>\n")
-        if r.withheld.isEmpty { try zip.write("<p>Nothing was withheld.</p>\n") }
-        for w in r.withheld { try zip.write("<p>\(Self.esc(w.kind)) note \(Self.esc(w.id)) by \(Self.esc(w.author)): \(Self.esc(w.reason))</p>\n") }
-        try zip.write("<h2>Accounting of disclosures (45 CFR 164.528)</h2>\n<table><tr><th>Date</th><th>Recipient</th><th>Address</th><th>What</th><th>Purpose</th></tr>\n")
-        for d in r.disclosures {
-            try zip.write("<tr><td>\(Self.esc(d.date))</td><td>\(Self.esc(d.recipientName))</td><td>\(Self.esc(d.recipientAddress))</td><td>\(Self.esc(d.description))</td><td>\(Self.esc(d.purpose))</td></tr>\n")
-        }
-        try zip.write("</table>\n<h2>Who accessed your records</h2>\n<table><tr><th>#</th><th>Time</th><th>Who</th><th>What</th><th>Record</th><th>Purpose</th><th>Outcome</th></tr>\n")
-        for a in r.accessReport {
-            try zip.write("<tr><td>\(a.seq)</td><td>\(Self.esc(a.time))</td><td>\(Self.esc(a.actor))</td><td>\(Self.esc(a.action))</td><td>\(Self.esc(a.record))</td><td>\(Self.esc(a.purpose))</td><td>\(Self.esc(a.outcome))</td></tr>\n")
-        }
-        try zip.write("</table>\n<p>Each row above is an entry of the practice's tamper-evident access log; proof.json holds the proofs.</p>\n</body></html>\n")
+        try zip.write(ExportPageTemplates.render("tail", page.tailContext()))
     }
 
     // MARK: fhir-bundle.json
@@ -151,7 +122,7 @@ struct ExportWriter {
             sha1.update(text)
             secureWipe(&text)
             try entry("urn:confidant:\(vaultID):record:\(n.id)", [
-                "resourceType": "DocumentReference", "id": n.id, "status": "current",
+                "resourceType": "DocumentReference", "id": n.id, "status": "current", "meta": ["security": SecurityLabel.fhir(kind: n.kind)],
                 "type": ["text": n.kind == "progress" ? "Progress note" : "Psychotherapy note"],
                 "subject": ["reference": "Patient/\(r.client.id)"], "date": n.createdAt,
                 "author": [["display": n.author]],
@@ -164,7 +135,7 @@ struct ExportWriter {
             var sha1 = SHA1()
             sha1.update(json)
             try entry("urn:confidant:\(vaultID):record:\(a.id)", [
-                "resourceType": "DocumentReference", "id": a.id, "status": a.version == (r.agreements.filter { $0.kind == a.kind }.map(\.version).max() ?? a.version) ? "current" : "superseded",
+                "resourceType": "DocumentReference", "id": a.id, "meta": ["security": SecurityLabel.fhir(kind: "agreement")], "status": a.version == (r.agreements.filter { $0.kind == a.kind }.map(\.version).max() ?? a.version) ? "current" : "superseded",
                 "type": ["text": "\(a.kind) agreement"], "subject": ["reference": "Patient/\(r.client.id)"], "date": a.createdAt,
                 "author": [["display": a.author]],
                 "content": [["attachment": ["contentType": "application/json", "data": Encoding.base64(json), "size": json.count,

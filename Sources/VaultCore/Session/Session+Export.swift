@@ -72,7 +72,8 @@ extension Session {
             case .progress, .psychotherapy:
                 let plain = try openRecord(tx, rec)
                 notes.append(ExportNote(id: rec.id, kind: rec.kind.rawValue, author: rec.author, createdAt: Timestamp.iso(rec.createdAt),
-                                        file: "notes/\(rec.id).txt", sha256: Encoding.hex(SHA256.hash(plain)), bytes: plain.count))
+                                        file: "notes/\(rec.id).txt", sha256: Encoding.hex(SHA256.hash(plain)), bytes: plain.count,
+                                        labels: SecurityLabel.codes(kind: rec.kind.rawValue)))
             case .agreement:
                 let a = try agreement(tx, rec)
                 guard let body = a.body else { continue }
