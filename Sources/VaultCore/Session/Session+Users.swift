@@ -44,6 +44,9 @@ extension Session {
         return try perform(AccessIntent(action: "user.add", clientID: clientID ?? "", recordID: name)) { tx, _ in
             try require(.admin, "enrolling a user")
             try UserName.validate(name)
+            guard !newRoles.contains(.representative) else {
+                throw VaultError.usage("personal representatives are not available yet; record a representative's signature with 'authorization add --signed-by NAME'")
+            }
             guard newRoles.contains(.client) == (clientID != nil) else {
                 throw VaultError.usage("a user with the client role needs --client ID, and only such a user")
             }
