@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "VaultCrypto", targets: ["VaultCrypto"]),
         .library(name: "VaultCore", targets: ["VaultCore"]),
+        .library(name: "VaultStoreSQLite", targets: ["VaultStoreSQLite"]),
         .executable(name: "confidant", targets: ["confidant"]),
     ],
     dependencies: [
@@ -26,19 +27,25 @@ let package = Package(
         .target(name: "CSystemShim"),
         .target(
             name: "VaultCore",
-            dependencies: ["VaultCrypto", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            dependencies: ["VaultCrypto", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                            .product(name: "Mustache", package: "swift-mustache")]
+        ),
+        // The embedded SQLite backend of VaultCore's store protocol; the only target that imports GRDB
+        // (besides tests that edit a vault file as an attacker would).
+        .target(
+            name: "VaultStoreSQLite",
+            dependencies: ["VaultCore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .executableTarget(
             name: "confidant",
-            dependencies: ["VaultCore", "VaultCrypto", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "TOMLKit", package: "TOMLKit")]
         ),
-        .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultCrypto"], path: "Benchmarks"),
-        .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),
+        .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto"], path: "Benchmarks"),
+        .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
-        .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "confidantTests", dependencies: ["confidant", "VaultCore", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "confidantTests", dependencies: ["confidant", "VaultCore", "VaultStoreSQLite", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

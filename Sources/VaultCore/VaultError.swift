@@ -17,6 +17,9 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
         case notFound
         /// An output file cannot be created (exit 73).
         case cannotCreate
+        /// The storage cannot do what was asked: read-only storage, a full disk, a database
+        /// server lost mid-command, a store that cannot securely erase (exit 74).
+        case io
         /// Another process holds the vault; try again (exit 75).
         case busy
         /// Wrong passphrase, no grant, role not allowed, basis not stated (exit 77).
@@ -31,6 +34,7 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
             case .badData: "bad-data"
             case .notFound: "not-found"
             case .cannotCreate: "cannot-create"
+            case .io: "io"
             case .busy: "busy"
             case .notPermitted: "not-permitted"
             case .internal: "internal"
@@ -88,25 +92,26 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
         case .badData: .restoreFromBackup
         case .notFound: .checkName
         case .cannotCreate: .chooseOutput
+        case .io: .report
         case .busy: .retry
         case .notPermitted: .askForAccess
         case .internal: .report
         }
     }
 
-    static func usage(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
+    package static func usage(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
         VaultError(.usage, m, file: file, line: line)
     }
-    static func badData(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
+    package static func badData(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
         VaultError(.badData, m, file: file, line: line)
     }
-    static func notFound(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
+    package static func notFound(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
         VaultError(.notFound, m, file: file, line: line)
     }
-    static func notPermitted(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
+    package static func notPermitted(_ m: String, file: String = #fileID, line: Int = #line) -> VaultError {
         VaultError(.notPermitted, m, file: file, line: line)
     }
-    static func internalError(_ m: String, cause: (any Error & Sendable)? = nil, file: String = #fileID, line: Int = #line) -> VaultError {
+    package static func internalError(_ m: String, cause: (any Error & Sendable)? = nil, file: String = #fileID, line: Int = #line) -> VaultError {
         VaultError(.internal, m, cause: cause, file: file, line: line)
     }
 }

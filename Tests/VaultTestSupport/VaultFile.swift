@@ -1,15 +1,13 @@
 import Foundation
 import GRDB
+import VaultStoreSQLite
 
-/// Direct access to a vault file, for tests that play the attacker with a database editor.
+/// Direct access to a vault file, for tests that play the attacker with a database editor,
+/// through the SQLite store's own raw access (``SQLiteFile``).
 public enum VaultFile {
     /// - Parameter foreignKeys: false to edit as a writer who ignores the schema's references.
     public static func withDatabase<T>(_ path: String, foreignKeys: Bool = true, _ body: (Database) throws -> T) throws -> T {
-        var config = Configuration()
-        config.foreignKeysEnabled = foreignKeys
-        let q = try DatabaseQueue(path: path, configuration: config)
-        defer { try? q.close() }
-        return try q.write { try body($0) }
+        try SQLiteFile.withDatabase(path, foreignKeys: foreignKeys, body)
     }
 
     /// The access-log rows (action, actor, outcome, client, record) in order.
@@ -23,17 +21,13 @@ public enum VaultFile {
 
     /// Every byte of the vault file and its -wal and -shm companions that exist.
     public static func allBytes(_ path: String) -> [(String, Data)] {
-        ["", "-wal", "-shm"].compactMap { s in FileManager.default.contents(atPath: path + s).map { (path + s, $0) } }
+        SQLiteFile.fileSuffixes.compactMap { s in FileManager.default.contents(atPath: path + s).map { (path + s, $0) } }
     }
 
     /// Copies the vault to `dest` as a file-level copy would (WAL checkpointed first), replacing
     /// whatever is there — yesterday's copy, put back later by someone with write access.
     public static func copy(_ path: String, to dest: String) throws {
-        let q = try DatabaseQueue(path: path)
-        try q.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        try q.close()
-        for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dest + s) }
-        try FileManager.default.copyItem(atPath: path, toPath: dest)
+        try SQLiteFile.copy(path, to: dest)
     }
 
     /// Every row of `table`, as text, for before/after comparisons.

@@ -83,6 +83,21 @@ struct ArchitectureRulesTests {
         #expect(offenders == [])
     }
 
+    @Test("storage: VaultCore imports no database library; the SQLite backend is named only in its own target")
+    func storageBehindItsProtocol() throws {
+        var offenders: [String] = []
+        for f in try Self.files("VaultCore") {
+            for (i, line) in f.raw.enumerated() where line.contains("import GRDB") { offenders.append("\(f.path):\(i + 1): import GRDB") }
+        }
+        for f in try Self.files() where !f.path.hasPrefix("VaultStoreSQLite/") {
+            for (i, line) in f.code.enumerated() where line.contains("SQLiteStore") || line.contains("SQLiteTransaction") {
+                offenders.append("\(f.path):\(i + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(try Self.files("VaultStoreSQLite").count >= 5)
+        #expect(offenders == [])
+    }
+
     @Test("no function over 60 lines and no file over 400 lines in Sources")
     func sizes() throws {
         var offenders: [String] = []

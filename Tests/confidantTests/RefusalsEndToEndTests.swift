@@ -96,9 +96,7 @@ struct RefusalsEndToEndTests {
         case "text": try Data("just some notes\n".utf8).write(to: URL(fileURLWithPath: path))
         case "empty": try Data().write(to: URL(fileURLWithPath: path))
         case "sqlite":
-            let q = try DatabaseQueue(path: path)
-            try q.write { try $0.execute(sql: "CREATE TABLE t (x); INSERT INTO t VALUES (1)") }
-            try q.close()
+            try VaultFile.withDatabase(path) { try $0.execute(sql: "CREATE TABLE t (x); INSERT INTO t VALUES (1)") }
         default:
             var bytes = try Data(contentsOf: URL(fileURLWithPath: p.vault))
             for i in stride(from: 4096, to: bytes.count, by: 97) { bytes[i] ^= 0x5a }

@@ -42,7 +42,7 @@ final class SeededPractice: @unchecked Sendable {
                     let id = Session.newID(prefix: "n")
                     let text = Array("client \(ci) note \(n) ".utf8) + Random.bytes(32 + n)
                     let row = try rivera.sealed(RecordRow(id: id, clientID: clientID, kind: .progress, subkind: "", author: "rivera", keyID: key.id,
-                                                          keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: rivera.nowMillis,
+                                                          keyVersion: key.version, formatVersion: Vault.formatVersion, createdAt: rivera.nowMillis,
                                                           sequence: 1, ciphertext: []), secret: secret, plaintext: text)
                     try tx.insertRecord(row)
                     try rivera.append(tx, AccessIntent(action: "note.add", clientID: clientID, recordID: id, purpose: .treat), .success, "")

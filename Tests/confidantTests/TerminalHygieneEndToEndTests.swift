@@ -85,11 +85,7 @@ struct TerminalHygieneEndToEndTests {
     /// Writes raw control characters into stored fields that are kept in plaintext, as a
     /// database editor (or an older version) could, with foreign keys off.
     static func tamper(_ path: String, _ sql: String, _ args: StatementArguments) throws {
-        var config = Configuration()
-        config.foreignKeysEnabled = false
-        let q = try DatabaseQueue(path: path, configuration: config)
-        defer { try? q.close() }
-        try q.write { try $0.execute(sql: sql, arguments: args) }
+        try VaultFile.withDatabase(path, foreignKeys: false) { try $0.execute(sql: sql, arguments: args) }
     }
 
     @Test("stored actors, details and care-team names with control characters are shown escaped")

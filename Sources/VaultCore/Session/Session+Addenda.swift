@@ -43,7 +43,7 @@ extension Session {
             }
             let (key, secret) = try authorKey(tx, clientID: clientID)
             let row = try sealed(RecordRow(id: id, clientID: clientID, kind: .addendum, subkind: kind.rawValue, author: user, keyID: key.id,
-                                           keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: nowMillis,
+                                           keyVersion: key.version, formatVersion: Vault.formatVersion, createdAt: nowMillis,
                                            sequence: 1, ciphertext: []), secret: secret, plaintext: plain)
             try tx.insertRecord(row)
         } else {

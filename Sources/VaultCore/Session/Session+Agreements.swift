@@ -36,7 +36,7 @@ extension Session {
             let version = try tx.recordCount(clientID: clientID, subkind: kind.rawValue) + 1
             let now = nowMillis
             try tx.insertRecord(try sealed(RecordRow(id: id, clientID: clientID, kind: .agreement, subkind: kind.rawValue, author: user,
-                                                     keyID: key.id, keyVersion: key.version, formatVersion: Schema.formatVersion,
+                                                     keyID: key.id, keyVersion: key.version, formatVersion: Vault.formatVersion,
                                                      createdAt: now, sequence: version, ciphertext: []),
                                            secret: secret, plaintext: [UInt8](try body.canonicalJSON())))
             return AgreementRecord(id: id, clientID: clientID, kind: kind.rawValue, version: version, author: user,

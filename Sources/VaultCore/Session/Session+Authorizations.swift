@@ -120,7 +120,7 @@ extension Session {
         let key = try currentCareKey(tx, clientID)
         let secret = try unwrap(tx, key)
         try tx.insertRecord(try sealed(RecordRow(id: id, clientID: clientID, kind: kind, subkind: subkind, author: user,
-                                                 keyID: key.id, keyVersion: key.version, formatVersion: Schema.formatVersion,
+                                                 keyID: key.id, keyVersion: key.version, formatVersion: Vault.formatVersion,
                                                  createdAt: nowMillis, sequence: 1, ciphertext: []),
                                        secret: secret, plaintext: [UInt8](plaintext)))
     }

@@ -12,10 +12,11 @@ public struct BackupReport: Sendable, Codable, Equatable {
 }
 
 extension Vault {
-    /// Opens a backup file and checks it: its settings signature, every user's certificate and
-    /// the whole access log (as `log verify` does). Changes nothing in it.
-    public static func verifyBackup(path: String) throws -> (Vault, LogVerification, Int, Int) {
-        let copy = try Vault.open(path: path, asCopy: true)
+    /// Opens a backup (a store's ``VaultStore/openCopy(at:)``) and checks it: its settings
+    /// signature, every user's certificate and the whole access log (as `log verify` does).
+    /// Changes nothing in it.
+    public static func verifyBackup(store: any VaultStore) throws -> (Vault, LogVerification, Int, Int) {
+        let copy = try Vault.open(store: store, asCopy: true)
         try copy.store.read { tx in try Session.verifyAllCertificates(tx, meta: copy.meta) }
         let verification = try LogVerifier.verify(copy.store, meta: copy.meta, checkpoint: nil)
         let (clients, records) = try copy.store.read { tx in
@@ -27,27 +28,29 @@ extension Vault {
 }
 
 extension Session {
-    /// Writes a consistent copy of the vault with SQLite's online backup (never a file copy of a
-    /// live WAL database), then opens the copy and verifies its log before reporting success.
-    /// The copy is exactly as encrypted as the vault. Admin only.
+    /// Writes a consistent copy of the vault through its store's backup (SQLite's online backup,
+    /// never a file copy of a live WAL database), then opens the copy and verifies its log
+    /// before reporting success. The copy is exactly as encrypted as the vault. Admin only; a
+    /// store without ``StoreCapabilities/backup`` is refused (74).
     public func backup(to path: String) throws(VaultError) -> BackupReport {
         let intent = AccessIntent(action: "vault.backup", purpose: .operations)
         guard roles.contains(.admin) else {
             try perform(intent) { _, _ in try require(.admin, "taking a backup") }
             throw VaultError.notPermitted("taking a backup needs the admin role")
         }
-        guard let store = vault.backend as? SQLiteStore else { throw VaultError.internalError("backup needs the SQLite store") }
+        let store = vault.backend
         // The entry is written only once the copy exists and verified; a failed backup leaves a
         // refusal entry instead.
         do {
+            try store.require(.backup, for: "write a backup")
             try store.backup(to: path)
             let report: BackupReport
             do {
-                let (copy, v, clients, records) = try Vault.verifyBackup(path: path)
+                let (copy, v, clients, records) = try Vault.verifyBackup(store: try store.openCopy(at: path))
                 guard copy.meta.vaultID == meta.vaultID else { throw VaultError.internalError("the backup is of another vault") }
                 report = BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)
             } catch {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                store.removeCopy(at: path)
                 throw VaultError.badData("the backup written to \(path) did not verify (\(error)); it was removed")
             }
             _ = try vault.store.write { tx in try append(tx, intent, .success, "entries:\(report.logEntries)") }
@@ -78,7 +81,10 @@ extension Session {
     public func restore(from path: String, approver: Session) throws(VaultError) -> BackupReport {
         try VaultError.typed {
             let checked: (Vault, LogVerification, Int, Int)
-            do { checked = try Vault.verifyBackup(path: path) } catch let e as VaultError {
+            do {
+                try vault.backend.require([.backup, .restore], for: "restore a backup")
+                checked = try Vault.verifyBackup(store: try vault.backend.openCopy(at: path))
+            } catch let e as VaultError {
                 try perform(AccessIntent(action: "vault.restore", purpose: .operations)) { _, _ in
                     throw VaultError(e.kind, "the backup \(path) does not verify: \(e.message); nothing was restored")
                 }
@@ -98,8 +104,8 @@ extension Session {
             // The backup's state goes back; the live log stays, and the signed `vault.restore`
             // statement names the backup's size and root and commits the restored state. Entries
             // after the backup remain as history (the accounting still lists what was disclosed).
-            guard let source = copy.backend as? SQLiteStore else { throw VaultError.internalError("restore needs the SQLite store") }
-            let rows = try source.pool.read { db in try SQLiteTransaction(db: db).stateRows() }
+            guard let source = copy.store as? GuardedStore else { throw VaultError.internalError("restore needs the guarded store") }
+            let rows = try source.readRaw { try $0.stateRows() }
             let intent = AccessIntent(action: "vault.restore", purpose: .operations)
             try perform(intent) { tx, intent in
                 try require(.admin, "restoring a backup")

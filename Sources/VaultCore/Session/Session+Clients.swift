@@ -60,7 +60,7 @@ extension Session {
             let profileID = Self.newID(prefix: "p")
             let plaintext = try JSONEncoder.sorted.encode(profile)
             try tx.insertRecord(try sealed(RecordRow(id: profileID, clientID: id, kind: .profile, subkind: "", author: user, keyID: key.id,
-                                                     keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: now,
+                                                     keyVersion: key.version, formatVersion: Vault.formatVersion, createdAt: now,
                                                      sequence: 1, ciphertext: []),
                                            secret: secret, plaintext: [UInt8](plaintext)))
             return ClientSummary(id: id, name: profile.name, dateOfBirth: profile.dateOfBirth, contact: profile.contact,

@@ -192,7 +192,7 @@ extension Session {
         let secret = try unwrap(tx, key)
         guard let audit = try tx.dataKey(id: meta.auditKeyID) else { throw VaultError.badData("the vault's audit key is missing") }
         var row = try sealed(RecordRow(id: Self.newID(prefix: "d"), clientID: clientID, kind: .disclosure, subkind: "", author: user,
-                                       keyID: key.id, keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: nowMillis,
+                                       keyID: key.id, keyVersion: key.version, formatVersion: Vault.formatVersion, createdAt: nowMillis,
                                        sequence: 1, ciphertext: []), secret: secret, plaintext: plain)
         row.auditCopy = try SealedBox.seal(plain, to: audit.publicKey)
         try tx.insertRecord(row)

@@ -30,7 +30,7 @@ public struct EmergencyRequest: Sendable, Codable, Equatable {
 /// the window ends, rotating the client's key (`key rotate --client`) destroys that wrap with the
 /// old version; until then `emergency list` and `key exposure` show the release as `ended`.
 extension Session {
-    static let emergencyRequest = "emergency.request"
+    package static let emergencyRequest = "emergency.request"
     static let emergencyApprove = "emergency.approve"
 
     /// Records a request (inside `note open`'s transaction); returns its id.

@@ -59,7 +59,7 @@ extension Session {
             intent.value.recordID = id
             let now = nowMillis
             let row = try sealed(RecordRow(id: id, clientID: clientID, kind: kind.recordKind, subkind: "", author: user, keyID: key.id,
-                                           keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: now, sequence: 1,
+                                           keyVersion: key.version, formatVersion: Vault.formatVersion, createdAt: now, sequence: 1,
                                            ciphertext: []),
                                  secret: secret, plaintext: content)
             try tx.insertRecord(row)
@@ -82,7 +82,7 @@ extension Session {
             for content in contents {
                 let id = Self.newID(prefix: "n")
                 let row = try sealed(RecordRow(id: id, clientID: clientID, kind: .progress, subkind: "", author: user, keyID: key.id,
-                                               keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: nowMillis,
+                                               keyVersion: key.version, formatVersion: Vault.formatVersion, createdAt: nowMillis,
                                                sequence: 1, ciphertext: []), secret: secret, plaintext: content)
                 try tx.insertRecord(row)
                 out.append(noteSummary(row))

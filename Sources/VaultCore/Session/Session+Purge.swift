@@ -12,14 +12,17 @@ public struct PurgeReport: Sendable, Codable, Equatable {
 
 extension Session {
     /// Crypto-shreds a client after its retention period: every wrapped copy of its keys and
-    /// every ciphertext is deleted (with `secure_delete`, then the WAL is truncated and the file
-    /// rebuilt), the client is marked purged, and the log keeps a tombstone (the log still
-    /// verifies). Admin, approved by a compliance officer (`approver`). Before the retention
-    /// period (default 7 years after the last record) only with `force`, which is flagged.
+    /// every ciphertext is deleted, then the store erases what it deleted (``VaultStore/compact()``;
+    /// SQLite: `secure_delete`, the WAL truncated and the file rebuilt), the client is marked
+    /// purged, and the log keeps a tombstone (the log still verifies). Admin, approved by a compliance officer (`approver`). Before the retention
+    /// period (default 7 years after the last record) only with `force`, which is flagged. A store
+    /// that cannot securely erase (``StoreCapabilities/secureErase``) is refused (74) before
+    /// anything is deleted: a purge that left the ciphertexts in the storage would promise too much.
     public func purge(clientID: String, approver: Session, force: Bool = false) throws(VaultError) -> PurgeReport {
         try VaultError.typed {
             let report = try perform(AccessIntent(action: "client.purge", clientID: clientID, purpose: .operations)) { tx, intent in
                 try require(.admin, "purging a client")
+                try vault.backend.require([.compaction, .secureErase], for: "securely erase a purged client's data (its storage keeps deleted rows)")
                 guard approver.roles.contains(.compliance), approver.user != user else {
                     throw VaultError.notPermitted("a purge must be approved by a compliance officer other than yourself (--approved-by)")
                 }
@@ -42,7 +45,7 @@ extension Session {
                                                      flags: early ? ["purge-before-retention"] : []), .success, "")
                 return PurgeReport(client: clientID, recordsDestroyed: n, keyVersionsDestroyed: keys.count, beforeRetention: early, approvedBy: approver.user)
             }
-            if let store = vault.backend as? SQLiteStore { try store.compact() }
+            try vault.backend.compact()
             return report
         }
     }

@@ -25,7 +25,7 @@ extension Session {
             let key = try currentCareKey(tx, clientID)
             guard let audit = try tx.dataKey(id: meta.auditKeyID) else { throw VaultError.badData("the vault's audit key is missing") }
             var row = try sealed(RecordRow(id: id, clientID: clientID, kind: .suspension, subkind: "", author: user, keyID: key.id,
-                                           keyVersion: key.version, formatVersion: Schema.formatVersion, createdAt: nowMillis,
+                                           keyVersion: key.version, formatVersion: Vault.formatVersion, createdAt: nowMillis,
                                            sequence: 1, ciphertext: []), secret: try unwrap(tx, key), plaintext: plain)
             row.auditCopy = try SealedBox.seal(plain, to: audit.publicKey)
             try tx.insertRecord(row)

@@ -3,7 +3,7 @@ import Foundation
 /// The store every Session and command uses: each transaction is a ``GuardedTransaction``,
 /// and each committed write advances this machine's rollback pin.
 public final class GuardedStore: VaultStore, @unchecked Sendable {
-    /// The backend (SQLite file); only backup, restore and compaction reach it directly.
+    /// The backend; only backup, restore and compaction reach it directly.
     public let inner: any VaultStore
     let pinnedRootKey: [UInt8]?
     let pin: RollbackPin?
@@ -14,6 +14,15 @@ public final class GuardedStore: VaultStore, @unchecked Sendable {
         self.pinnedRootKey = pinnedRootKey
         self.pin = pin
     }
+
+    public var location: String { inner.location }
+    public var capabilities: StoreCapabilities { inner.capabilities }
+    public func close() throws { try inner.close() }
+    public func discard() { inner.discard() }
+    public func backup(to destination: String) throws { try inner.backup(to: destination) }
+    public func openCopy(at location: String) throws -> any VaultStore { try inner.openCopy(at: location) }
+    public func removeCopy(at location: String) { inner.removeCopy(at: location) }
+    public func compact() throws { try inner.compact() }
 
     private func guarded(_ tx: any StoreTransaction) throws -> GuardedTransaction {
         guard let raw = tx as? any StoreTransaction & StateStorage else {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import VaultCrypto
 
 /// A transaction that acts only on state the signed log vouches for.
@@ -278,8 +277,8 @@ extension GuardedTransaction {
     /// (the `vault.restore` statement) commits the restored state into the index. The live rows
     /// are not checked first — a damaged state is what a restore repairs; the backup's rows were
     /// verified against the backup's own log before this runs.
-    func restoreState(_ rows: [String: [Row]]) throws {
-        let backupClients = (rows["clients"] ?? []).compactMap { $0["id"] as String? }
+    func restoreState(_ rows: [String: [StoredRow]]) throws {
+        let backupClients = (rows["clients"] ?? []).compactMap { $0.text("id") }
         let liveClients = try inner.clients().map(\.id)
         let aggregates: Set<StateAggregate> = Set([.users, .settings, .exceptions] + (backupClients + liveClients).map { .client($0) })
         try inner.replaceStateRows(with: rows)

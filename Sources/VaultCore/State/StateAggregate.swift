@@ -37,7 +37,7 @@ public enum StateAggregate: Hashable, Sendable, Comparable {
 
     /// The aggregate of a row whose `client_id` column says `clientID`: vault-wide keys (the
     /// audit and log keys, `""`) and all-clients rotation runs (`"*"`) belong to the settings.
-    static func owning(clientID: String) -> StateAggregate {
+    package static func owning(clientID: String) -> StateAggregate {
         clientID.isEmpty || clientID == "*" ? .settings : .client(clientID)
     }
 
@@ -57,6 +57,12 @@ public struct TableDigest: Sendable, Equatable {
     public var table: String
     public var rows: Int
     public var digest: [UInt8]
+
+    package init(table: String, rows: Int, digest: [UInt8]) {
+        self.table = table
+        self.rows = rows
+        self.digest = digest
+    }
 }
 
 /// The index's entry for one aggregate: the latest entry about it and its committed digest.
@@ -64,6 +70,12 @@ public struct StateHeadRow: Sendable, Equatable {
     public var aggregate: String
     public var seq: Int64
     public var digest: [UInt8]
+
+    package init(aggregate: String, seq: Int64, digest: [UInt8]) {
+        self.aggregate = aggregate
+        self.seq = seq
+        self.digest = digest
+    }
 }
 
 /// What one signed entry states about one aggregate (the `state` field of format-2 entries).

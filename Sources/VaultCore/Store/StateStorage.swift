@@ -1,14 +1,13 @@
 import Foundation
-import GRDB
 
 /// What the authenticated index needs from a backend: the raw digest of an aggregate's rows,
 /// the index's own rows, and the log's tail. Used only by ``GuardedTransaction`` and
 /// ``LogVerifier``; nothing here is trusted until checked against a signed entry.
 package protocol StateStorage {
     /// Every row of the state tables (all but the log, its tree heads and the state index).
-    func stateRows() throws -> [String: [Row]]
+    func stateRows() throws -> [String: [StoredRow]]
     /// Replaces the state tables' rows (``stateRows()`` of a backup).
-    func replaceStateRows(with rows: [String: [Row]]) throws
+    func replaceStateRows(with rows: [String: [StoredRow]]) throws
     /// One digest per table of the aggregate, over every column of its rows in primary-key
     /// order (a record's ciphertexts enter through their `content_hash`).
     func tableDigests(of aggregate: StateAggregate) throws -> [TableDigest]
@@ -47,10 +46,48 @@ package struct SchemaObject: Hashable, Sendable {
     package var type: String
     package var name: String
     package var sql: String
+
+    package init(type: String, name: String, sql: String) {
+        self.type = type
+        self.name = name
+        self.sql = sql
+    }
 }
 
 /// Where a node of the state map sits.
 package struct StateNodeKey: Hashable, Sendable {
     package var level: Int
     package var index: Int
+
+    package init(level: Int, index: Int) {
+        self.level = level
+        self.index = index
+    }
+}
+
+/// One column value as a backend stores it, without the backend's own types: how the state
+/// of a backup travels into the live vault (`restore`) whatever the store.
+package enum StoredValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// One stored row: its column names and values, in the table's column order.
+package struct StoredRow: Sendable, Equatable {
+    package var columns: [String]
+    package var values: [StoredValue]
+
+    package init(columns: [String], values: [StoredValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    /// The text in `column`, or nil when the row has no such column or it holds something else.
+    package func text(_ column: String) -> String? {
+        guard let i = columns.firstIndex(of: column), case .text(let s) = values[i] else { return nil }
+        return s
+    }
 }

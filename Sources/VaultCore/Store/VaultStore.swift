@@ -5,10 +5,68 @@ import Foundation
 /// Everything it stores is already encrypted or is metadata the design allows in plaintext
 /// (opaque ids, user names, times, kinds). A second backend implements these two protocols.
 public protocol VaultStore: AnyObject, Sendable {
+    /// Where the store lives, for messages: a file path, or a database URL without credentials.
+    var location: String { get }
+    /// What this backend can do besides storing rows (``StoreCapabilities``).
+    var capabilities: StoreCapabilities { get }
+
     /// Runs `body` in a read-only snapshot.
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
     /// Runs `body` in one durable write transaction: all of it commits, or none.
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+    func close() throws
+    /// Removes the storage of a store that was just created and holds no vault yet (its first
+    /// transaction failed), so `init` can be run again. Never called on a vault in use.
+    func discard()
+
+    /// Writes a consistent copy of the whole store to `destination` (a new file or database,
+    /// which must not exist), readable while other processes write. Needs ``StoreCapabilities/backup``.
+    func backup(to destination: String) throws
+    /// Opens a copy that ``backup(to:)`` wrote, to verify it or to restore from it.
+    func openCopy(at location: String) throws -> any VaultStore
+    /// Removes a copy that failed its verification.
+    func removeCopy(at location: String)
+    /// Rebuilds the storage without its free space, so deleted rows leave no trace in it
+    /// (``StoreCapabilities/compaction``; with ``StoreCapabilities/secureErase`` in no copy it keeps).
+    func compact() throws
+}
+
+/// What a backend declares it can do beyond reading and writing rows. `backup`, `restore` and
+/// `client purge` check for what they need before they change anything, and refuse a store
+/// without it (``VaultError/Kind/io``, exit 74) instead of doing less than they promise.
+public struct StoreCapabilities: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// ``VaultStore/backup(to:)`` and ``VaultStore/openCopy(at:)``: a consistent copy while others write.
+    public static let backup = StoreCapabilities(rawValue: 1 << 0)
+    /// The state tables can be replaced by a copy's in one transaction (`restore`).
+    public static let restore = StoreCapabilities(rawValue: 1 << 1)
+    /// ``VaultStore/compact()`` rebuilds the storage without free pages.
+    public static let compaction = StoreCapabilities(rawValue: 1 << 2)
+    /// Deleted content is overwritten and, after ``VaultStore/compact()``, held by no file, log
+    /// or copy the backend keeps (SQLite: `secure_delete`, WAL truncated, VACUUM). A server whose
+    /// write-ahead log, replicas or point-in-time backups keep old pages cannot promise it.
+    public static let secureErase = StoreCapabilities(rawValue: 1 << 3)
+}
+
+extension VaultStore {
+    /// Refuses (exit 74) when this store lacks `needed`, naming what was asked.
+    package func require(_ needed: StoreCapabilities, for what: String) throws {
+        guard capabilities.isSuperset(of: needed) else { throw unsupported(what) }
+    }
+
+    /// The refusal of an operation this backend cannot do (exit 74).
+    package func unsupported(_ what: String) -> VaultError {
+        VaultError(.io, "the vault's store at \(location) cannot \(what); nothing was changed — use a store that can, such as an SQLite vault file")
+    }
+
+    // A backend without a capability keeps these: each refuses, whatever the store declares.
+    public func discard() {}
+    public func backup(to destination: String) throws { throw unsupported("write a backup") }
+    public func openCopy(at location: String) throws -> any VaultStore { throw unsupported("open a backup") }
+    public func removeCopy(at location: String) {}
+    public func compact() throws { throw unsupported("compact its storage") }
 }
 
 /// Typed access to stored rows inside one transaction.

@@ -1,6 +1,7 @@
 import CSystemShim
 import Foundation
 import VaultCore
+import VaultStoreSQLite
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -85,7 +86,7 @@ enum AgentClient {
 
     /// A connection to the agent of the vault at `path`, if one answers under this uid.
     static func connect(vault path: String) -> Int32? {
-        guard let meta = try? Vault.vaultID(path: path), let socket = try? AgentSocket.path(vaultID: meta) else { return nil }
+        guard let meta = try? StoreLocator.vaultID(at: path), let socket = try? AgentSocket.path(vaultID: meta) else { return nil }
         return AgentSocket.connect(to: socket)
     }
 

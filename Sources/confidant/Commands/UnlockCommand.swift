@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VaultCore
+import VaultStoreSQLite
 import VaultCrypto
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,7 @@ struct UnlockCommand: ParsableCommand {
 
     func run() throws {
         let user = try globals.userName()
-        let socket = try AgentSocket.path(vaultID: try Vault.vaultID(path: globals.vaultPath))
+        let socket = try AgentSocket.path(vaultID: try StoreLocator.vaultID(at: globals.vaultPath))
         if let fd = AgentSocket.connect(to: socket) {
             close(fd)
             throw VaultError(.usage, "an agent is already unlocked for this vault; 'confidant lock' ends it first")

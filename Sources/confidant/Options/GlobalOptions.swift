@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VaultCore
+import VaultStoreSQLite
 import VaultCrypto
 
 /// Options every command takes. Environment variables give defaults for paths and the
@@ -57,12 +58,18 @@ struct GlobalOptions: ParsableArguments {
         return try sessionAndPassphrase().0
     }
 
+    /// The vault `--vault` names, opened through its store (``StoreLocator``), on the test clock
+    /// when one is pinned.
+    func openVault() throws -> Vault {
+        try Vault.open(store: try StoreLocator.open(vaultPath), checkClock: !TestClock.isPinned, now: TestClock.now)
+    }
+
     /// The session, and the passphrase that unlocked it (for re-sealing new keys under it).
     func sessionAndPassphrase() throws -> (Session, SecretBytes) {
         if AgentContext.session != nil {
             throw VaultError(.notPermitted, "this command needs your passphrase itself; run it with --passphrase-file or after 'confidant lock'")
         }
-        let vault = try Vault.open(path: vaultPath, checkClock: !TestClock.isPinned, now: TestClock.now)
+        let vault = try openVault()
         let user = try userName()
         // At the terminal a mistyped passphrase is asked again, three tries in all (each
         // refused try is logged); from a file or descriptor there is one.

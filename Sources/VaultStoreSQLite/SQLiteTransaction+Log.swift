@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import VaultCore
 
 /// The log, tree heads, exceptions, acknowledgements and settings of ``SQLiteTransaction``.
 extension SQLiteTransaction {

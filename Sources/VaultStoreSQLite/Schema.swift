@@ -1,7 +1,9 @@
 import GRDB
+import VaultCore
 
 /// The vault file's schema, as GRDB migrations. The format version in `vault.format_version`
-/// and the SQLite `application_id` identify a Confidant vault.
+/// (``Vault/formatVersion``, the same for every backend) and the SQLite `application_id`
+/// identify a Confidant vault; the completed migrations are this file's schema version.
 ///
 /// Where each row comes from (every fact is made by a signed access entry whose `state` field
 /// commits to the digest of the aggregate the row belongs to; `log verify` replays those
@@ -19,8 +21,6 @@ import GRDB
 enum Schema {
     /// SQLite `application_id` of a Confidant vault ("CNFD").
     static let applicationID: Int32 = 0x434E_4644
-    /// Current record/entry format version (part of every record's associated data).
-    static let formatVersion = 2
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()

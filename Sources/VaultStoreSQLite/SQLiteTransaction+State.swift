@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import VaultCore
 import VaultCrypto
 
 extension SQLiteTransaction: StateStorage {
@@ -203,22 +204,45 @@ extension SQLiteTransaction {
     static let stateTables = ["vault", "settings", "users", "user_history", "exceptions", "clients", "care_team", "data_keys",
                               "key_wraps", "records", "acknowledgements", "export_requests", "rotation_jobs"]
 
-    /// Every row of every state table.
-    func stateRows() throws -> [String: [Row]] {
-        var out: [String: [Row]] = [:]
-        for t in Self.stateTables { out[t] = try Row.fetchAll(db, sql: "SELECT * FROM \(t)") }
+    /// Every row of every state table, in the backend-neutral form a restore carries.
+    func stateRows() throws -> [String: [StoredRow]] {
+        var out: [String: [StoredRow]] = [:]
+        for t in Self.stateTables {
+            out[t] = try Row.fetchAll(db, sql: "SELECT * FROM \(t)").map { row in
+                StoredRow(columns: Array(row.columnNames), values: row.databaseValues.map(Self.stored))
+            }
+        }
         return out
     }
 
     /// Replaces every state table's rows with `rows` (children deleted first, parents inserted first).
-    func replaceStateRows(with rows: [String: [Row]]) throws {
+    func replaceStateRows(with rows: [String: [StoredRow]]) throws {
         for t in Self.stateTables.reversed() { try db.execute(sql: "DELETE FROM \(t)") }
         for t in Self.stateTables {
             for row in rows[t] ?? [] {
-                let columns = Array(row.columnNames)
-                let sql = "INSERT INTO \(t) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
-                try db.execute(sql: sql, arguments: StatementArguments(row.databaseValues))
+                let sql = "INSERT INTO \(t) (\(row.columns.joined(separator: ", "))) VALUES (\(row.columns.map { _ in "?" }.joined(separator: ", ")))"
+                try db.execute(sql: sql, arguments: StatementArguments(row.values.map(Self.database)))
             }
+        }
+    }
+
+    private static func stored(_ value: DatabaseValue) -> StoredValue {
+        switch value.storage {
+        case .null: .null
+        case .int64(let v): .integer(v)
+        case .double(let d): .real(d)
+        case .string(let s): .text(s)
+        case .blob(let d): .blob([UInt8](d))
+        }
+    }
+
+    private static func database(_ value: StoredValue) -> DatabaseValue {
+        switch value {
+        case .null: .null
+        case .integer(let v): v.databaseValue
+        case .real(let d): d.databaseValue
+        case .text(let s): s.databaseValue
+        case .blob(let b): Data(b).databaseValue
         }
     }
 }

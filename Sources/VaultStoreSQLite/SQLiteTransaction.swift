@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import VaultCore
 
 /// ``StoreTransaction`` over one GRDB connection. Plain SQL: the schema is small and the
 /// statements are easier to audit for "no plaintext" than a record layer would be.

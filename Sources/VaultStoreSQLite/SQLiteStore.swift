@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import VaultCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,13 +9,22 @@ import Glibc
 ///
 /// `synchronous=FULL` makes every commit durable before it returns (the access entry of an open
 /// is on disk before plaintext is released); `secure_delete=ON` overwrites deleted content
-/// (destroyed key wraps); a busy timeout lets a second process wait its turn.
-public final class SQLiteStore: VaultStore, @unchecked Sendable {
+/// (destroyed key wraps); a busy timeout lets a second process wait its turn. Internal to this
+/// target: the rest of the program reaches it as an `any VaultStore` from ``StoreLocator``.
+final class SQLiteStore: VaultStore, @unchecked Sendable {
     let pool: DatabasePool
-    public let path: String
+    let path: String
+
+    /// The files one vault is made of: the database, its write-ahead log and its shared-memory index.
+    static let fileSuffixes = ["", "-wal", "-shm"]
+
+    var location: String { path }
+    /// Everything: SQLite's online backup, a restore in one transaction, and VACUUM after
+    /// `secure_delete` with the WAL truncated, which leaves no deleted page in any file.
+    var capabilities: StoreCapabilities { [.backup, .restore, .compaction, .secureErase] }
 
     /// How long a writer waits for another process before giving up with "busy" (exit 75).
-    public static let busyTimeout: TimeInterval = 10
+    static let busyTimeout: TimeInterval = 10
 
     private init(pool: DatabasePool, path: String) {
         self.pool = pool
@@ -22,7 +32,7 @@ public final class SQLiteStore: VaultStore, @unchecked Sendable {
     }
 
     /// Creates a new, empty vault file (mode 0600). Fails if anything exists at `path`.
-    public static func create(path: String) throws -> SQLiteStore {
+    static func create(path: String) throws -> SQLiteStore {
         if FileManager.default.fileExists(atPath: path) {
             throw VaultError(.cannotCreate, "\(path) already exists; choose another --vault path or remove it")
         }
@@ -41,7 +51,7 @@ public final class SQLiteStore: VaultStore, @unchecked Sendable {
     /// Opens an existing vault file after checking, without writing to it, that it is one.
     /// - Throws: ``VaultError`` not found (66) when absent, bad data (65) when the file is not a
     ///   Confidant vault or is corrupt.
-    public static func open(path: String) throws -> SQLiteStore {
+    static func open(path: String) throws -> SQLiteStore {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
             throw VaultError.notFound("no vault at \(path); create one with 'confidant init' or pass --vault PATH")
@@ -127,20 +137,20 @@ public final class SQLiteStore: VaultStore, @unchecked Sendable {
     }
 
     private func restrictSidecarModes() {
-        for suffix in ["", "-wal", "-shm"] { _ = chmod(path + suffix, 0o600) }
+        for suffix in Self.fileSuffixes { _ = chmod(path + suffix, 0o600) }
     }
 
-    public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try Self.mapErrors { try pool.read { db in try body(SQLiteTransaction(db: db)) } }
     }
 
-    public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try Self.mapErrors { try pool.write { db in try body(SQLiteTransaction(db: db)) } }
     }
 
     /// Copies the whole vault into a new file with SQLite's online backup (consistent while
     /// other processes write).
-    public func backup(to destinationPath: String) throws {
+    func backup(to destinationPath: String) throws {
         let dest = try SQLiteStore.create(pathForBackup: destinationPath)
         do {
             try Self.mapErrors {
@@ -149,21 +159,30 @@ public final class SQLiteStore: VaultStore, @unchecked Sendable {
             }
         } catch {
             try? dest.pool.close()
-            for suffix in ["", "-wal", "-shm"] { unlink(destinationPath + suffix) }
+            removeCopy(at: destinationPath)
             throw error
         }
         _ = chmod(destinationPath, 0o600)
     }
 
-    /// Replaces this database's whole content with `source`'s, in one step (SQLite backup API
-    /// into this pool: readers see the old or the new vault, never a mix).
-    public func restore(from source: SQLiteStore) throws {
-        try Self.mapErrors { try source.pool.backup(to: pool) }
+    /// Opens a backup file this store wrote, checked as any vault file is when it opens.
+    func openCopy(at location: String) throws -> any VaultStore {
+        try SQLiteStore.open(path: location)
+    }
+
+    func removeCopy(at location: String) {
+        for suffix in Self.fileSuffixes { unlink(location + suffix) }
+    }
+
+    /// Removes the file of a vault whose first transaction failed, with its companions.
+    func discard() {
+        try? pool.close()
+        removeCopy(at: path)
     }
 
     /// Makes deleted content unrecoverable from the file: checkpoints and truncates the WAL,
     /// then rebuilds the file without free pages (`secure_delete` already zeroed them).
-    public func compact() throws {
+    func compact() throws {
         try Self.mapErrors {
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
@@ -173,7 +192,7 @@ public final class SQLiteStore: VaultStore, @unchecked Sendable {
         }
     }
 
-    public func close() throws {
+    func close() throws {
         try Self.mapErrors { try pool.close() }
     }
 
