@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -31,13 +32,21 @@ let package = Package(
         ),
         .executableTarget(
             name: "confidant",
-            dependencies: ["VaultCore", "VaultCrypto", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["VaultCore", "VaultCrypto", "VaultStorePostgres", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        // The PostgreSQL store (SPEC §7). The only target that depends on PostgresNIO. GRDB only
+        // because VaultCore's `StateStorage` still names GRDB's `Row` (restore between stores).
+        .target(
+            name: "VaultStorePostgres",
+            dependencies: ["VaultCore", "VaultCrypto", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultCrypto"], path: "Benchmarks"),
         .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "VaultStorePostgresTests", dependencies: ["confidant", "VaultStorePostgres", "VaultCore", "VaultCrypto", "VaultTestSupport"]),
         .testTarget(name: "confidantTests", dependencies: ["confidant", "VaultCore", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

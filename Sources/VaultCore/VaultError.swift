@@ -17,7 +17,10 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
         case notFound
         /// An output file cannot be created (exit 73).
         case cannotCreate
-        /// Another process holds the vault; try again (exit 75).
+        /// Reading or writing storage failed part way: a database server lost mid-command,
+        /// a full disk (exit 74).
+        case io
+        /// Another process holds the vault, or its database server does not answer; try again (exit 75).
         case busy
         /// Wrong passphrase, no grant, role not allowed, basis not stated (exit 77).
         case notPermitted
@@ -31,6 +34,7 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
             case .badData: "bad-data"
             case .notFound: "not-found"
             case .cannotCreate: "cannot-create"
+            case .io: "io"
             case .busy: "busy"
             case .notPermitted: "not-permitted"
             case .internal: "internal"
@@ -88,6 +92,7 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
         case .badData: .restoreFromBackup
         case .notFound: .checkName
         case .cannotCreate: .chooseOutput
+        case .io: .retry
         case .busy: .retry
         case .notPermitted: .askForAccess
         case .internal: .report

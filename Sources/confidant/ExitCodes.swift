@@ -8,6 +8,7 @@ extension VaultError {
         case .badData: 65
         case .notFound: 66
         case .cannotCreate: 73
+        case .io: 74
         case .busy: 75
         case .notPermitted: 77
         case .internal: 70
