@@ -70,15 +70,26 @@ public final class Vault: @unchecked Sendable {
     public static func vaultID(path: String) throws -> String {
         let sqlite = try SQLiteStore.open(path: path)
         defer { try? sqlite.close() }
-        guard let meta = try sqlite.read({ try $0.meta() }) else {
-            throw VaultError.badData("\(path) has no vault settings; it is not an initialised Confidant vault")
+        return try vaultID(store: sqlite, name: path)
+    }
+
+    /// The vault id (hex) of the vault in `store`, read without any check (``vaultID(path:)``).
+    public static func vaultID(store: any VaultStore, name: String) throws -> String {
+        guard let meta = try store.read({ try $0.meta() }) else {
+            throw VaultError.badData("\(name) has no vault settings; it is not an initialised Confidant vault")
         }
         return Encoding.hex(meta.vaultID)
     }
 
     public static func open(path: String, asCopy: Bool = false, checkClock: Bool = true,
                             now: @escaping @Sendable () -> Date = { Date() }) throws -> Vault {
-        let sqlite = try SQLiteStore.open(path: path)
+        try open(store: try SQLiteStore.open(path: path), name: path, asCopy: asCopy, checkClock: checkClock, now: now)
+    }
+
+    /// Opens the vault in an already opened backend `store` (a PostgreSQL store); `name` is how
+    /// messages call it. The checks are those of ``open(path:asCopy:checkClock:now:)``.
+    public static func open(store sqlite: any VaultStore, name path: String, asCopy: Bool = false, checkClock: Bool = true,
+                            now: @escaping @Sendable () -> Date = { Date() }) throws -> Vault {
         guard let meta = try sqlite.read({ try $0.meta() }) else {
             throw VaultError.badData("\(path) has no vault settings; it is not an initialised Confidant vault")
         }
@@ -117,7 +128,11 @@ public final class Vault: @unchecked Sendable {
     /// - Throws: ``VaultError`` bad data (65) with the first problem found; returns when the
     ///   log and the state check out (the problem was elsewhere).
     public static func diagnose(path: String, checkpointText: String? = nil) throws -> LogVerification {
-        let sqlite = try SQLiteStore.open(path: path)
+        try diagnose(store: try SQLiteStore.open(path: path), name: path, checkpointText: checkpointText)
+    }
+
+    /// ``diagnose(path:checkpointText:)`` of the vault in an opened backend `store`.
+    public static func diagnose(store sqlite: any VaultStore, name path: String, checkpointText: String? = nil) throws -> LogVerification {
         guard let meta = try sqlite.read({ try $0.meta() }) else {
             throw VaultError.badData("\(path) has no vault settings; it is not an initialised Confidant vault")
         }
@@ -137,13 +152,24 @@ public final class Vault: @unchecked Sendable {
     public static func create(path: String, practice: String, admin: String, roles: Set<Role>, passphrase: SecretBytes,
                               kdf: KDFStrength, recoveryOut: String,
                               now: @escaping @Sendable () -> Date = { Date() }) throws -> InitResult {
+        try create(store: { try SQLiteStore.create(path: path) },
+                   discard: { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } },
+                   practice: practice, admin: admin, roles: roles, passphrase: passphrase, kdf: kdf, recoveryOut: recoveryOut, now: now)
+    }
+
+    /// ``create(path:practice:admin:roles:passphrase:kdf:recoveryOut:now:)`` in a backend that
+    /// `makeStore` creates once the arguments are checked (a PostgreSQL store); `discard` undoes
+    /// what it made when the first transaction fails.
+    public static func create(store makeStore: () throws -> any VaultStore, discard: () -> Void, practice: String, admin: String,
+                              roles: Set<Role>, passphrase: SecretBytes, kdf: KDFStrength, recoveryOut: String,
+                              now: @escaping @Sendable () -> Date = { Date() }) throws -> InitResult {
         try checkCreate(practice: practice, admin: admin, roles: roles, passphrase: passphrase, recoveryOut: recoveryOut)
         let vaultID = Random.bytes(16)
         let recovery = try X25519KeyPair.generate()
         let identity = try UserIdentity.generate()
         let logKey = try Ed25519KeyPair.generate()
         let created = now()
-        let sqlite = try SQLiteStore.create(path: path)
+        let sqlite = try makeStore()
         let pin = RollbackPin.forVault(Encoding.hex(vaultID))
         let store = GuardedStore(inner: sqlite, pinnedRootKey: nil, pin: pin)
         var wroteRecovery = false
@@ -159,7 +185,7 @@ public final class Vault: @unchecked Sendable {
                                              size: tail.seq, leafHash: Encoding.base64(tail.leafHash)))
             }
         } catch {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            discard()
             if wroteRecovery { try? FileManager.default.removeItem(atPath: recoveryOut) }
             throw error
         }

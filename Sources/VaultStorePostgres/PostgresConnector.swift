@@ -18,9 +18,13 @@ final class PostgresConnector: @unchecked Sendable {
     /// Where the server is, for messages (never a password).
     let endpoint: String
     let logger: Logger
+    private let probe: PostgresConnection.Configuration
     private let runTask: Task<Void, Never>
+    /// How long a lease may take before a direct connection asks the server why.
+    static let probeAfter: TimeInterval = 1.5
 
-    init(configuration: PostgresClient.Configuration, endpoint: String) {
+    init(configuration: PostgresClient.Configuration, probe: PostgresConnection.Configuration, endpoint: String) {
+        self.probe = probe
         let quiet = Logger(label: "confidant.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
         let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
         self.client = client
@@ -51,7 +55,18 @@ final class PostgresConnector: @unchecked Sendable {
                 handoff.fail(error)
             }
         }
-        guard handoff.ready.wait(timeout: .now() + timeout) == .success else {
+        // The pool retries a failing server quietly: when no connection comes soon, one direct
+        // connection learns why (refused, no such database, login refused) and reports that.
+        var arrived = handoff.ready.wait(timeout: .now() + min(Self.probeAfter, timeout)) == .success
+        if !arrived {
+            do { try probeServer() } catch {
+                task.cancel()
+                handoff.abandon()
+                throw PostgresErrors.mapped(error, endpoint: endpoint, midCommand: false)
+            }
+            arrived = handoff.ready.wait(timeout: .now() + max(0, timeout - Self.probeAfter)) == .success
+        }
+        guard arrived else {
             task.cancel()
             handoff.abandon()
             throw VaultError(.busy, "the database server at \(endpoint) does not answer; check that it runs and try again")
@@ -64,6 +79,15 @@ final class PostgresConnector: @unchecked Sendable {
         case nil:
             throw VaultError(.internal, "the connection pool handed out nothing")
         }
+    }
+}
+
+extension PostgresConnector {
+    /// Opens and closes one connection outside the pool; throws what the server or network said.
+    private func probeServer() throws {
+        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: probe,
+                                                        id: 0, logger: logger).wait()
+        try? connection.close().wait()
     }
 }
 

@@ -60,14 +60,16 @@ public struct PostgresLocation: Sendable, Equatable {
         return "postgres://\(user)@\(host):\(port)/\(database)"
     }
 
-    /// The client configuration: endpoint, TLS and the password from the pgpass file, if any.
+    /// The pool's configuration: endpoint, TLS and the password from the pgpass file, if any.
     func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresClient.Configuration {
         let password = PgPass.password(for: self, environment: environment)
         var config: PostgresClient.Configuration
         if let socketDirectory {
-            config = .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+            config = .init(unixSocketPath: socketPath(socketDirectory), username: user, password: password, database: database)
         } else {
-            config = .init(host: host, port: port, username: user, password: password, database: database, tls: try tls())
+            let (required, tls) = tlsConfiguration()
+            config = .init(host: host, port: port, username: user, password: password, database: database,
+                           tls: tls.map { required ? .require($0) : .prefer($0) } ?? .disable)
         }
         config.options.connectTimeout = .seconds(5)
         config.options.maximumConnections = 4
@@ -75,24 +77,42 @@ public struct PostgresLocation: Sendable, Equatable {
         return config
     }
 
-    private func tls() throws -> PostgresClient.Configuration.TLS {
+    /// The same endpoint for one direct connection (``PostgresConnector``'s probe of a server
+    /// the pool cannot reach: it reports why).
+    func probeConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresConnection.Configuration {
+        let password = PgPass.password(for: self, environment: environment)
+        if let socketDirectory {
+            return .init(unixSocketPath: socketPath(socketDirectory), username: user, password: password, database: database)
+        }
+        let (required, tls) = tlsConfiguration()
+        let context = try tls.map { try NIOSSLContext(configuration: $0) }
+        var config = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database,
+                                                      tls: context.map { required ? .require($0) : .prefer($0) } ?? .disable)
+        config.options.connectTimeout = .seconds(5)
+        return config
+    }
+
+    private func socketPath(_ directory: String) -> String { "\(directory)/.s.PGSQL.\(port)" }
+
+    /// Whether TLS is required, and its configuration (nil: no TLS).
+    private func tlsConfiguration() -> (required: Bool, TLSConfiguration?) {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let sslRootCert { tls.trustRoots = .file(sslRootCert) }
         switch sslMode {
-        case "disable": return .disable
+        case "disable": return (false, nil)
         case "allow", "prefer":
             tls.certificateVerification = .none
-            return .prefer(tls)
+            return (false, tls)
         case "require":
             // libpq's `require` checks no certificate unless a root certificate is given.
             tls.certificateVerification = sslRootCert == nil ? .none : .noHostnameVerification
-            return .require(tls)
+            return (true, tls)
         case "verify-ca":
             tls.certificateVerification = .noHostnameVerification
-            return .require(tls)
+            return (true, tls)
         default:
             tls.certificateVerification = .fullVerification
-            return .require(tls)
+            return (true, tls)
         }
     }
 }

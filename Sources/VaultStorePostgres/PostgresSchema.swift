@@ -19,6 +19,13 @@ enum PostgresSchema {
     /// pinned catalog (``PostgresPinning``) is what they make.
     static let v2 = [vaultAndUsers, clientsAndKeys, records, accessLog, settingsAndJobs, stateIndex, acknowledgements, migrationsTable]
 
+    /// ``v2`` as single statements (the extended protocol runs one at a time).
+    static var statements: [String] {
+        v2.flatMap { $0.components(separatedBy: ";\n") }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }
+    }
+
     /// Every table, parents before children (creation order).
     static let tables = ["vault", "users", "user_history", "clients", "care_team", "data_keys", "key_wraps", "records",
                          "access_log", "tree_heads", "settings", "export_requests", "rotation_jobs", "exceptions",

@@ -32,7 +32,8 @@ public final class PostgresStore: VaultStore, @unchecked Sendable {
     private init(location: PostgresLocation, busyTimeout: TimeInterval) throws {
         self.location = location
         self.busyTimeout = busyTimeout
-        connector = PostgresConnector(configuration: try location.configuration(), endpoint: location.display)
+        connector = PostgresConnector(configuration: try location.configuration(), probe: try location.probeConfiguration(),
+                                      endpoint: location.display)
     }
 
     deinit { connector.shutdown() }
@@ -49,7 +50,7 @@ public final class PostgresStore: VaultStore, @unchecked Sendable {
             if let name = existing.sorted().first {
                 throw VaultError(.cannotCreate, "\(store.location.display) is not empty (it holds table '\(name)'); give the vault a database of its own")
             }
-            for statement in PostgresSchema.v2 { try tx.exec(statement) }
+            for statement in PostgresSchema.statements { try tx.exec(statement) }
             for id in PostgresSchema.migrations { try tx.exec("INSERT INTO schema_migrations (identifier) VALUES (?)", id) }
         }
         return store

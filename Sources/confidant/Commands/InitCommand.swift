@@ -32,10 +32,10 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let pass = try Passphrase.read(from: globals.passphraseSource, prompt: "New passphrase for \(admin): ", confirm: true)
-        let r = try Vault.create(path: globals.vaultPath, practice: practice, admin: admin, roles: roles, passphrase: pass,
-                                 kdf: kdf, recoveryOut: recoveryOut, now: TestClock.now)
+        let r = try VaultLocation.create(globals.vaultPath, practice: practice, admin: admin, roles: roles, passphrase: pass,
+                                         kdf: kdf, recoveryOut: recoveryOut)
         if let zone {  // working hours are read in the practice's zone (a signed setting)
-            try Vault.open(path: globals.vaultPath, checkClock: !TestClock.isPinned, now: TestClock.now)
+            try VaultLocation.open(globals.vaultPath)
                 .unlock(user: admin, passphrase: pass).setSetting(.practiceTimeZone, zone)
         }
         if globals.json {

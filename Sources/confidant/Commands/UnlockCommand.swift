@@ -23,7 +23,7 @@ struct UnlockCommand: ParsableCommand {
 
     func run() throws {
         let user = try globals.userName()
-        let socket = try AgentSocket.path(vaultID: try Vault.vaultID(path: globals.vaultPath))
+        let socket = try AgentSocket.path(vaultID: try VaultLocation.vaultID(globals.vaultPath))
         if let fd = AgentSocket.connect(to: socket) {
             close(fd)
             throw VaultError(.usage, "an agent is already unlocked for this vault; 'confidant lock' ends it first")

@@ -43,7 +43,7 @@ struct UserCommand: ParsableCommand {
         var kdf: KDFStrength?
         func validate() throws { try UserName.validate(name) }
         func run() throws {
-            let vault = try Vault.open(path: globals.vaultPath, checkClock: !TestClock.isPinned, now: TestClock.now)
+            let vault = try VaultLocation.open(globals.vaultPath)
             let code = try Passphrase.read(from: codeFile.map { .file($0) } ?? .terminal, prompt: "Enrolment code for \(name): ")
             let source = globals.passphraseSource
             let pass = try Passphrase.read(from: source, prompt: "Choose a passphrase for \(name): ", confirm: source.isTerminal)

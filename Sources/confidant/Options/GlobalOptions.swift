@@ -6,7 +6,7 @@ import VaultCrypto
 /// Options every command takes. Environment variables give defaults for paths and the
 /// user name; a passphrase itself is never read from argv or an environment value.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "Vault file (env CONFIDANT_VAULT, default ./confidant.vault).")
+    @Option(name: .long, help: "Vault file or postgres:// URL (env CONFIDANT_VAULT, default ./confidant.vault).")
     var vault: String?
 
     @Option(name: .customLong("as"), help: "Act as this user (env CONFIDANT_USER).")
@@ -62,7 +62,7 @@ struct GlobalOptions: ParsableArguments {
         if AgentContext.session != nil {
             throw VaultError(.notPermitted, "this command needs your passphrase itself; run it with --passphrase-file or after 'confidant lock'")
         }
-        let vault = try Vault.open(path: vaultPath, checkClock: !TestClock.isPinned, now: TestClock.now)
+        let vault = try VaultLocation.open(vaultPath)
         let user = try userName()
         // At the terminal a mistyped passphrase is asked again, three tries in all (each
         // refused try is logged); from a file or descriptor there is one.
