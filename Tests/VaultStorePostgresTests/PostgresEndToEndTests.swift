@@ -16,6 +16,9 @@ struct PostgresEndToEndTests {
         let json = try JSONSerialization.jsonObject(with: opened.stdoutData) as? [String: Any]
         #expect(json?["text"] as? String == "first session on the shared server")
         #expect(try p.run("chen", ["note", "open", note]).exitCode == 77)
+        let unlock = try p.run("rivera", ["unlock"])
+        #expect(unlock.exitCode == 64)
+        #expect(unlock.stderr == "confidant: error: the agent serves vault files only, for now; on a PostgreSQL vault each command asks its passphrase\n")
         let verified = try p.run("admin", ["--json", "log", "verify"])
         #expect(verified.exitCode == 0, "\(verified.stderr)")
         let report = try JSONSerialization.jsonObject(with: verified.stdoutData) as? [String: Any]

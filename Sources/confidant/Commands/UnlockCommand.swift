@@ -22,6 +22,9 @@ struct UnlockCommand: ParsableCommand {
     }
 
     func run() throws {
+        if VaultLocation.isDatabase(globals.vaultPath) {
+            throw VaultError(.usage, "the agent serves vault files only, for now; on a PostgreSQL vault each command asks its passphrase")
+        }
         let user = try globals.userName()
         let socket = try AgentSocket.path(vaultID: try VaultLocation.vaultID(globals.vaultPath))
         if let fd = AgentSocket.connect(to: socket) {
