@@ -30,23 +30,14 @@ extension PostgresTransaction {
     }
 
     func logEntries(matching f: LogFilter) throws -> [LogRow] {
-        var clauses: [String] = []
-        var args: [any PGArg] = []
-        func add(_ clause: String, _ value: (any PGArg)?) {
-            guard let value else { return }
-            clauses.append(clause); args.append(value)
+        let (sql, arguments) = StoreQueries.logEntries(matching: f)
+        let args: [any PGArg] = arguments.map {
+            switch $0 {
+            case .text(let s): s
+            case .int(let i): i
+            }
         }
-        add("client_id = ?", f.clientID)
-        add("actor = ?", f.actor)
-        add("action = ?", f.action)
-        add("purpose = ?", f.purpose)
-        add("outcome = ?", f.outcome)
-        add("time >= ?", f.since)
-        add("time < ?", f.until)
-        add("seq > ?", f.afterSeq)
-        // Entries start at 1: a row a writer put at 0 or below is no entry (and `log verify` refuses it).
-        clauses.append("seq >= 1")
-        return try run("SELECT * FROM access_log WHERE " + clauses.joined(separator: " AND ") + " ORDER BY seq", args).rows.map(logRow)
+        return try run(sql, args).rows.map(logRow)
     }
 
     func leafHashes(after seq: Int64, limit: Int) throws -> [(Int64, [UInt8])] {

@@ -6,7 +6,13 @@ import VaultTestSupport
 @Suite("PostgreSQL vault end to end")
 struct PostgresEndToEndTests {
     @Test("init, user add and enrol, client add, note add, note open, log verify on PostgreSQL", .enabled(if: PGTest.available, PGTest.skipReason))
-    func firstDay() throws {
+    func firstDay() async throws {
+        try await offPool { try Self.firstDayBody() }
+    }
+
+    /// Off Swift's cooperative threads: the binary runs for seconds, and the PostgreSQL suites
+    /// running beside it need those threads for their connection pools.
+    private static func firstDayBody() throws {
         let url = try PGTest.freshDatabase()
         let p = try TestPractice(vault: url)
         let client = try p.addClient(name: "Postgres Person")
@@ -32,7 +38,11 @@ struct PostgresEndToEndTests {
     }
 
     @Test("a raw UPDATE of a care-team row on the server is refused as on SQLite (65)", .enabled(if: PGTest.available, PGTest.skipReason))
-    func tamperedCareTeam() throws {
+    func tamperedCareTeam() async throws {
+        try await offPool { try Self.tamperedCareTeamBody() }
+    }
+
+    private static func tamperedCareTeamBody() throws {
         let url = try PGTest.freshDatabase()
         let p = try TestPractice(vault: url)
         let client = try p.addClient(name: "Tamper Person")
