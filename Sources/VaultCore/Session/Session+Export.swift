@@ -22,6 +22,7 @@ extension Session {
             try requireFulfillable(req)
             var plan = try exportPlan(tx, clientID: req.clientID, includePsychotherapy: includePsychotherapy, requestID: requestID)
             try applyAccessDecisions(tx, req, &plan.records, withhold: withhold, thirdParty: thirdParty)
+            plan.hidden = try applyRepresentativeScope(tx, req, &plan.records)
             return plan
         }
         // The access entry is committed; now write. Once every file but proof.json is written,
@@ -31,7 +32,8 @@ extension Session {
         let clientID = plan.records.client.id
         let done = AccessIntent(action: "export.fulfilled", clientID: clientID, recordID: requestID, purpose: .patientRequest)
         do {
-            let (about, logKey) = try exportStart(clientID: clientID)
+            let (all, logKey) = try exportStart(clientID: clientID)
+            let about = all.filter { !plan.hidden.contains($0.recordID) }
             var records = plan.records
             records.accessReport = about.map { ExportAccess(seq: $0.seq, time: Timestamp.iso($0.time), actor: $0.actor, action: $0.action,
                                                             record: $0.recordID, purpose: $0.purpose, outcome: $0.outcome) }
@@ -54,6 +56,8 @@ extension Session {
 
     struct ExportPlan {
         var records: ExportRecords
+        /// Records outside a representative's scope: their access entries are left out too.
+        var hidden: Set<String> = []
     }
 
     private func exportPlan(_ tx: any StoreTransaction, clientID: String, includePsychotherapy: Bool, requestID: String) throws -> ExportPlan {

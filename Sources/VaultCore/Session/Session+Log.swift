@@ -63,7 +63,7 @@ extension Session {
     func lostInRestore(_ tx: any StoreTransaction) throws -> [String] {
         guard let restoredAt = try lastRestore(tx) else { return [] }
         let creating: Set<String> = ["note.add", "disclosure.add", "agreement.add", "authorization.add", "authorization.revoke",
-                                     "disclosure.suspend"]
+                                     "disclosure.suspend", "note.amend", "amendment.disagree", "amendment.rebut", "representative.add"]
         var lost: [String] = []
         for action in creating.sorted() {
             for e in try tx.logEntries(matching: LogFilter(action: action, outcome: Outcome.success.rawValue))

@@ -31,7 +31,9 @@ extension Session {
     /// Stores a note encrypted under the client's current care key (progress) or under the
     /// author's psychotherapy-note key for this client, created on first use and wrapped only to
     /// the author and recovery.
-    public func addNote(clientID: String, kind: NoteKind, content: [UInt8]) throws(VaultError) -> NoteSummary {
+    /// `minorConsented` marks care the minor lawfully consented to on its own (164.502(g)(3)),
+    /// sealed: a parent's authority never covers it.
+    public func addNote(clientID: String, kind: NoteKind, content: [UInt8], minorConsented: Bool = false) throws(VaultError) -> NoteSummary {
         try perform(AccessIntent(action: "note.add", clientID: clientID, purpose: .treat)) { tx, intent in
             try require(.therapist, "writing a note")
             _ = try existingClient(tx, clientID)
@@ -63,6 +65,7 @@ extension Session {
                                            ciphertext: []),
                                  secret: secret, plaintext: content)
             try tx.insertRecord(row)
+            if minorConsented { try markMinorConsented(tx, clientID: clientID, noteID: id) }
             return noteSummary(row)
         }
     }

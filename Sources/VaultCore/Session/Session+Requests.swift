@@ -57,8 +57,14 @@ public enum RequestDeadline {
 extension Session {
     /// Checks that this user may act for `clientID` on a request (`what` names the action for
     /// messages): the client itself, a care-team therapist or an admin on the client's behalf.
-    /// (Personal representatives are checked here too, within their recorded scope.)
-    func requireActsFor(_ tx: any StoreTransaction, clientID: String, _ what: String) throws {
+    /// A personal representative acts while its recorded authority is active (its scope is
+    /// applied when its request is fulfilled); after it ends or is blocked the attempt is 77 and
+    /// flagged on `intent` for review.
+    func requireActsFor(_ tx: any StoreTransaction, clientID: String, intent: IntentBox? = nil, _ what: String) throws {
+        if roles.contains(.representative) {
+            _ = try requireRepresentativeAuthority(tx, clientID: clientID, intent: intent, what)
+            return
+        }
         if roles.contains(.client) {
             guard try tx.user(named: user)?.clientID == clientID else {
                 throw VaultError.notPermitted("a client can \(what) only for its own records")

@@ -19,6 +19,8 @@ struct NoteCommand: ParsableCommand {
         @Option(help: "The session date YYYY-MM-DD, written under the title.") var date: String?
         @Option(help: "Start from a DBT template: individual-session, diary-card-review, chain-analysis, skills-group, phone-coaching.")
         var template: NoteTemplate?
+        @Flag(help: "Care the minor lawfully consented to on its own: a parent's authority never covers it (sealed).")
+        var minorConsented = false
 
         func validate() throws {
             try TextInput.validate(title, field: "--title")
@@ -35,7 +37,8 @@ struct NoteCommand: ParsableCommand {
             }
             let head = [title.map { "Title: \($0)" }, date.map { "Session date: \($0)" }].compactMap { $0 }
             if !head.isEmpty { content = Data((head.joined(separator: "\n") + "\n\n").utf8) + content }
-            let n = try session.addNote(clientID: try session.resolve(client, as: .client), kind: kind, content: [UInt8](content))
+            let n = try session.addNote(clientID: try session.resolve(client, as: .client), kind: kind, content: [UInt8](content),
+                                     minorConsented: minorConsented)
             if globals.json { try Output.json(Created(id: n.id, value: n)) } else { Output.line(n.id) }
         }
     }
