@@ -104,7 +104,9 @@ extension Session {
     /// `event` (others skipped). Needs the client's key.
     func requestEvents<T: Decodable>(_ tx: any StoreTransaction, request: ExportRequestRow, event: String, as: T.Type) throws -> [T] {
         var out: [(Int64, String, T)] = []
-        for s in try tx.recordSummaries(clientID: request.clientID) where s.kind == .request && s.subkind.hasSuffix("." + event) {
+        // Only this request's kind: an amendment's `request` event is not an accounting's.
+        let subkind = (RequestKind(id: request.id).map { "\($0.rawValue)." } ?? "") + event
+        for s in try tx.recordSummaries(clientID: request.clientID) where s.kind == .request && s.subkind.hasSuffix(subkind) {
             guard let rec = try tx.record(id: s.id) else { continue }
             let e = try JSONDecoder().decode(RequestEvent<T>.self, from: Data(try openRecord(tx, rec)))
             guard e.requestID == request.id, e.event == event else { continue }
