@@ -42,4 +42,28 @@ struct WriterRequestAttackTests {
         #expect(listed.exitCode == 65)
         #expect(listed.stdout.isEmpty)
     }
+
+    @Test("deleting a minor-consent marker (to show the note to the parent) is refused (65): no export is written")
+    func deletedMinorConsentMarker() throws {
+        let p = try TestPractice(env: ["CONFIDANT_TEST_NOW": "2026-01-05T10:00:00Z"])
+        let client = try p.ok("rivera", ["client", "add", "--name", "Sam Lopez", "--dob", "2011-04-10"])
+        try p.addUser("maria", role: "representative", ["--client", client])
+        _ = try p.ok("rivera", ["representative", "add", client, "--name", "Maria Lopez", "--relation", "parent",
+                                "--evidence", "birth certificate", "--user", "maria"])
+        _ = try p.ok("rivera", ["note", "add", client, "--minor-consented"], stdin: Data("Sam asked for counselling on his own.".utf8))
+        let req = try p.ok("maria", ["export", "request", client])
+        try VaultFile.withDatabase(p.vault) { db in
+            // The newest representative record is the marker (the writer cannot read it, only guess).
+            try db.execute(sql: """
+                DELETE FROM records WHERE id = (SELECT id FROM records WHERE kind = 'representative' AND client_id = ?
+                ORDER BY created_at DESC, rowid DESC LIMIT 1)
+                """, arguments: [client])
+        }
+        let (_, recipient) = try AgeKey.generate(in: p.dir)
+        let f = try p.run("rivera", ["export", "fulfill", req, "--out", p.dir.file("x.age"), "--recipient", recipient])
+        #expect(f.exitCode == 65)
+        #expect(f.stderr.contains("differs from what its signed entries committed"), "\(f.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: p.dir.file("x.age")))
+        #expect(try p.run("admin", ["log", "verify"]).exitCode == 65)
+    }
 }
