@@ -77,13 +77,13 @@ struct UserCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enrol a user (admin).")
         @OptionGroup var globals: GlobalOptions
         @Argument(help: "New user's name.") var name: String
-        @Option(name: .customLong("role"), help: "Roles: admin, therapist, compliance, client (comma-separated).",
+        @Option(name: .customLong("role"), help: "Roles: admin, therapist, compliance, client, representative (comma-separated; client and representative alone).",
                 transform: Role.parseList)
         var roles: Set<Role>
         @Option(help: "Write the enrolment code to this new file (0600) instead of the terminal.") var codeFile: String?
         @Option(help: "Recovery key file: lets a new compliance user read sealed reasons at once (required for client users).")
         var recoveryKey: String?
-        @Option(help: "For a client user: the client it is.") var client: String?
+        @Option(help: "For a client user: the client it is; for a representative: the client it acts for.") var client: String?
 
         func validate() throws { try TextInput.validate(name, field: "the user name") }
 
