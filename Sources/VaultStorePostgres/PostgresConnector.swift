@@ -4,156 +4,115 @@ import NIOCore
 import PostgresNIO
 import VaultCore
 
-/// Synchronous access to a `PostgresClient` pool for the synchronous store protocols.
+/// Synchronous access to PostgreSQL for the synchronous store protocols: a small pool of
+/// postgres-nio `PostgresConnection`s driven through their `EventLoopFuture` API only.
 ///
-/// `VaultStore` and `StoreTransaction` are synchronous (the CLI is), postgres-nio is not. The
-/// bridge: the pool runs in a background task (`PostgresClient.run()`); a transaction leases a
-/// connection by starting a task that enters `withConnection` and parks there, handing the
-/// connection to the waiting thread through a semaphore; each statement then runs through the
-/// connection's `EventLoopFuture` API and the calling thread blocks on `wait()`. The calling
-/// thread must therefore not be an event-loop thread nor one of Swift's cooperative threads
-/// (the lease task needs one of those to run): the CLI's main thread, or a `Thread` of its own.
+/// `VaultStore` and `StoreTransaction` are synchronous (the CLI is); the calling thread blocks
+/// on `wait()` while NIO's own event-loop threads do the work. Nothing here needs Swift's
+/// cooperative thread pool: postgres-nio's `PostgresClient` runs its pool as a task on that
+/// pool, and a process whose cooperative threads are all blocked in synchronous calls (a test
+/// run, a busy server process) starved it into "does not answer" — so this pool keeps
+/// connections itself. The calling thread must not be an event-loop thread.
 final class PostgresConnector: @unchecked Sendable {
-    let client: PostgresClient
     /// Where the server is, for messages (never a password).
     let endpoint: String
     let logger: Logger
-    private let probe: PostgresConnection.Configuration
-    private let runTask: Task<Void, Never>
-    /// How long a lease may take before a direct connection asks the server why.
-    static let probeAfter: TimeInterval = 1.5
+    private let configuration: PostgresConnection.Configuration
+    private let lock = NSLock()
+    private var idle: [PostgresConnection] = []
+    private var leased = 0
+    private var closed = false
+    private var nextID = 1
+    /// Connections one process holds at most; a transaction beyond waits for one.
+    static let maximumConnections = 4
+    private let slots = DispatchSemaphore(value: maximumConnections)
 
-    init(configuration: PostgresClient.Configuration, probe: PostgresConnection.Configuration, endpoint: String) {
-        self.probe = probe
-        let quiet = Logger(label: "confidant.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-        let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
-        self.client = client
+    init(configuration: PostgresConnection.Configuration, endpoint: String) {
+        self.configuration = configuration
         self.endpoint = endpoint
-        self.logger = quiet
-        runTask = Task.detached { await client.run() }
+        self.logger = Logger(label: "confidant.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 
-    deinit { runTask.cancel() }
+    deinit { shutdown() }
 
-    /// Stops the pool; leases already handed out fail from then on.
-    func shutdown() { runTask.cancel() }
+    /// Closes the idle connections; leases still out are closed when given back.
+    func shutdown() {
+        let toClose = lock.withLock { () -> [PostgresConnection] in
+            closed = true
+            defer { idle = [] }
+            return idle
+        }
+        for c in toClose { try? (c.close() as EventLoopFuture<Void>).wait() }
+    }
 
-    /// A connection of the pool, held until ``Lease/release()``.
+    /// A connection, held until ``Lease/release()``: an idle one, else a new one.
     /// - Throws: ``VaultError`` busy (75) when no connection comes within `timeout` (the server
-    ///   does not answer) or the server refuses connections; others as ``PostgresErrors/mapped(_:endpoint:midCommand:)``.
+    ///   does not answer, or this process holds its maximum); others as ``PostgresErrors/mapped(_:endpoint:midCommand:)``.
     func lease(timeout: TimeInterval) throws -> Lease {
-        let handoff = Handoff()
-        let client = self.client
-        let task = Task.detached {
-            do {
-                try await client.withConnection { connection in
-                    await withCheckedContinuation { (release: CheckedContinuation<Void, Never>) in
-                        handoff.deliver(connection, release)
-                    }
-                }
-            } catch {
-                handoff.fail(error)
-            }
-        }
-        // The pool retries a failing server quietly: when no connection comes soon, one direct
-        // connection learns why (refused, no such database, login refused) and reports that.
-        var arrived = handoff.ready.wait(timeout: .now() + min(Self.probeAfter, timeout)) == .success
-        if !arrived {
-            do { try probeServer() } catch {
-                task.cancel()
-                handoff.abandon()
-                throw PostgresErrors.mapped(error, endpoint: endpoint, midCommand: false)
-            }
-            arrived = handoff.ready.wait(timeout: .now() + max(0, timeout - Self.probeAfter)) == .success
-        }
-        guard arrived else {
-            task.cancel()
-            handoff.abandon()
+        guard slots.wait(timeout: .now() + timeout) == .success else {
             throw VaultError(.busy, "the database server at \(endpoint) does not answer; check that it runs and try again")
         }
-        switch handoff.outcome {
-        case .connection(let connection, let release):
-            return Lease(connection: connection, release: release, logger: logger)
-        case .failure(let error):
+        let (reused, id, isClosed) = lock.withLock { () -> (PostgresConnection?, Int, Bool) in
+            while let c = idle.popLast() { if !c.isClosed { leased += 1; return (c, 0, closed) } }
+            leased += 1
+            nextID += 1
+            return (nil, nextID, closed)
+        }
+        guard !isClosed else {
+            giveBack(nil)
+            throw VaultError(.internal, "the PostgreSQL store was closed")
+        }
+        if let reused { return Lease(connection: reused, connector: self) }
+        do {
+            var config = configuration
+            config.options.connectTimeout = .milliseconds(Int64(max(0.1, min(timeout, 5)) * 1000))
+            let c = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: config,
+                                                   id: id, logger: logger).wait()
+            return Lease(connection: c, connector: self)
+        } catch {
+            giveBack(nil)
             throw PostgresErrors.mapped(error, endpoint: endpoint, midCommand: false)
-        case nil:
-            throw VaultError(.internal, "the connection pool handed out nothing")
         }
     }
-}
 
-extension PostgresConnector {
-    /// Opens and closes one connection outside the pool; throws what the server or network said.
-    private func probeServer() throws {
-        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: probe,
-                                                        id: 0, logger: logger).wait()
-        try? connection.close().wait()
+    /// A connection comes back: kept for the next transaction unless it broke or the store closed.
+    fileprivate func giveBack(_ connection: PostgresConnection?, broken: Bool = false) {
+        let close = lock.withLock { () -> Bool in
+            leased -= 1
+            guard let connection else { return false }
+            if closed || broken || connection.isClosed { return true }
+            idle.append(connection)
+            return false
+        }
+        if close, let connection { _ = connection.close() as EventLoopFuture<Void> }
+        slots.signal()
     }
 }
 
 /// One leased connection; every call blocks the calling thread until the server answers.
 final class Lease: @unchecked Sendable {
     let connection: PostgresConnection
-    private let releaseContinuation: CheckedContinuation<Void, Never>
-    private let logger: Logger
+    private let connector: PostgresConnector
     private var released = false
+    /// Set when a statement failed in a way that may leave the connection unusable.
+    var broken = false
 
-    fileprivate init(connection: PostgresConnection, release: CheckedContinuation<Void, Never>, logger: Logger) {
+    fileprivate init(connection: PostgresConnection, connector: PostgresConnector) {
         self.connection = connection
-        self.releaseContinuation = release
-        self.logger = logger
+        self.connector = connector
     }
 
     /// Runs one statement and collects its rows.
     func query(_ sql: String, _ binds: PostgresBindings) throws -> PostgresQueryResult {
-        try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+        try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: connector.logger).wait()
     }
 
     /// Gives the connection back to the pool (once).
     func release() {
         guard !released else { return }
         released = true
-        releaseContinuation.resume()
+        connector.giveBack(connection, broken: broken)
     }
 
     deinit { release() }
-}
-
-/// The meeting point of the lease task and the waiting thread.
-private final class Handoff: @unchecked Sendable {
-    enum Outcome {
-        case connection(PostgresConnection, CheckedContinuation<Void, Never>)
-        case failure(any Error)
-    }
-
-    let ready = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var stored: Outcome?
-    private var abandoned = false
-
-    var outcome: Outcome? { lock.withLock { stored } }
-
-    func deliver(_ connection: PostgresConnection, _ release: CheckedContinuation<Void, Never>) {
-        let giveBack = lock.withLock { () -> Bool in
-            if abandoned { return true }
-            stored = .connection(connection, release)
-            return false
-        }
-        if giveBack { release.resume() } else { ready.signal() }
-    }
-
-    func fail(_ error: any Error) {
-        lock.withLock { stored = stored ?? .failure(error) }
-        ready.signal()
-    }
-
-    /// The waiting thread gave up: a connection that still arrives goes straight back.
-    func abandon() {
-        let late = lock.withLock { () -> CheckedContinuation<Void, Never>? in
-            abandoned = true
-            if case .connection(_, let release) = stored { stored = nil; return release }
-            return nil
-        }
-        late?.resume()
-    }
 }

@@ -60,26 +60,9 @@ public struct PostgresLocation: Sendable, Equatable {
         return "postgres://\(user)@\(host):\(port)/\(database)"
     }
 
-    /// The pool's configuration: endpoint, TLS and the password from the pgpass file, if any.
-    func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresClient.Configuration {
-        let password = PgPass.password(for: self, environment: environment)
-        var config: PostgresClient.Configuration
-        if let socketDirectory {
-            config = .init(unixSocketPath: socketPath(socketDirectory), username: user, password: password, database: database)
-        } else {
-            let (required, tls) = tlsConfiguration()
-            config = .init(host: host, port: port, username: user, password: password, database: database,
-                           tls: tls.map { required ? .require($0) : .prefer($0) } ?? .disable)
-        }
-        config.options.connectTimeout = .seconds(5)
-        config.options.maximumConnections = 4
-        config.options.keepAliveBehavior = nil
-        return config
-    }
-
-    /// The same endpoint for one direct connection (``PostgresConnector``'s probe of a server
-    /// the pool cannot reach: it reports why).
-    func probeConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresConnection.Configuration {
+    /// How to reach the server: the socket or host, the login (password from the pgpass file,
+    /// never the URL or the environment) and TLS as `sslmode` says.
+    func connectionConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresConnection.Configuration {
         let password = PgPass.password(for: self, environment: environment)
         if let socketDirectory {
             return .init(unixSocketPath: socketPath(socketDirectory), username: user, password: password, database: database)

@@ -32,8 +32,7 @@ public final class PostgresStore: VaultStore, @unchecked Sendable {
     private init(location: PostgresLocation, busyTimeout: TimeInterval) throws {
         self.location = location
         self.busyTimeout = busyTimeout
-        connector = PostgresConnector(configuration: try location.configuration(), probe: try location.probeConfiguration(),
-                                      endpoint: location.display)
+        connector = PostgresConnector(configuration: try location.connectionConfiguration(), endpoint: location.display)
     }
 
     deinit { connector.shutdown() }

@@ -14,6 +14,6 @@ struct Confidant: ParsableCommand {
         subcommands: [InitCommand.self, UserCommand.self, ClientCommand.self, CareTeamCommand.self, NoteCommand.self,
                       EmergencyCommand.self, AgreementCommand.self, DiscloseCommand.self, AuthorizationCommand.self,
                       DisclosuresCommand.self, AccountingCommand.self, AmendmentCommand.self, RepresentativeCommand.self, ExceptionsCommand.self, KeyCommand.self, ExportCommand.self, LogCommand.self,
-                      BackupCommand.self, RestoreCommand.self, SettingsCommand.self, UnlockCommand.self, LockCommand.self,
+                      BackupCommand.self, RestoreCommand.self, MigrateCommand.self, SettingsCommand.self, UnlockCommand.self, LockCommand.self,
                       AgentServe.self, DemoCommand.self])
 }

@@ -33,7 +33,7 @@ struct PolicyTests {
     /// done on behalf of others).
     static let matrix: [String: Set<Role>?] = [
         "review.close": [.compliance], "disclosure.cosign": [.compliance], "client.purge.approve": [.compliance], "vault.restore.approve": [.compliance],
-        "user.add": [.admin], "user.reset": [.admin], "user.remove": [.admin], "settings.set": [.admin], "vault.backup": [.admin], "vault.restore": [.admin],
+        "user.add": [.admin], "user.reset": [.admin], "user.remove": [.admin], "settings.set": [.admin], "vault.backup": [.admin], "vault.restore": [.admin], "vault.migrate": [.admin],
         "key.rotate.recovery": [.admin], "key.rotate.all.start": [.admin], "client.purge": [.admin],
         "note.add": [.therapist], "note.add.batch": [.therapist], "disclosure.add": [.therapist], "agreement.add": [.therapist],
         "emergency.request": [.therapist], "authorization.add": [.therapist], "authorization.revoke": [.therapist], "disclosure.suspend": [.therapist],

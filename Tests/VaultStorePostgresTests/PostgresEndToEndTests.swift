@@ -59,4 +59,26 @@ struct PostgresEndToEndTests {
         #expect(refused.exitCode == 65)
         #expect(refused.stderr.contains("holds a trigger (keep on access_log)"), "\(refused.stderr)")
     }
+
+    @Test("a raw DELETE of a note's row on the server is detected as on SQLite (65), and log verify names it",
+          .enabled(if: PGTest.available, PGTest.skipReason))
+    func deletedRecord() async throws {
+        try await offPool { try Self.deletedRecordBody() }
+    }
+
+    private static func deletedRecordBody() throws {
+        let url = try PGTest.freshDatabase()
+        let p = try TestPractice(vault: url)
+        let client = try p.addClient(name: "Deleted Person")
+        let kept = try p.addNote(client, "kept")
+        let gone = try p.addNote(client, "to be deleted by the server")
+        try PGTest.psql("DELETE FROM records WHERE id = '\(gone)'", database: PGTest.database(of: url))
+        let listed = try p.run("rivera", ["note", "list", client])
+        #expect(listed.exitCode == 65, "\(listed.stderr)")
+        #expect(listed.stderr.contains("differs from what its signed entries committed"), "\(listed.stderr)")
+        #expect(try p.run("rivera", ["note", "open", kept]).exitCode == 65)
+        let verify = try p.run("admin", ["log", "verify"])
+        #expect(verify.exitCode == 65)
+        #expect(verify.stderr.contains("client \(client): table records holds"), "\(verify.stderr)")
+    }
 }

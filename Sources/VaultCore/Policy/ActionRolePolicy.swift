@@ -9,7 +9,7 @@ package enum ActionRolePolicy {
     package static func allowedRoles(_ action: String) -> Set<Role>? {
         switch action {
         case "review.close", "disclosure.cosign", "client.purge.approve", "vault.restore.approve": [.compliance]
-        case "user.add", "user.reset", "user.remove", "settings.set", "vault.backup", "vault.restore", "key.rotate.recovery",
+        case "user.add", "user.reset", "user.remove", "settings.set", "vault.backup", "vault.restore", "vault.migrate", "key.rotate.recovery",
              "key.rotate.all.start", "client.purge": [.admin]
         case "note.add", "note.add.batch", "disclosure.add", "agreement.add", "emergency.request", "authorization.add",
              "authorization.revoke", "disclosure.suspend": [.therapist]

@@ -40,4 +40,21 @@ enum VaultLocation {
         let store = try PostgresStore.open(url: location)
         return try Vault.vaultID(store: store, name: store.location.display)
     }
+
+    /// How messages name a location (a URL without its query).
+    static func display(_ location: String) -> String {
+        guard PostgresLocation.isURL(location), let l = try? PostgresLocation(url: location) else { return location }
+        return l.display
+    }
+
+    /// Creates the empty store `migrate` copies into, and how to undo that when the copy fails
+    /// (a new file is removed; the tables made in a database are left for the operator to drop,
+    /// which the refusal of a second attempt names).
+    static func storeMaker(_ location: String) -> (create: () throws -> any VaultStore, discard: () -> Void) {
+        guard PostgresLocation.isURL(location) else {
+            return ({ try SQLiteStore.create(path: location) },
+                    { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: location + suffix) } })
+        }
+        return ({ try PostgresStore.create(url: location) }, {})
+    }
 }
