@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -30,21 +31,27 @@ let package = Package(
             dependencies: ["VaultCrypto", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                            .product(name: "Mustache", package: "swift-mustache")]
         ),
-        // The embedded SQLite backend of VaultCore's store protocol; the only target that imports GRDB
-        // (besides tests that edit a vault file as an attacker would).
+        // The SQLite store (a vault file). The only program target that depends on GRDB.
         .target(
             name: "VaultStoreSQLite",
             dependencies: ["VaultCore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .executableTarget(
             name: "confidant",
-            dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["VaultCore", "VaultCrypto", "VaultStoreSQLite", "VaultStorePostgres", "CSystemShim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        // The PostgreSQL store (SPEC §7). The only target that depends on PostgresNIO.
+        .target(
+            name: "VaultStorePostgres",
+            dependencies: ["VaultCore", "VaultCrypto", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto"], path: "Benchmarks"),
         .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "VaultStorePostgresTests", dependencies: ["confidant", "VaultStorePostgres", "VaultStoreSQLite", "VaultCore", "VaultCrypto", "VaultTestSupport",
+                                                              .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "confidantTests", dependencies: ["confidant", "VaultCore", "VaultStoreSQLite", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

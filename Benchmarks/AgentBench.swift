@@ -159,7 +159,7 @@ struct AgentBenchRuns { var agent = 50; var fresh = 20; var pings = 1000 }
     let version = percentiles((0..<runs.agent).map { _ in timedSpawn(binary, ["--version"], env: envList) })
     let trueFloor = percentiles((0..<runs.agent).map { _ in timedSpawn("/bin/true", [], env: envList) })
 
-    let socket = dir + "/confidant/" + (try StoreLocator.vaultID(at: vault)) + ".sock"
+    let socket = dir + "/confidant/" + (try Vault.vaultID(path: vault)) + ".sock"
     let ping = try JSONSerialization.data(withJSONObject: ["user": "ada", "arguments": [String](), "directory": "/", "lock": false, "ping": true])
     guard let answer = exchangeFramed(socket, ping) else { throw VaultError(.internal, "the agent did not answer a ping at \(socket)") }
     let pings = percentiles(try (0..<runs.pings).map { _ in

@@ -46,7 +46,7 @@ if args.first == "--export-child" {
     // second full benchmark run.
     guard args.count == 5 else { print("confidant-bench: --export-child VAULT REQUEST OUT RECIPIENT"); exit(64) }
     let pass = try SecretBytes(copying: Array("benchmark passphrase".utf8))
-    let v = try Vault.open(store: try StoreLocator.open(args[1]))
+    let v = try Vault.open(path: args[1])
     let s = try v.unlock(user: "ada", passphrase: pass)
     let fd = open(args[3], O_CREAT | O_EXCL | O_WRONLY, 0o600)
     let recipient = try AgeX25519Recipient(string: args[4])
@@ -83,11 +83,11 @@ defer { if keepDir { print("kept \(dir)") } else { try? FileManager.default.remo
 // A vault with one therapist (also compliance, so it can verify) and one client.
 let pass = try SecretBytes(copying: Array("benchmark passphrase".utf8))
 let path = dir + "/bench.vault"
-_ = try Vault.create(store: try StoreLocator.create(path), practice: "Bench", admin: "ada", roles: [.admin, .therapist, .compliance], passphrase: pass,
+_ = try Vault.create(path: path, practice: "Bench", admin: "ada", roles: [.admin, .therapist, .compliance], passphrase: pass,
                      kdf: .interactive, recoveryOut: dir + "/recovery.key")
-var vault = try Vault.open(store: try StoreLocator.open(path))
+var vault = try Vault.open(path: path)
 var smallOpen: [Double] = []
-for _ in 0..<5 { smallOpen.append(try clockSeconds { _ = try Vault.open(store: try StoreLocator.open(path)) } * 1000) }
+for _ in 0..<5 { smallOpen.append(try clockSeconds { _ = try Vault.open(path: path) } * 1000) }
 smallOpen.sort()
 let session = try vault.unlock(user: "ada", passphrase: pass)
 let client = try session.addClient(profile: ClientProfile(name: "Bench Client"))
@@ -206,7 +206,7 @@ let rawRewrap = try clockSeconds {
 }
 record("recovery re-wrap (key rotate --recovery), keys/s", Double(rewrapped) / rewrapTime, Double(rewrapped) / rawRewrap, "keys/s",
        "raw = box_seal_open + box_seal; \(rewrapped) wraps, one transaction")
-vault = try Vault.open(store: try StoreLocator.open(path))
+vault = try Vault.open(path: path)
 
 // 6. Export of a large client: throughput and peak memory (child process), beside `age`.
 let big = try session.addClient(profile: ClientProfile(name: "Large Export Client"))
@@ -254,7 +254,7 @@ record("export peak memory (MiB, child process)", Double(peakKiB) / 1024, 0, "Mi
 
 // 7. Vault open time with the log above.
 var openTimes: [Double] = []
-for _ in 0..<5 { openTimes.append(try clockSeconds { vault = try Vault.open(store: try StoreLocator.open(path)) } * 1000) }
+for _ in 0..<5 { openTimes.append(try clockSeconds { vault = try Vault.open(path: path) } * 1000) }
 openTimes.sort()
 let totalClients = try vault.store.read { try $0.clients().count }
 record("vault open with \(totalClients) clients and \(verified) entries (ms, median)", openTimes[2], smallOpen[2], "ms",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Confidant: installs what is missing, builds, runs the Swift suites
-# (unit and end-to-end through the real binary) and the interop checks against independent
+# (unit and end-to-end through the real binary, on SQLite and on a private PostgreSQL cluster) and the interop checks against independent
 # implementations (PyNaCl, hashlib, fhir.resources, pexpect on a real terminal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,12 @@ bash scripts/ensure-deps.sh --python
 XDG_STATE_HOME="$(mktemp -d)"
 export XDG_STATE_HOME
 trap 'rm -rf "$XDG_STATE_HOME"' EXIT
+
+# The PostgreSQL store's suites run against a private cluster of this run (a Unix socket in a
+# temporary folder; never the system's server), stopped and removed afterwards.
+echo "== PostgreSQL: a private cluster for the store's suites"
+eval "$(bash scripts/pg-cluster.sh start)"
+trap 'bash scripts/pg-cluster.sh stop "$PG_CLUSTER_DIR" >/dev/null 2>&1 || true; rm -rf "$XDG_STATE_HOME"' EXIT
 
 echo "== interop: known-answer vectors regenerate with PyNaCl and hashlib"
 python3 tools/make_vectors.py --check

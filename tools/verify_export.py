@@ -14,7 +14,9 @@ or a folder it was unpacked into. Checks, without any Confidant code:
   4. the access report in records.json is exactly those entries, field by field;
   5. the signed export.fulfilled entry carries manifest:<SHA-256 of manifest.json>, and every
      other file (all but manifest.json and proof.json) has exactly the size and SHA-256 the
-     manifest lists, records.json's notes included.
+     manifest lists, records.json's notes, signed copies and accountings included;
+  6. each delivered accounting in accountings/ is the one whose SHA-256 a signed
+     accounting.fulfilled entry of the access report names.
 Exits 0 and prints a summary when everything holds; exits 1 naming the first failure.
 """
 import base64
@@ -76,13 +78,18 @@ def decode_entry(data):
         fields.append(data[i:i + n])
         i += n
     # Format 2: the 12 fields of version 1, then the previous leaf hash, the state statement and
-    # the state-map root (docs/access-log.md); this checker reads the first 12.
-    if len(fields) != 16 or fields[0] != b"confidant/access-entry/v2" or len(fields[1]) != 8 or len(fields[2]) != 8:
+    # the state-map root (docs/access-log.md); format 3 adds the record's kind and its
+    # confidentiality code. This checker reads the first 12 and those two.
+    v3 = len(fields) == 18 and fields[0] == b"confidant/access-entry/v3"
+    if not v3 and (len(fields) != 16 or fields[0] != b"confidant/access-entry/v2"):
+        raise Failure("malformed log entry")
+    if len(fields[1]) != 8 or len(fields[2]) != 8:
         raise Failure("malformed log entry")
     s = [f.decode("utf-8") for f in fields[3:9]] + [fields[10].decode(), fields[11].decode(), fields[12].decode()]
     return {"seq": int.from_bytes(fields[1], "big", signed=True), "time": int.from_bytes(fields[2], "big", signed=True),
             "actor": s[0], "roles": s[1], "action": s[2], "client": s[3], "record": s[4], "purpose": s[5],
-            "outcome": s[6], "detail": s[7], "flags": s[8]}
+            "outcome": s[6], "detail": s[7], "flags": s[8],
+            "recordKind": fields[16].decode() if v3 else "", "confidentiality": fields[17].decode() if v3 else ""}
 
 
 def iso(ms):
@@ -118,6 +125,9 @@ def parse_checkpoint(text, public_key, vault_id):
 TOP_FILES = {"records.json", "index.html", "fhir-bundle.json", "README.txt", "manifest.json", "proof.json"}
 UNLISTED = {"manifest.json", "proof.json"}
 NOTE = re.compile(r"notes/[0-9a-z]{1,64}\.txt")
+# Signed copies of authorizations and revocations, and the accountings the client was given.
+ATTACHMENT = re.compile(r"(signed-copies/[0-9a-z]{1,64}\.(pdf|png|jpg|txt|bin)|accountings/[0-9a-z]{1,64}\.json)")
+FOLDERS = {"notes/", "signed-copies/", "accountings/"}
 PROOF_FORMAT = "confidant-export-proof/v2"
 MANIFEST_FORMAT = "confidant-export-manifest/v1"
 
@@ -128,7 +138,7 @@ def check_name(name, is_folder):
         raise Failure("the archive holds an absolute path (%r)" % name)
     if ".." in name.split("/"):
         raise Failure("the archive holds a path with '..' (%r)" % name)
-    ok = name == "notes/" if is_folder else (name in TOP_FILES or NOTE.fullmatch(name) is not None)
+    ok = name in FOLDERS if is_folder else (name in TOP_FILES or NOTE.fullmatch(name) or ATTACHMENT.fullmatch(name))
     if not ok:
         raise Failure("the archive holds a name the format does not define (%r)" % name)
 
@@ -236,12 +246,16 @@ def verify_report(records, proof, size, root):
     report = records["accessReport"]
     if len(report) != len(proof["entries"]):
         raise Failure("access report and proofs differ in length")
+    proven = []
     for p, row in zip(proof["entries"], report):
         e = proven_entry(p, proof, size, root)
+        proven.append(e)
         expected = {"seq": e["seq"], "time": iso(e["time"]), "actor": e["actor"], "action": e["action"],
-                    "record": e["record"], "purpose": e["purpose"], "outcome": e["outcome"]}
-        if e["client"] != records["client"]["id"] or {k: row[k] for k in expected} != expected:
+                    "record": e["record"], "purpose": e["purpose"], "outcome": e["outcome"],
+                    "recordKind": e["recordKind"], "confidentiality": e["confidentiality"]}
+        if e["client"] != records["client"]["id"] or {k: row.get(k, "") for k in expected} != expected:
             raise Failure("access report row %d does not match its signed log entry" % row["seq"])
+    return proven
 
 
 def verify_manifest(source, records, proof, manifest_bytes, size, root):
@@ -279,7 +293,31 @@ def verify_manifest(source, records, proof, manifest_bytes, size, root):
             raise Failure("note %s in records.json does not match the signed manifest" % n["id"])
     if {k for k in listed if k.startswith("notes/")} != {n["file"] for n in records["notes"]}:
         raise Failure("the signed manifest and records.json list different notes")
+    attachments = attachments_of(records)
+    for a in attachments:
+        f = listed.get(a["file"])
+        if f is None or f["sha256"] != a["sha256"] or f["size"] != a["bytes"]:
+            raise Failure("%s in records.json does not match the signed manifest" % a["file"])
+    if {k for k in listed if ATTACHMENT.fullmatch(k)} != {a["file"] for a in attachments}:
+        raise Failure("the signed manifest and records.json list different signed copies or accountings")
     return len(listed)
+
+
+def attachments_of(records):
+    """The files records.json points to besides notes: signed copies, delivered accountings."""
+    out = []
+    for a in records.get("authorizations") or []:
+        out += [a["signedCopy"]] if a.get("signedCopy") else []
+        out += [r["signedCopy"] for r in a["revocations"] if r.get("signedCopy")]
+    return out + [a["document"] for a in records.get("accountings") or []]
+
+
+def verify_accountings(records, proven):
+    """Each delivered accounting is the one whose SHA-256 a signed accounting.fulfilled entry names."""
+    for a in records.get("accountings") or []:
+        if not any(e["action"] == "accounting.fulfilled" and e["outcome"] == "success" and e["record"] == a["requestId"]
+                   and e["detail"] == "sha256:" + a["document"]["sha256"] for e in proven):
+            raise Failure("the accounting of request %s is not the one the practice's log says it delivered" % a["requestId"])
 
 
 def verify(path, pinned_key=None):
@@ -295,7 +333,7 @@ def verify(path, pinned_key=None):
     size, root = parse_checkpoint(proof["checkpoint"], log_key, records["vaultId"])
     if size != proof["treeSize"] or base64.b64encode(root).decode() != proof["rootHash"]:
         raise Failure("proof.json tree size or root differs from the signed checkpoint")
-    verify_report(records, proof, size, root)
+    verify_accountings(records, verify_report(records, proof, size, root))
     files = verify_manifest(source, records, proof, manifest_bytes, size, root)
     return {"client": records["client"]["id"], "notes": len(records["notes"]), "files": files,
             "entries": len(records["accessReport"]), "treeSize": size}

@@ -51,11 +51,21 @@ public final class Vault: @unchecked Sendable {
     public var practice: String { meta.practice }
     /// The storage backend under the guard (backup, restore and compaction only).
     var backend: any VaultStore { (store as? GuardedStore)?.inner ?? store }
-    /// The vault format this build reads and writes: stored in the vault's settings and part of
-    /// every record's associated data, whatever the backend (each store maps it to its schema).
-    public static let formatVersion = 2
     /// How far the local clock may lag the newest entry before commands refuse (64).
     static let clockTolerance: Int64 = 5 * 60 * 1000
+
+    /// The record and entry format version this build reads and writes, the same in every
+    /// store (part of every record's associated data and of the signed vault settings).
+    public static let formatVersion = 2
+
+    /// The vault id (hex) of the vault in `store`, read without any check: only to find this
+    /// vault's agent socket, never for a decision.
+    public static func vaultID(store: any VaultStore, name: String) throws -> String {
+        guard let meta = try store.read({ try $0.meta() }) else {
+            throw VaultError.badData("\(name) has no vault settings; it is not an initialised Confidant vault")
+        }
+        return Encoding.hex(meta.vaultID)
+    }
 
     /// Opens an existing vault: checks its schema, that its log extends what this machine saw,
     /// and that its settings, users and keys are the ones its signed log vouches for.
@@ -65,12 +75,10 @@ public final class Vault: @unchecked Sendable {
     ///   machine saw of the live vault, and opening it does not move this machine's pin.
     /// - Parameter checkClock: false only under a debug build's pinned test clock, which jumps
     ///   in time on purpose (entry times still never decrease).
-    /// - Parameter store: the opened backend (``VaultStore``), which checked its own storage
-    ///   (schema, integrity) when it opened; the vault checks everything it reads from it.
-    public static func open(store backend: any VaultStore, asCopy: Bool = false, checkClock: Bool = true,
+    /// `name` is how messages call the store (a path, a URL without credentials).
+    public static func open(store raw: any VaultStore, name path: String, asCopy: Bool = false, checkClock: Bool = true,
                             now: @escaping @Sendable () -> Date = { Date() }) throws -> Vault {
-        let path = backend.location
-        guard let meta = try backend.read({ try $0.meta() }) else {
+        guard let meta = try raw.read({ try $0.meta() }) else {
             throw VaultError.badData("\(path) has no vault settings; it is not an initialised Confidant vault")
         }
         guard meta.formatVersion == formatVersion else {
@@ -80,7 +88,7 @@ public final class Vault: @unchecked Sendable {
         if let pinned = try pin?.load(), pinned.rootKey != Encoding.base64(meta.rootSigningKey) {
             throw VaultError.badData("this vault's root key is not the one this machine saw before: the file was replaced by another vault with the same id")
         }
-        let store = GuardedStore(inner: backend, pinnedRootKey: meta.rootSigningKey, pin: pin)
+        let store = GuardedStore(inner: raw, pinnedRootKey: meta.rootSigningKey, pin: pin)
         let (audit, log) = try store.read { tx in (try tx.dataKey(id: meta.auditKeyID), try tx.dataKey(id: meta.logKeyID)) }
         // The settings are signed by an admin whose certificate chains to the root key.
         let signerKeys: [[UInt8]] = try store.read { tx in
@@ -103,25 +111,15 @@ public final class Vault: @unchecked Sendable {
         return Vault(store: store, meta: meta, auditKey: audit.publicKey, logKey: log.publicKey, now: now)
     }
 
-    /// The vault id (hex) held by `store`, read without any check: only to find this vault's
-    /// agent socket, never for a decision.
-    public static func vaultID(of store: any VaultStore) throws -> String {
-        guard let meta = try store.read({ try $0.meta() }) else {
-            throw VaultError.badData("\(store.location) has no vault settings; it is not an initialised Confidant vault")
-        }
-        return Encoding.hex(meta.vaultID)
-    }
-
     /// Runs `log verify`'s checks on a vault that does not open (its state fails the signed
     /// log's check), without unlocking: only public keys are needed. Names the first bad fact.
     /// - Throws: ``VaultError`` bad data (65) with the first problem found; returns when the
     ///   log and the state check out (the problem was elsewhere).
-    public static func diagnose(store backend: any VaultStore, checkpointText: String? = nil) throws -> LogVerification {
-        let path = backend.location
-        guard let meta = try backend.read({ try $0.meta() }) else {
+    public static func diagnose(store raw: any VaultStore, name path: String, checkpointText: String? = nil) throws -> LogVerification {
+        guard let meta = try raw.read({ try $0.meta() }) else {
             throw VaultError.badData("\(path) has no vault settings; it is not an initialised Confidant vault")
         }
-        let store = GuardedStore(inner: backend, pinnedRootKey: meta.rootSigningKey, pin: nil)
+        let store = GuardedStore(inner: raw, pinnedRootKey: meta.rootSigningKey, pin: nil)
         let checkpoint = try checkpointText.map { text -> Checkpoint in
             guard let logKey = try store.readRaw({ try $0.dataKey(id: meta.logKeyID) }) else {
                 throw VaultError.badData("the vault's log key is missing; the vault file was tampered with")
@@ -132,24 +130,22 @@ public final class Vault: @unchecked Sendable {
     }
 
     /// Creates a vault: its settings, the recovery key (secret written to `recoveryOut`), the
-    /// audit key, and the first admin, whose signing key becomes the root key.
-    /// - Parameter store: a backend just created empty (with its schema); on failure it is
-    ///   discarded, so `init` can run again.
-    /// - Throws: ``VaultError`` cannot create (73) when the vault or recovery file exists.
-    public static func create(store backend: any VaultStore, practice: String, admin: String, roles: Set<Role>, passphrase: SecretBytes,
-                              kdf: KDFStrength, recoveryOut: String,
+    /// audit key, and the first admin, whose signing key becomes the root key. `makeStore`
+    /// creates the empty store once the arguments are checked; `discard` undoes what it made
+    /// when the first transaction fails.
+    /// - Throws: ``VaultError`` cannot create (73) when the store or recovery file exists.
+    public static func create(store makeStore: () throws -> any VaultStore, discard: () -> Void, practice: String, admin: String,
+                              roles: Set<Role>, passphrase: SecretBytes, kdf: KDFStrength, recoveryOut: String,
                               now: @escaping @Sendable () -> Date = { Date() }) throws -> InitResult {
-        do { try checkCreate(practice: practice, admin: admin, roles: roles, passphrase: passphrase, recoveryOut: recoveryOut) } catch {
-            backend.discard()
-            throw error
-        }
+        try checkCreate(practice: practice, admin: admin, roles: roles, passphrase: passphrase, recoveryOut: recoveryOut)
         let vaultID = Random.bytes(16)
         let recovery = try X25519KeyPair.generate()
         let identity = try UserIdentity.generate()
         let logKey = try Ed25519KeyPair.generate()
         let created = now()
+        let raw = try makeStore()
         let pin = RollbackPin.forVault(Encoding.hex(vaultID))
-        let store = GuardedStore(inner: backend, pinnedRootKey: nil, pin: pin)
+        let store = GuardedStore(inner: raw, pinnedRootKey: nil, pin: pin)
         var wroteRecovery = false
         do {
             try RecoveryKeyFile.write(path: recoveryOut, vaultID: vaultID, keyPair: recovery)
@@ -163,7 +159,7 @@ public final class Vault: @unchecked Sendable {
                                              size: tail.seq, leafHash: Encoding.base64(tail.leafHash)))
             }
         } catch {
-            backend.discard()
+            discard()
             if wroteRecovery { try? FileManager.default.removeItem(atPath: recoveryOut) }
             throw error
         }
@@ -172,7 +168,7 @@ public final class Vault: @unchecked Sendable {
                           logPublicKey: Encoding.base64(logKey.publicKey))
     }
 
-    /// The checks ``create(store:practice:admin:roles:passphrase:kdf:recoveryOut:now:)`` makes
+    /// The checks ``create(store:discard:practice:admin:roles:passphrase:kdf:recoveryOut:now:)`` makes
     /// before it generates or writes anything.
     private static func checkCreate(practice: String, admin: String, roles: Set<Role>, passphrase: SecretBytes,
                                     recoveryOut: String) throws {

@@ -17,10 +17,10 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
         case notFound
         /// An output file cannot be created (exit 73).
         case cannotCreate
-        /// The storage cannot do what was asked: read-only storage, a full disk, a database
-        /// server lost mid-command, a store that cannot securely erase (exit 74).
+        /// Reading or writing storage failed part way: a database server lost mid-command,
+        /// a full disk (exit 74).
         case io
-        /// Another process holds the vault; try again (exit 75).
+        /// Another process holds the vault, or its database server does not answer; try again (exit 75).
         case busy
         /// Wrong passphrase, no grant, role not allowed, basis not stated (exit 77).
         case notPermitted
@@ -92,7 +92,7 @@ public struct VaultError: Error, CustomStringConvertible, Equatable, Sendable {
         case .badData: .restoreFromBackup
         case .notFound: .checkName
         case .cannotCreate: .chooseOutput
-        case .io: .report
+        case .io: .retry
         case .busy: .retry
         case .notPermitted: .askForAccess
         case .internal: .report

@@ -24,7 +24,7 @@ package enum SQLiteFile {
         let q = try DatabaseQueue(path: path)
         try q.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         try q.close()
-        for s in fileSuffixes { try? FileManager.default.removeItem(atPath: dest + s) }
+        SQLiteVault.remove(path: dest)
         try FileManager.default.copyItem(atPath: path, toPath: dest)
     }
 }

@@ -10,7 +10,7 @@ import Glibc
 /// `synchronous=FULL` makes every commit durable before it returns (the access entry of an open
 /// is on disk before plaintext is released); `secure_delete=ON` overwrites deleted content
 /// (destroyed key wraps); a busy timeout lets a second process wait its turn. Internal to this
-/// target: the rest of the program reaches it as an `any VaultStore` from ``StoreLocator``.
+/// target: the rest of the program reaches it as an `any VaultStore` through ``SQLiteVault``.
 final class SQLiteStore: VaultStore, @unchecked Sendable {
     let pool: DatabasePool
     let path: String
@@ -18,10 +18,10 @@ final class SQLiteStore: VaultStore, @unchecked Sendable {
     /// The files one vault is made of: the database, its write-ahead log and its shared-memory index.
     static let fileSuffixes = ["", "-wal", "-shm"]
 
-    var location: String { path }
     /// Everything: SQLite's online backup, a restore in one transaction, and VACUUM after
     /// `secure_delete` with the WAL truncated, which leaves no deleted page in any file.
-    var capabilities: StoreCapabilities { [.backup, .restore, .compaction, .secureErase] }
+    var capabilities: StoreCapabilities { Self.declared }
+    static let declared: StoreCapabilities = [.backup, .restore, .compaction, .secureErase, .cryptoShred]
 
     /// How long a writer waits for another process before giving up with "busy" (exit 75).
     static let busyTimeout: TimeInterval = 10
@@ -171,13 +171,7 @@ final class SQLiteStore: VaultStore, @unchecked Sendable {
     }
 
     func removeCopy(at location: String) {
-        for suffix in Self.fileSuffixes { unlink(location + suffix) }
-    }
-
-    /// Removes the file of a vault whose first transaction failed, with its companions.
-    func discard() {
-        try? pool.close()
-        removeCopy(at: path)
+        SQLiteVault.remove(path: location)
     }
 
     /// Makes deleted content unrecoverable from the file: checkpoints and truncates the WAL,

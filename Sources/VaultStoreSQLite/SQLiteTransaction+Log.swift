@@ -7,7 +7,7 @@ extension SQLiteTransaction {
     // MARK: access log
 
     func logRow(_ r: Row) throws -> LogRow {
-        LogRow(seq: try col(r, "seq"), time: try col(r, "time"), actor: try col(r, "actor"), roles: try col(r, "roles"), action: try col(r, "action"),
+        LogRow(stored: try col(r, "seq"), time: try col(r, "time"), actor: try col(r, "actor"), roles: try col(r, "roles"), action: try col(r, "action"),
                clientID: try col(r, "client_id"), recordID: try col(r, "record_id"), purpose: try col(r, "purpose"),
                sealedReason: try bytes(r, "sealed_reason"), outcome: try col(r, "outcome"), detail: try col(r, "detail"),
                flags: try col(r, "flags"),
@@ -70,7 +70,7 @@ extension SQLiteTransaction {
     // MARK: tree heads
 
     private func headRow(_ r: Row) throws -> TreeHeadRow {
-        TreeHeadRow(size: try col(r, "size"), root: try bytes(r, "root"), frontier: try bytes(r, "frontier"), time: try col(r, "time"))
+        TreeHeadRow(stored: try col(r, "size"), root: try bytes(r, "root"), frontier: try bytes(r, "frontier"), time: try col(r, "time"))
     }
 
     func insertTreeHead(_ h: TreeHeadRow) throws {
@@ -104,7 +104,7 @@ extension SQLiteTransaction {
 
     func exceptions() throws -> [ExceptionRow] {
         try Row.fetchAll(db, sql: "SELECT * FROM exceptions ORDER BY added_at, code").map {
-            ExceptionRow(code: try col($0, "code"), meaning: try col($0, "meaning"), basis: try col($0, "basis"),
+            ExceptionRow(stored: try col($0, "code"), meaning: try col($0, "meaning"), basis: try col($0, "basis"),
                          kind: try col($0, "kind"), mustInform: (try col($0, "must_inform") as Int) != 0,
                          addedBy: try col($0, "added_by"), addedAt: try col($0, "added_at"), signature: try bytes($0, "signature"))
         }
@@ -120,7 +120,7 @@ extension SQLiteTransaction {
 
     func acknowledgements(recordID: String) throws -> [AcknowledgementRow] {
         try Row.fetchAll(db, sql: "SELECT * FROM acknowledgements WHERE record_id = ? ORDER BY time", arguments: [recordID]).map {
-            AcknowledgementRow(recordID: try col($0, "record_id"), user: try col($0, "user"), time: try col($0, "time"),
+            AcknowledgementRow(stored: try col($0, "record_id"), user: try col($0, "user"), time: try col($0, "time"),
                                sealedSalt: try bytes($0, "sealed_salt"), bodyMAC: try bytes($0, "body_mac"),
                                signature: try bytes($0, "signature"))
         }

@@ -44,7 +44,7 @@ extension SQLiteTransaction: StateStorage {
                 count += 1
                 Self.encode(row, into: &buf)
             }
-            return TableDigest(table: name, rows: count, digest: SHA256.hash(parts: [Array("confidant/table/v1\0\(name)\0".utf8), buf]))
+            return TableDigest(stored: name, rows: count, digest: SHA256.hash(parts: [Array("confidant/table/v1\0\(name)\0".utf8), buf]))
         }
     }
 
@@ -73,7 +73,7 @@ extension SQLiteTransaction: StateStorage {
 
     private func headRows(_ sql: String, _ args: StatementArguments) throws -> [StateHeadRow] {
         try Row.fetchAll(db.cachedStatement(sql: sql), arguments: args).map {
-            StateHeadRow(aggregate: try $0.decode(String.self, forColumn: "aggregate"), seq: try $0.decode(Int64.self, forColumn: "seq"),
+            StateHeadRow(stored: try $0.decode(String.self, forColumn: "aggregate"), seq: try $0.decode(Int64.self, forColumn: "seq"),
                          digest: [UInt8](try $0.decode(Data.self, forColumn: "digest")))
         }
     }
@@ -94,17 +94,17 @@ extension SQLiteTransaction: StateStorage {
         try db.cachedStatement(sql: """
             INSERT INTO state_heads (aggregate, bucket, seq, digest) VALUES (?, ?, ?, ?)
             ON CONFLICT (aggregate) DO UPDATE SET bucket = excluded.bucket, seq = excluded.seq, digest = excluded.digest
-            """).execute(arguments: [h.aggregate, StateMap.bucket(h.aggregate), h.seq, Data(h.digest)])
+            """).execute(arguments: [h.aggregate, StoreBackendSupport.bucket(h.aggregate), h.seq, Data(h.digest)])
     }
 
     func stateNode(level: Int, index: Int) throws -> [UInt8] {
         let d = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM state_nodes WHERE level = ? AND idx = ?"), arguments: [level, index])
-        guard let d else { return StateMap.zero }
+        guard let d else { return StoreBackendSupport.zeroNode }
         return [UInt8](d)
     }
 
     func setStateNode(level: Int, index: Int, hash: [UInt8]) throws {
-        if hash == StateMap.zero {
+        if hash == StoreBackendSupport.zeroNode {
             try db.cachedStatement(sql: "DELETE FROM state_nodes WHERE level = ? AND idx = ?").execute(arguments: [level, index])
         } else {
             try db.cachedStatement(sql: """
@@ -159,7 +159,7 @@ extension SQLiteTransaction: StateStorage {
         case .record: ("SELECT id FROM records WHERE substr(id, 1, ?) = ?", [])
         case .request: ("SELECT id FROM export_requests WHERE substr(id, 1, ?) = ?", [])
         case .emergency: ("SELECT DISTINCT record_id FROM access_log WHERE substr(record_id, 1, ?) = ? AND action = ? AND outcome = ?",
-                          [Session.emergencyRequest, Outcome.success.rawValue])
+                          [StoreBackendSupport.emergencyRequestAction, Outcome.success.rawValue])
         }
         var args: StatementArguments = [prefix.count, prefix]
         args += extra
@@ -183,7 +183,7 @@ extension SQLiteTransaction: StateStorage {
     func allStateNodes() throws -> [StateNodeKey: [UInt8]] {
         var out: [StateNodeKey: [UInt8]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT level, idx, hash FROM state_nodes") {
-            out[StateNodeKey(level: try r.decode(Int.self, atIndex: 0), index: try r.decode(Int.self, atIndex: 1))] =
+            out[StateNodeKey(stored: try r.decode(Int.self, atIndex: 0), index: try r.decode(Int.self, atIndex: 1))] =
                 [UInt8](try r.decode(Data.self, atIndex: 2))
         }
         return out
@@ -191,7 +191,7 @@ extension SQLiteTransaction: StateStorage {
 
     func schemaObjects() throws -> [SchemaObject] {
         try Row.fetchAll(db, sql: "SELECT type, name, COALESCE(sql, '') AS sql FROM sqlite_master ORDER BY type, name").map {
-            SchemaObject(type: try $0.decode(String.self, forColumn: "type"), name: try $0.decode(String.self, forColumn: "name"),
+            SchemaObject(stored: try $0.decode(String.self, forColumn: "type"), name: try $0.decode(String.self, forColumn: "name"),
                          sql: try $0.decode(String.self, forColumn: "sql"))
         }
     }
@@ -209,7 +209,7 @@ extension SQLiteTransaction {
         var out: [String: [StoredRow]] = [:]
         for t in Self.stateTables {
             out[t] = try Row.fetchAll(db, sql: "SELECT * FROM \(t)").map { row in
-                StoredRow(columns: Array(row.columnNames), values: row.databaseValues.map(Self.stored))
+                StoredRow(columns: Array(row.columnNames), values: try row.databaseValues.map(Self.stored))
             }
         }
         return out
@@ -226,13 +226,13 @@ extension SQLiteTransaction {
         }
     }
 
-    private static func stored(_ value: DatabaseValue) -> StoredValue {
+    private static func stored(_ value: DatabaseValue) throws -> StoredValue {
         switch value.storage {
-        case .null: .null
-        case .int64(let v): .integer(v)
-        case .double(let d): .real(d)
-        case .string(let s): .text(s)
-        case .blob(let d): .blob([UInt8](d))
+        case .null: return .null
+        case .int64(let v): return .integer(v)
+        case .string(let s): return .text(s)
+        case .blob(let d): return .blob([UInt8](d))
+        case .double: throw VaultError(.badData, "a vault row holds a floating-point value, which no vault column has; restore from a backup")
         }
     }
 
@@ -240,7 +240,6 @@ extension SQLiteTransaction {
         switch value {
         case .null: .null
         case .integer(let v): v.databaseValue
-        case .real(let d): d.databaseValue
         case .text(let s): s.databaseValue
         case .blob(let b): Data(b).databaseValue
         }

@@ -23,7 +23,7 @@ struct SQLiteTransaction: StoreTransaction {
 
     func meta() throws -> VaultMetaRow? {
         guard let r = try Row.fetchOne(db, sql: "SELECT * FROM vault WHERE id = 1") else { return nil }
-        return VaultMetaRow(vaultID: try bytes(r, "vault_id"), formatVersion: try col(r, "format_version"), practice: try col(r, "practice"),
+        return VaultMetaRow(stored: try bytes(r, "vault_id"), formatVersion: try col(r, "format_version"), practice: try col(r, "practice"),
                             createdAt: try col(r, "created_at"), kdfOps: UInt64(clamping: try col(r, "kdf_ops") as Int64), kdfMem: try col(r, "kdf_mem"),
                             recoveryPublicKey: try bytes(r, "recovery_pk"), rootSigningKey: try bytes(r, "root_sign_pk"),
                             auditKeyID: try col(r, "audit_key_id"), logKeyID: try col(r, "log_key_id"),
@@ -47,7 +47,7 @@ struct SQLiteTransaction: StoreTransaction {
     // MARK: users
 
     private func userRow(_ r: Row) throws -> UserRow {
-        UserRow(name: try col(r, "name"), roles: try col(r, "roles"), boxPublicKey: try bytes(r, "box_pk"), signPublicKey: try bytes(r, "sign_pk"),
+        UserRow(stored: try col(r, "name"), roles: try col(r, "roles"), boxPublicKey: try bytes(r, "box_pk"), signPublicKey: try bytes(r, "sign_pk"),
                 enrolledBy: try col(r, "enrolled_by"), enrolledAt: try col(r, "enrolled_at"), certificate: try bytes(r, "certificate"),
                 salt: try bytes(r, "salt"), kdfOps: UInt64(clamping: try col(r, "kdf_ops") as Int64), kdfMem: try col(r, "kdf_mem"),
                 sealedSecrets: try bytes(r, "sealed_secrets"), clientID: try col(r, "client_id"))
@@ -87,7 +87,7 @@ struct SQLiteTransaction: StoreTransaction {
 
     func userHistory(name: String) throws -> [UserRow] {
         try Row.fetchAll(db, sql: "SELECT * FROM user_history WHERE name = ? ORDER BY generation DESC", arguments: [name]).map { r in
-            UserRow(name: try col(r, "name"), roles: try col(r, "roles"), boxPublicKey: try bytes(r, "box_pk"), signPublicKey: try bytes(r, "sign_pk"),
+            UserRow(stored: try col(r, "name"), roles: try col(r, "roles"), boxPublicKey: try bytes(r, "box_pk"), signPublicKey: try bytes(r, "sign_pk"),
                     enrolledBy: try col(r, "enrolled_by"), enrolledAt: try col(r, "enrolled_at"), certificate: try bytes(r, "certificate"),
                     salt: [], kdfOps: 0, kdfMem: 0, sealedSecrets: [], clientID: try col(r, "client_id"))
         }
@@ -95,13 +95,13 @@ struct SQLiteTransaction: StoreTransaction {
 
     func wraps(recipient: String) throws -> [KeyWrapRow] {
         try Row.fetchAll(db, sql: "SELECT * FROM key_wraps WHERE recipient = ? ORDER BY key_id", arguments: [recipient]).map {
-            KeyWrapRow(keyID: try col($0, "key_id"), recipient: try col($0, "recipient"), wrapped: try bytes($0, "wrapped"))
+            KeyWrapRow(stored: try col($0, "key_id"), recipient: try col($0, "recipient"), wrapped: try bytes($0, "wrapped"))
         }
     }
 
     func wraps(keyID: Int64) throws -> [KeyWrapRow] {
         try Row.fetchAll(db, sql: "SELECT * FROM key_wraps WHERE key_id = ? ORDER BY recipient", arguments: [keyID]).map {
-            KeyWrapRow(keyID: try col($0, "key_id"), recipient: try col($0, "recipient"), wrapped: try bytes($0, "wrapped"))
+            KeyWrapRow(stored: try col($0, "key_id"), recipient: try col($0, "recipient"), wrapped: try bytes($0, "wrapped"))
         }
     }
 
@@ -113,7 +113,7 @@ struct SQLiteTransaction: StoreTransaction {
     // MARK: clients and care teams
 
     private func clientRow(_ r: Row) throws -> ClientRow {
-        ClientRow(id: try col(r, "id"), createdAt: try col(r, "created_at"), createdBy: try col(r, "created_by"), status: try col(r, "status"),
+        ClientRow(stored: try col(r, "id"), createdAt: try col(r, "created_at"), createdBy: try col(r, "created_by"), status: try col(r, "status"),
                   chartHash: try bytes(r, "chart_hash"))
     }
 
@@ -135,7 +135,7 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     private func careRow(_ r: Row) throws -> CareTeamRow {
-        CareTeamRow(clientID: try col(r, "client_id"), user: try col(r, "user"), grantedBy: try col(r, "granted_by"), grantedAt: try col(r, "granted_at"),
+        CareTeamRow(stored: try col(r, "client_id"), user: try col(r, "user"), grantedBy: try col(r, "granted_by"), grantedAt: try col(r, "granted_at"),
                     state: try col(r, "state"), signature: try bytes(r, "signature"))
     }
 
@@ -164,7 +164,7 @@ struct SQLiteTransaction: StoreTransaction {
     private func keyRow(_ r: Row) throws -> DataKeyRow {
         let scopeText: String = try col(r, "scope")
         guard let scope = KeyScope(rawValue: scopeText) else { throw VaultError.badData("data key \(try col(r, "id") as Int64) has unknown scope '\(scopeText)'") }
-        return DataKeyRow(id: try col(r, "id"), clientID: try col(r, "client_id"), scope: scope, owner: try col(r, "owner"), version: try col(r, "version"),
+        return DataKeyRow(stored: try col(r, "id"), clientID: try col(r, "client_id"), scope: scope, owner: try col(r, "owner"), version: try col(r, "version"),
                           state: try col(r, "state"), createdAt: try col(r, "created_at"), publicKey: try bytes(r, "public_key"),
                           signer: try col(r, "signer"), signature: try bytes(r, "signature"))
     }
@@ -202,7 +202,7 @@ struct SQLiteTransaction: StoreTransaction {
 
     func wrap(keyID: Int64, recipient: String) throws -> KeyWrapRow? {
         try Row.fetchOne(db, sql: "SELECT * FROM key_wraps WHERE key_id = ? AND recipient = ?", arguments: [keyID, recipient]).map {
-            KeyWrapRow(keyID: try col($0, "key_id"), recipient: try col($0, "recipient"), wrapped: try bytes($0, "wrapped"))
+            KeyWrapRow(stored: try col($0, "key_id"), recipient: try col($0, "recipient"), wrapped: try bytes($0, "wrapped"))
         }
     }
 
@@ -218,7 +218,7 @@ struct SQLiteTransaction: StoreTransaction {
     private func recordRow(_ r: Row) throws -> RecordRow {
         let kindText: String = try col(r, "kind")
         guard let kind = RecordKind(rawValue: kindText) else { throw VaultError.badData("record \(try col(r, "id") as String) has unknown kind '\(kindText)'") }
-        return RecordRow(id: try col(r, "id"), clientID: try col(r, "client_id"), kind: kind, subkind: try col(r, "subkind"), author: try col(r, "author"),
+        return RecordRow(stored: try col(r, "id"), clientID: try col(r, "client_id"), kind: kind, subkind: try col(r, "subkind"), author: try col(r, "author"),
                          keyID: try col(r, "key_id"), keyVersion: try col(r, "key_version"), formatVersion: try col(r, "format_version"),
                          createdAt: try col(r, "created_at"), sequence: try col(r, "sequence"), ciphertext: try bytes(r, "ciphertext"),
                          auditCopy: try bytes(r, "audit_copy"), contentHash: try bytes(r, "content_hash"))
@@ -269,7 +269,7 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     private func exportRow(_ r: Row) throws -> ExportRequestRow {
-        ExportRequestRow(id: try col(r, "id"), clientID: try col(r, "client_id"), requestedBy: try col(r, "requested_by"),
+        ExportRequestRow(stored: try col(r, "id"), clientID: try col(r, "client_id"), requestedBy: try col(r, "requested_by"),
                          requestedAt: try col(r, "requested_at"), dueAt: try col(r, "due_at"), state: try col(r, "state"),
                          fulfilledAt: try col(r, "fulfilled_at"), fulfilledBy: try col(r, "fulfilled_by"))
     }
@@ -311,7 +311,7 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func jobRow(_ r: Row) throws -> RotationJobRow {
-        RotationJobRow(id: try col(r, "id"), clientID: try col(r, "client_id"), scope: try col(r, "scope"), owner: try col(r, "owner"),
+        RotationJobRow(stored: try col(r, "id"), clientID: try col(r, "client_id"), scope: try col(r, "scope"), owner: try col(r, "owner"),
                        toKeyID: try col(r, "to_key_id"), state: try col(r, "state"), actor: try col(r, "actor"),
                        startedAt: try col(r, "started_at"), finishedAt: try col(r, "finished_at"))
     }

@@ -13,7 +13,7 @@ struct Confidant: ParsableCommand {
         version: "confidant 0.3.0 (vault format \(Vault.formatVersion))",
         subcommands: [InitCommand.self, UserCommand.self, ClientCommand.self, CareTeamCommand.self, NoteCommand.self,
                       EmergencyCommand.self, AgreementCommand.self, DiscloseCommand.self, AuthorizationCommand.self,
-                      DisclosuresCommand.self, AccountingCommand.self, AmendmentCommand.self, ExceptionsCommand.self, KeyCommand.self, ExportCommand.self, LogCommand.self,
-                      BackupCommand.self, RestoreCommand.self, SettingsCommand.self, UnlockCommand.self, LockCommand.self,
+                      DisclosuresCommand.self, AccountingCommand.self, AmendmentCommand.self, RepresentativeCommand.self, ExceptionsCommand.self, KeyCommand.self, ExportCommand.self, LogCommand.self,
+                      BackupCommand.self, RestoreCommand.self, MigrateCommand.self, SettingsCommand.self, UnlockCommand.self, LockCommand.self,
                       AgentServe.self, DemoCommand.self])
 }

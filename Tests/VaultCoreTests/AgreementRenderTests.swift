@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VaultCore
+import VaultStoreSQLite
 
 @Suite("agreement rendering (text and HTML)")
 struct AgreementRenderTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VaultCore
+import VaultStoreSQLite
 
 /// Every rule of ``DisclosurePolicy``, cell by cell, against expectations written out here (not
 /// derived from the policy), so flipping any rule fails a test.

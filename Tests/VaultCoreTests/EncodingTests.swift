@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VaultCrypto
 @testable import VaultCore
+import VaultStoreSQLite
 
 @Suite("canonical encodings")
 struct CanonicalEncodingTests {
@@ -38,21 +39,35 @@ struct CanonicalEncodingTests {
 
     @Test("an access entry's bytes, leaf hash and field order are fixed")
     func accessEntry() throws {
-        let e = AccessEntry(seq: 1, time: 1_700_000_000_000, actor: "rivera", roles: "therapist", action: "note.open",
+        var e = AccessEntry(seq: 1, time: 1_700_000_000_000, actor: "rivera", roles: "therapist", action: "note.open",
                             clientID: "c1", recordID: "n1", purpose: "TREAT", sealedReason: [], outcome: .success, detail: "")
+        e.recordKind = "psychotherapy"
+        e.confidentiality = "V"
         let bytes = e.canonicalBytes()
-        var expected = CanonicalEncoder(label: "confidant/access-entry/v2")
-        expected.append(Int64(1)); expected.append(Int64(1_700_000_000_000))
-        for s in ["rivera", "therapist", "note.open", "c1", "n1", "TREAT"] { expected.append(s) }
-        expected.append([UInt8]()); expected.append("success"); expected.append(""); expected.append("")
-        // Format 2: the previous leaf hash, the state statement (here: no change) and the map root.
-        expected.append([UInt8]())
-        var state = CanonicalEncoder(label: "confidant/entry-state/v1")
-        state.append(Int64(0))
-        expected.append(state.bytes)
-        expected.append([UInt8]())
+        func fields(_ label: String) -> CanonicalEncoder {
+            var expected = CanonicalEncoder(label: label)
+            expected.append(Int64(1)); expected.append(Int64(1_700_000_000_000))
+            for s in ["rivera", "therapist", "note.open", "c1", "n1", "TREAT"] { expected.append(s) }
+            expected.append([UInt8]()); expected.append("success"); expected.append(""); expected.append("")
+            // Format 2: the previous leaf hash, the state statement (here: no change) and the map root.
+            expected.append([UInt8]())
+            var state = CanonicalEncoder(label: "confidant/entry-state/v1")
+            state.append(Int64(0))
+            expected.append(state.bytes)
+            expected.append([UInt8]())
+            return expected
+        }
+        var expected = fields("confidant/access-entry/v3")
+        var v2 = fields("confidant/access-entry/v2")
+        // Format 3: the record's kind and its confidentiality code.
+        expected.append("psychotherapy"); expected.append("V")
         #expect(bytes == expected.bytes)
         #expect(try AccessEntry.decode(bytes) == e)
+        // An entry written before format 3 still decodes, with no kind, to the same bytes.
+        let old = try AccessEntry.decode(v2.bytes)
+        #expect(old.version == 2 && old.recordKind == "" && old.confidentiality == "" && old.canonicalBytes() == v2.bytes)
+        v2.append("progress")
+        #expect(throws: VaultError.self) { try AccessEntry.decode(v2.bytes) }
         #expect(AccessEntry.leafHash(bytes) == SHA256.hash([0x00] + bytes))
         var denied = e
         denied.outcome = .denied

@@ -3,6 +3,7 @@ import Testing
 import VaultCrypto
 import VaultTestSupport
 @testable import VaultCore
+import VaultStoreSQLite
 
 /// What an attacker review of enrolment and removal found, each now refused.
 @Suite("enrolment and removal safety")

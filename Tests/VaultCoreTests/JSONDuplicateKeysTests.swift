@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VaultCore
+import VaultStoreSQLite
 
 /// The duplicate-key scanner agreements are checked with before they are decoded.
 @Suite("JSON duplicate keys")

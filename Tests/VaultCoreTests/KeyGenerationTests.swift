@@ -4,6 +4,7 @@ import Testing
 import VaultCrypto
 import VaultTestSupport
 @testable import VaultCore
+import VaultStoreSQLite
 
 /// A retired key signs nothing new: after `key rotate --self`, an entry signed by the old
 /// generation is accepted only where the log places it before the rotation.

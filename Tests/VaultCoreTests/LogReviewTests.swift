@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VaultCore
+import VaultStoreSQLite
 
 fileprivate let noon: Int64 = 1_793_966_400_000  // 2026-11-06T12:00:00Z
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VaultCrypto
 @testable import VaultCore
+import VaultStoreSQLite
 
 /// The log's Merkle tree against vectors computed independently in Python (tools/rfc9162_vectors.py).
 @Suite("RFC 9162 Merkle tree")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VaultCore
+import VaultStoreSQLite
 
 /// Every cell of ``NoteAccessPolicy``: role x care team x open release x --break-glass x purpose
 /// x psychotherapy x author (2 x 2 x 2 x 2 x 2 x 2 x 2 = 128), against rules written out here.

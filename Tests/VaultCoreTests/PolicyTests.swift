@@ -3,6 +3,7 @@ import Testing
 import VaultCrypto
 import VaultTestSupport
 @testable import VaultCore
+import VaultStoreSQLite
 
 /// Pure policy: every cell of the closure and action-role rules.
 @Suite("policy")
@@ -33,12 +34,13 @@ struct PolicyTests {
     /// done on behalf of others).
     static let matrix: [String: Set<Role>?] = [
         "review.close": [.compliance], "disclosure.cosign": [.compliance], "client.purge.approve": [.compliance], "vault.restore.approve": [.compliance],
-        "user.add": [.admin], "user.reset": [.admin], "user.remove": [.admin], "settings.set": [.admin], "vault.backup": [.admin], "vault.restore": [.admin],
+        "user.add": [.admin], "user.reset": [.admin], "user.remove": [.admin], "settings.set": [.admin], "vault.backup": [.admin], "vault.restore": [.admin], "vault.migrate": [.admin],
         "key.rotate.recovery": [.admin], "key.rotate.all.start": [.admin], "client.purge": [.admin],
         "note.add": [.therapist], "note.add.batch": [.therapist], "disclosure.add": [.therapist], "agreement.add": [.therapist],
         "emergency.request": [.therapist], "authorization.add": [.therapist], "authorization.revoke": [.therapist], "disclosure.suspend": [.therapist],
         "careteam.grant": [.therapist, .admin], "careteam.revoke": [.therapist, .admin], "emergency.approve": [.therapist, .admin],
-        "agreement.acknowledge": [.client],
+        "agreement.acknowledge": [.client, .representative],
+        "representative.add": [.therapist, .admin], "representative.block": [.therapist, .admin], "representative.list": [.therapist, .admin],
         "export.extend": [.therapist], "export.deny": [.therapist], "export.review-denial": [.therapist],
         "note.amend": [.therapist], "amendment.extend": [.therapist], "amendment.decide": [.therapist], "amendment.rebut": [.therapist],
         "amendment.request": [.client, .representative, .therapist, .admin], "amendment.disagree": [.client, .representative, .therapist, .admin],

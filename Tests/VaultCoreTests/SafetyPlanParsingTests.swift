@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VaultCore
+import VaultStoreSQLite
 
 @Suite("safety plan (format 2), treatment term and format-1 compatibility")
 struct SafetyPlanParsingTests {

@@ -3,6 +3,7 @@ import Testing
 import VaultCrypto
 import VaultTestSupport
 @testable import VaultCore
+import VaultStoreSQLite
 
 /// The role matrix of SPEC §1, enforced in VaultCore (no CLI involved).
 @Suite("session policy")

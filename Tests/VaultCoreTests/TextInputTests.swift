@@ -3,6 +3,7 @@ import Testing
 import VaultCrypto
 import VaultTestSupport
 @testable import VaultCore
+import VaultStoreSQLite
 
 /// The input rule every front end shares: no control characters in names and texts (SPEC §4),
 /// refused in VaultCore before anything is logged.

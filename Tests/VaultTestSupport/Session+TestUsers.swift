@@ -1,5 +1,6 @@
 import Foundation
 import VaultCore
+import VaultStoreSQLite
 import VaultCrypto
 
 extension Session {

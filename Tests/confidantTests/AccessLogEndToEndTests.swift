@@ -4,6 +4,7 @@ import Testing
 import VaultCrypto
 import VaultTestSupport
 @testable import VaultCore
+import VaultStoreSQLite
 
 /// `log verify` against a database editor: every kind of tampering exits 65 and names the entry.
 @Suite("access log end to end")

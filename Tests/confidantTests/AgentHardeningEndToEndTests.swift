@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VaultCore
+import VaultStoreSQLite
 import VaultTestSupport
 @testable import confidant
 #if canImport(Glibc)

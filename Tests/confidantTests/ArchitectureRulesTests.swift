@@ -7,12 +7,13 @@ import Testing
 /// lines and no file over 400 in Sources; each rule or constant is defined once.
 @Suite("architecture rules")
 struct ArchitectureRulesTests {
-    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Sources")
+    static let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let sources = package.appendingPathComponent("Sources")
 
-    /// Every Swift file under `folder` of Sources: (path relative to Sources, raw lines, code lines).
-    static func files(_ folder: String = "") throws -> [(path: String, raw: [String], code: [String])] {
-        let root = sources.appendingPathComponent(folder)
+    /// Every Swift file under `folder` of Sources (or of `top`): (path relative to it, raw lines, code lines).
+    static func files(_ folder: String = "", in top: String = "Sources") throws -> [(path: String, raw: [String], code: [String])] {
+        let root = package.appendingPathComponent(top).appendingPathComponent(folder)
         let names = FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
         return try names.sorted().map { name in
             let text = try String(contentsOfFile: root.appendingPathComponent(name).path, encoding: .utf8)
@@ -83,18 +84,30 @@ struct ArchitectureRulesTests {
         #expect(offenders == [])
     }
 
-    @Test("storage: VaultCore imports no database library; the SQLite backend is named only in its own target")
+    @Test("storage: VaultCore imports no database library; each backend's library and type stay in its own target")
     func storageBehindItsProtocol() throws {
         var offenders: [String] = []
-        for f in try Self.files("VaultCore") {
-            for (i, line) in f.raw.enumerated() where line.contains("import GRDB") { offenders.append("\(f.path):\(i + 1): import GRDB") }
+        func imports(_ folder: String, _ libraries: [String]) throws {
+            for f in try Self.files(folder) {
+                for (i, line) in f.raw.enumerated() {
+                    for lib in libraries where line.trimmingCharacters(in: .whitespaces).hasPrefix("import \(lib)") {
+                        offenders.append("\(f.path):\(i + 1): import \(lib)")
+                    }
+                }
+            }
         }
-        for f in try Self.files() where !f.path.hasPrefix("VaultStoreSQLite/") {
+        try imports("VaultCore", ["GRDB", "PostgresNIO"])
+        try imports("VaultStorePostgres", ["GRDB"])
+        try imports("VaultStoreSQLite", ["PostgresNIO"])
+        // Tests reach SQLite through `SQLiteVault` and `Vault.open(path:)`, never the store's type.
+        let everywhere = try Self.files() + (try Self.files(in: "Tests")).map { (path: "Tests/" + $0.path, raw: $0.raw, code: $0.code) }
+        for f in everywhere where !f.path.hasPrefix("VaultStoreSQLite/") {
             for (i, line) in f.code.enumerated() where line.contains("SQLiteStore") || line.contains("SQLiteTransaction") {
                 offenders.append("\(f.path):\(i + 1): \(line.trimmingCharacters(in: .whitespaces))")
             }
         }
-        #expect(try Self.files("VaultStoreSQLite").count >= 5)
+        #expect(try Self.files("VaultStoreSQLite").count == 7)
+        #expect(try Self.files("VaultStorePostgres").count == 12)
         #expect(offenders == [])
     }
 

@@ -4,6 +4,7 @@ import Testing
 import VaultCrypto
 import VaultTestSupport
 @testable import VaultCore
+import VaultStoreSQLite
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -49,14 +49,3 @@ struct NoteAmendEndToEndTests {
         #expect(noteAt.lowerBound < addendumAt.lowerBound)
     }
 }
-
-@Suite("representative role not yet available")
-struct RepresentativeRoleTests {
-    @Test("user add --role representative is refused with 64 until representatives are built")
-    func refused() throws {
-        let p = try TestPractice(standardUsers: false)
-        let r = try p.run("admin", ["user", "add", "parent", "--role", "representative", "--code-file", p.dir.file("code-parent")])
-        #expect(r.exitCode == 64)
-        #expect(r.stderr == "confidant: error: personal representatives are not available yet; record a representative's signature with 'authorization add --signed-by NAME'\n")
-    }
-}

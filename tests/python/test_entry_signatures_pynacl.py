@@ -16,7 +16,7 @@ import pytest
 from conftest import ADMIN, COMPLIANCE, THERAPISTS
 
 RIVERA, CHEN = THERAPISTS
-LABEL = b"confidant/access-entry/v2"
+LABEL = b"confidant/access-entry/v3"
 COLUMNS = ("seq", "time", "actor", "roles", "action", "client_id", "record_id", "purpose",
            "sealed_reason", "outcome", "detail", "flags")
 INT_COLUMNS = {"seq", "time"}
@@ -87,17 +87,25 @@ def test_every_entry_signature_and_leaf_hash(practice):
 
     signed = unsigned = 0
     previous_leaf = b""
+    kinds = {}
+    no_record = 0
     for row in rows:
         entry = bytes(row["entry"])
         assert bytes(row["leaf_hash"]) == hashlib.sha256(b"\x00" + entry).digest(), row["seq"]
 
         fields = decode_fields(entry)
         assert fields[0] == LABEL
-        assert len(fields) == 16, row["seq"]
+        assert len(fields) == 18, row["seq"]
         assert fields[1:13] == [column_bytes(row, c) for c in COLUMNS], row["seq"]
         # Format 2: a hash chain (the previous entry's leaf hash), the state statement, the map root.
         assert fields[13] == previous_leaf, row["seq"]
         assert len(fields[15]) == 32, row["seq"]
+        # Format 3: the kind of the record the entry names and its confidentiality code.
+        kinds[row["action"], row["outcome"]] = (fields[16], fields[17])
+        if not row["record_id"]:
+            # An entry that names no record carries no kind and no code.
+            assert (fields[16], fields[17]) == (b"", b""), row["seq"]
+            no_record += 1
         previous_leaf = bytes(row["leaf_hash"])
 
         signature = bytes(row["signature"])
@@ -115,6 +123,9 @@ def test_every_entry_signature_and_leaf_hash(practice):
 
     assert unsigned == 2
     assert signed == len(rows) - 2
+    assert kinds["note.open", "success"] == (b"progress", b"R")
+    assert kinds["note.open", "denied"] == (b"progress", b"R")
+    assert no_record > 0
     unsigned_rows = [(r["actor"], r["detail"]) for r in rows if not r["signer"]]
     assert [a for a, _ in unsigned_rows] == [CHEN, "mallory"]
     # The denied note.open by an authenticated user is signed by that user.

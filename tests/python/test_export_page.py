@@ -78,3 +78,32 @@ def test_every_exported_note_carries_its_label_in_fhir(practice, tmp_path):
     import json
     records = json.loads((u / "records.json").read_text())
     assert [n["labels"] for n in records["notes"]] == [["PSY"]]
+
+
+def test_sud_labelled_note_carries_sud_in_fhir_and_nowhere_in_the_vault(practice, tmp_path):
+    """A note labelled SUD (42 CFR Part 2): the label is in the exported note's meta.security, the
+    bundle still validates, and the vault file holds the label nowhere in plaintext."""
+    client = practice.add_client("dr-rivera", "Part Two Person", dob="1990-05-05")
+    note = practice.run_json("dr-rivera", "note", "add", client, "--label", "SUD", "--label", "ETH",
+                             stdin=b"alcohol use reviewed\n")["id"]
+    req = practice.run_json("dr-rivera", "export", "request", client)["id"]
+    key, recipient = keypair(tmp_path)
+    out = tmp_path / "export.age"
+    practice.run("dr-rivera", "export", "fulfill", req, "--out", out, "--recipient", recipient)
+    dec = subprocess.run(["age", "-d", "-i", str(key), str(out)], capture_output=True, check=True)
+    unzip(dec.stdout, tmp_path / "u")
+    bundle = Bundle.model_validate_json((tmp_path / "u" / "fhir-bundle.json").read_text())
+    docs = [e.resource for e in bundle.entry if e.resource.__class__.__name__ == "DocumentReference"]
+    assert [d.id for d in docs] == [note]
+    codes = [(c.system, c.code) for c in docs[0].meta.security]
+    act = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+    assert codes == [("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R"), (act, "PSY"), (act, "ETH"), (act, "SUD")]
+    import json
+    records = json.loads((tmp_path / "u" / "records.json").read_text())
+    assert [n["labels"] for n in records["notes"]] == [["PSY", "ETH", "SUD"]]
+    added = [r for r in records["accessReport"] if r["action"] == "note.add"]
+    assert [(r["recordKind"], r["confidentiality"]) for r in added] == [("progress", "R")]
+    for path in [practice.vault, practice.vault.with_name(practice.vault.name + "-wal")]:
+        if path.exists():
+            data = path.read_bytes()
+            assert b"note-labels" not in data and b"SUD" not in data, path

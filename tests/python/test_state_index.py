@@ -111,7 +111,7 @@ def test_index_root_and_client_digest_recomputed_independently(practice):
         heads = [(a, s, bytes(d)) for a, s, d in con.execute("SELECT aggregate, seq, digest FROM state_heads")]
         last = con.execute("SELECT entry FROM access_log WHERE signer != '' ORDER BY seq DESC LIMIT 1").fetchone()
         fields = split_fields(bytes(last[0]))
-        assert fields[0] == b"confidant/access-entry/v2"
+        assert fields[0] == b"confidant/access-entry/v3"
         assert map_root(heads) == fields[15]
         by_name = {a: d for a, _, d in heads}
         assert client_digest(con, cid) == by_name["client:" + cid]

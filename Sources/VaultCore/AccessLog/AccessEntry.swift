@@ -41,12 +41,21 @@ public struct AccessEntry: Sendable, Equatable {
     public var state: [StateChange] = []
     /// The root of the authenticated index after this entry.
     public var mapRoot: [UInt8] = []
+    /// The kind of the record the entry names (`progress`, `psychotherapy`, `agreement`, ...),
+    /// empty when it names none (format 3; empty in format-2 entries).
+    public var recordKind: String = ""
+    /// The HL7 v3 Confidentiality code of that record (`R`, or `V` for a psychotherapy note),
+    /// decided by the kind alone: a label that reveals a diagnosis (SUD, ETH) is never here.
+    public var confidentiality: String = ""
 
-    static let label = "confidant/access-entry/v2"
+    static let label = "confidant/access-entry/v3"
+    /// The label of entries written before record kinds were signed; still read and verified.
+    static let labelV2 = "confidant/access-entry/v2"
 
-    /// Canonical bytes, format version 2.
+    /// Canonical bytes, format version 3 (version 2's fields, then record kind and
+    /// confidentiality); an entry decoded from version 2 bytes re-encodes as version 2.
     public func canonicalBytes() -> [UInt8] {
-        var e = CanonicalEncoder(label: Self.label)
+        var e = CanonicalEncoder(label: version == 2 ? Self.labelV2 : Self.label)
         e.append(seq)
         e.append(time)
         e.append(actor)
@@ -62,8 +71,15 @@ public struct AccessEntry: Sendable, Equatable {
         e.append(prevHash)
         e.append(Self.encode(state))
         e.append(mapRoot)
+        if version != 2 {
+            e.append(recordKind)
+            e.append(confidentiality)
+        }
         return e.bytes
     }
+
+    /// The format the entry's bytes have: 3, or 2 for an entry written before version 3.
+    public var version: Int = 3
 
     static func encode(_ state: [StateChange]) -> [UInt8] {
         var e = CanonicalEncoder(label: "confidant/entry-state/v1")
@@ -96,10 +112,11 @@ public struct AccessEntry: Sendable, Equatable {
         return out
     }
 
-    /// Parses canonical bytes (format version 2) back into an entry.
+    /// Parses canonical bytes (format version 3, or 2) back into an entry.
     /// - Throws: ``VaultError`` bad data when the bytes are not a well-formed entry.
     public static func decode(_ bytes: [UInt8]) throws -> AccessEntry {
-        var d = try CanonicalDecoder(bytes, label: label)
+        let v2 = (try? CanonicalDecoder(bytes, label: labelV2)) != nil
+        var d = try CanonicalDecoder(bytes, label: v2 ? labelV2 : label)
         var e = AccessEntry(seq: try d.int(), time: try d.int(), actor: try d.string(), roles: try d.string(), action: try d.string(),
                             clientID: try d.string(), recordID: try d.string(), purpose: try d.string(), sealedReason: try d.field(),
                             outcome: .error, detail: "")
@@ -110,6 +127,12 @@ public struct AccessEntry: Sendable, Equatable {
         e.prevHash = try d.field()
         e.state = try decodeState(try d.field())
         e.mapRoot = try d.field()
+        if v2 {
+            e.version = 2
+        } else {
+            e.recordKind = try d.string()
+            e.confidentiality = try d.string()
+        }
         guard d.atEnd, e.canonicalBytes() == bytes else { throw VaultError.badData("access entry is not in canonical form") }
         return e
     }
@@ -143,6 +166,9 @@ public struct AccessEntry: Sendable, Equatable {
             prevHash = signed.prevHash
             state = signed.state
             mapRoot = signed.mapRoot
+            recordKind = signed.recordKind
+            confidentiality = signed.confidentiality
+            version = signed.version
         }
     }
 
@@ -201,6 +227,12 @@ package enum AccessLogWriter {
                                 purpose: intent.purpose?.rawValue ?? "", sealedReason: sealed, outcome: outcome, detail: detail,
                                 flags: intent.flags.sorted().joined(separator: ","))
         entry.prevHash = prev?.leafHash ?? []
+        // The kind as stored (read unchecked: a refusal of tampered state must still be logged;
+        // the action itself checked the record, and the kind is bound into its state digest).
+        if !intent.recordID.isEmpty, let kind = try g.inner.record(id: intent.recordID)?.kind {
+            entry.recordKind = kind.rawValue
+            entry.confidentiality = SecurityLabel.confidentiality(kind: kind.rawValue)
+        }
         if signer == nil {
             // An unauthenticated attempt names no client or record and changes nothing.
             guard intent.clientID.isEmpty, intent.recordID.isEmpty, g.touched.isEmpty else {

@@ -109,11 +109,15 @@ public enum FHIRAuditExport {
         if !r.recordID.isEmpty {
             // user.* and careteam.* entries name a user, not a record.
             let namesUser = r.action.hasPrefix("user.") || r.action.hasPrefix("careteam.")
-            entities.append([
+            var entity: [String: Any] = [
                 "what": ["identifier": ["system": namesUser ? "urn:confidant:user" : "urn:confidant:record", "value": r.recordID]],
                 "type": namesUser ? coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person")
                                   : coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"),
-            ])
+            ]
+            // The signed kind's labels (never a sealed one such as SUD: the entry does not hold it).
+            let kind = AccessEntry(row: r).recordKind
+            if !kind.isEmpty { entity["securityLabel"] = SecurityLabel.fhir(kind: kind) }
+            entities.append(entity)
         }
         return entities
     }

@@ -49,6 +49,11 @@ enum ExportLayout {
     static let proof = "proof.json"
     static let manifest = "manifest.json"
     static let notesFolder = "notes"
+    static let signedCopiesFolder = "signed-copies"
+    static let accountingsFolder = "accountings"
+    /// Folders and the extensions of the files they hold.
+    static let folders: [String: Set<String>] = [notesFolder: ["txt"], signedCopiesFolder: ["pdf", "png", "jpg", "txt", "bin"],
+                                                 accountingsFolder: ["json"]]
     /// Files at the top of the archive.
     static let topFiles: Set<String> = [records, "index.html", "fhir-bundle.json", "README.txt", manifest, proof]
     /// The two files manifest.json does not list: itself, and proof.json (which proves the
@@ -56,16 +61,21 @@ enum ExportLayout {
     static let unlisted: Set<String> = [manifest, proof]
 
     /// `notes/<id>.txt`, the id 1 to 64 characters of `0-9a-z`.
-    static func isNoteFile(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        let prefix = Array("notes/".utf8), suffix = Array(".txt".utf8)
-        guard bytes.count > prefix.count + suffix.count, bytes.count <= prefix.count + 64 + suffix.count,
-              bytes.starts(with: prefix), bytes.suffix(suffix.count).elementsEqual(suffix) else { return false }
-        return bytes[prefix.count..<(bytes.count - suffix.count)].allSatisfy { (0x30...0x39).contains($0) || (0x61...0x7a).contains($0) }
+    static func isNoteFile(_ name: String) -> Bool { folder(of: name) == notesFolder }
+
+    /// The folder of a file the format defines inside one (`FOLDER/<id>.<ext>`, the id 1 to 64
+    /// characters of `0-9a-z`, the extension one the folder allows); nil for any other name.
+    static func folder(of name: String) -> String? {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let exts = folders[String(parts[0])] else { return nil }
+        let leaf = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        guard leaf.count == 2, exts.contains(String(leaf[1])), (1...64).contains(leaf[0].utf8.count),
+              leaf[0].utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x7a).contains($0) }) else { return nil }
+        return String(parts[0])
     }
 
-    static func isDefinedFile(_ name: String) -> Bool { topFiles.contains(name) || isNoteFile(name) }
+    static func isDefinedFile(_ name: String) -> Bool { topFiles.contains(name) || folder(of: name) != nil }
 
-    /// The only folder the format defines (writers need not store it; `notes/` is implied).
-    static func isDefinedFolder(_ name: String) -> Bool { name == notesFolder + "/" }
+    /// The folders the format defines (writers need not store them; they are implied).
+    static func isDefinedFolder(_ name: String) -> Bool { name.hasSuffix("/") && folders[String(name.dropLast())] != nil }
 }

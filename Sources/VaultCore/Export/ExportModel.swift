@@ -18,6 +18,19 @@ public struct ExportRecords: Sendable, Codable, Equatable {
     public var accessRequest: ExportAccessRequest? = nil
     /// Addenda, statements of disagreement and rebuttals linked to the exported records.
     public var addenda: [ExportAddendum]? = nil
+    /// The client's authorizations, with their signed copies (files of the archive).
+    public var authorizations: [ExportAuthorization]? = nil
+    /// The client's amendment requests and their decisions.
+    public var amendments: [ExportAmendment]? = nil
+    /// The accountings of disclosures delivered to the client (files of the archive).
+    public var accountings: [ExportAccounting]? = nil
+
+    /// Every archive file records.json points to besides the notes: signed copies, then
+    /// delivered accountings.
+    var attachments: [ExportAttachment] {
+        (authorizations ?? []).flatMap { a in [a.signedCopy].compactMap { $0 } + a.revocations.compactMap(\.signedCopy) }
+            + (accountings ?? []).map(\.document)
+    }
 }
 
 public struct ExportClient: Sendable, Codable, Equatable {
@@ -36,8 +49,12 @@ public struct ExportNote: Sendable, Codable, Equatable {
     public var file: String
     public var sha256: String
     public var bytes: Int
-    /// HL7 v3 ActCode sensitivity labels (`PSY`; `PSYTHPN` for a psychotherapy note).
+    /// HL7 v3 ActCode sensitivity labels (`PSY`; `PSYTHPN` for a psychotherapy note), then
+    /// those the practice sealed into the note (`SUD`, `ETH`).
     public var labels: [String]? = nil
+
+    /// The labels the practice put on the note (not those of its kind).
+    var sealedLabels: [String] { (labels ?? []).filter { NoteLabel(rawValue: $0) != nil } }
 }
 
 public struct ExportAgreement: Sendable, Codable, Equatable {
@@ -70,6 +87,11 @@ public struct ExportAccess: Sendable, Codable, Equatable {
     public var record: String
     public var purpose: String
     public var outcome: String
+    /// The kind of the record the signed entry names (`progress`, `agreement`, ...); absent
+    /// when it names none.
+    public var recordKind: String? = nil
+    /// Its HL7 v3 Confidentiality code (`R`, `V`), as signed.
+    public var confidentiality: String? = nil
 }
 
 public struct ExportWithheld: Sendable, Codable, Equatable {
@@ -135,4 +157,15 @@ public struct ExportSummary: Sendable, Codable, Equatable {
     public var accessEntries: Int
     public var withheld: Int
     public var bytes: Int64
+}
+
+extension ExportAccess {
+    /// The report row of a log entry: its columns, and the record kind and confidentiality
+    /// code its signed bytes carry (format 3).
+    init(row: LogRow) {
+        let signed = AccessEntry(row: row)
+        self.init(seq: row.seq, time: Timestamp.iso(row.time), actor: row.actor, action: row.action, record: row.recordID,
+                  purpose: row.purpose, outcome: row.outcome, recordKind: signed.recordKind.isEmpty ? nil : signed.recordKind,
+                  confidentiality: signed.confidentiality.isEmpty ? nil : signed.confidentiality)
+    }
 }

@@ -12,6 +12,11 @@ public struct ExportCheck: Sendable, Codable, Equatable {
     /// Files checked against the signed manifest (every file but manifest.json and proof.json).
     public var files: Int
     public var accessEntries: Int
+    /// Authorizations, signed copies (of authorizations and revocations) and delivered
+    /// accountings in the export, each checked against the signed manifest.
+    public var authorizations: Int = 0
+    public var signedCopies: Int = 0
+    public var accountings: Int = 0
     public var treeSize: Int
     public var logPublicKey: String
     /// Whether `logPublicKey` was required to equal a key given with `--log-key`.
@@ -125,8 +130,11 @@ public enum ExportOpener {
             }
         }
         try FileWriter(directory: directory).write(archive, buffered: buffered, expected: expected)
+        let auths = v.records.authorizations ?? []
         return ExportCheck(directory: directory, client: v.records.client.id, notes: v.records.notes.count, files: v.manifest.files.count,
-                           accessEntries: v.records.accessReport.count, treeSize: v.treeSize, logPublicKey: v.proof.logPublicKey,
+                           accessEntries: v.records.accessReport.count, authorizations: auths.count,
+                           signedCopies: v.records.attachments.count - (v.records.accountings ?? []).count,
+                           accountings: (v.records.accountings ?? []).count, treeSize: v.treeSize, logPublicKey: v.proof.logPublicKey,
                            logKeyPinned: pinnedLogKey != nil)
     }
 
@@ -146,7 +154,8 @@ public enum ExportOpener {
 }
 
 /// Writes verified files into the output folder: only names the format defines, each created
-/// new (never following a link), files 0600 and the `notes` folder 0700.
+/// new (never following a link), files 0600 and the folders (`notes`, `signed-copies`,
+/// `accountings`) 0700.
 private struct FileWriter {
     let directory: String
 
@@ -154,21 +163,22 @@ private struct FileWriter {
         let dirFD = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirFD >= 0 else { throw VaultError(.cannotCreate, "cannot open folder \(directory)") }
         defer { close(dirFD) }
-        var notesFD: Int32 = -1
-        defer { if notesFD >= 0 { close(notesFD) } }
+        var folderFDs: [String: Int32] = [:]
+        defer { for fd in folderFDs.values { close(fd) } }
         for f in archive.files {
             var parent = dirFD
             var leaf = f.name
-            if ExportLayout.isNoteFile(f.name) {
-                if notesFD < 0 {
-                    guard mkdirat(dirFD, ExportLayout.notesFolder, 0o700) == 0 else {
-                        throw VaultError(.cannotCreate, "cannot create folder \(directory)/\(ExportLayout.notesFolder)")
+            if let folder = ExportLayout.folder(of: f.name) {
+                if folderFDs[folder] == nil {
+                    guard mkdirat(dirFD, folder, 0o700) == 0 else {
+                        throw VaultError(.cannotCreate, "cannot create folder \(directory)/\(folder)")
                     }
-                    notesFD = openat(dirFD, ExportLayout.notesFolder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                    guard notesFD >= 0 else { throw VaultError(.cannotCreate, "cannot open folder \(directory)/\(ExportLayout.notesFolder)") }
+                    let fd = openat(dirFD, folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                    guard fd >= 0 else { throw VaultError(.cannotCreate, "cannot open folder \(directory)/\(folder)") }
+                    folderFDs[folder] = fd
                 }
-                parent = notesFD
-                leaf = String(f.name.dropFirst(ExportLayout.notesFolder.count + 1))
+                parent = folderFDs[folder] ?? dirFD
+                leaf = String(f.name.dropFirst(folder.count + 1))
             }
             try writeFile(archive, f, parent: parent, leaf: leaf, buffered: buffered[f.name],
                           want: try ExportOpener.expectation(expected, f.name))

@@ -46,6 +46,8 @@ struct ExportPage {
                 "dateOfBirth": r.client.dateOfBirth.map(day) ?? "not recorded", "contact": r.client.contact ?? "not recorded",
                 "zone": zone.identifier, "agreementCount": r.agreements.count, "noteCount": r.notes.count,
                 "withheldCount": r.withheld.count, "disclosureCount": r.disclosures.count,
+                "authorizationCount": r.authorizations?.count ?? 0, "amendmentCount": r.amendments?.count ?? 0,
+                "accountingCount": r.accountings?.count ?? 0,
                 "agreements": r.agreements.map(agreementContext)]
         if let received = r.accessRequest?.receivedOn { c["receivedOn"] = day(received) }
         if let third = r.accessRequest?.thirdParty { c["thirdParty"] = third }
@@ -73,7 +75,9 @@ struct ExportPage {
     }
 
     func noteContext(_ n: ExportNote) -> [String: Any] {
-        ["title": noteTitle(n), "author": n.author, "written": time(n.createdAt)]
+        var c: [String: Any] = ["title": noteTitle(n), "author": n.author, "written": time(n.createdAt)]
+        if let label = n.sealedLabels.compactMap(NoteLabel.init(rawValue:)).first { c["protected"] = label.notice }
+        return c
     }
 
     func noteEndContext(_ n: ExportNote) -> [String: Any] {
@@ -91,7 +95,7 @@ struct ExportPage {
     func tailContext() -> [String: Any] {
         let r = records
         let (people, maintenance) = ExportPageSentences(page: self).accessSentences()
-        return ["practice": r.practice,
+        return ["practice": r.practice, "recordSet": recordSetContext(),
                 "withheld": r.withheld.map { w -> [String: Any] in
                     var c: [String: Any] = ["what": withheldWhat(w), "reason": w.reason]
                     if let review = w.howToAskForReview { c["review"] = review }

@@ -34,11 +34,7 @@ struct ExportPageSentences {
 
     /// The record an entry names, in words ("your session note of 3 November 2026").
     private func record(_ id: String, action: String) -> String {
-        guard !id.isEmpty else { return "" }
-        if let n = page.records.notes.first(where: { $0.id == id }) { return "your " + page.noteTitle(n).lowercasedFirst }
-        if let a = page.records.agreements.first(where: { $0.id == id }) { return "your \(a.kind) agreement (version \(a.version))" }
-        if page.records.withheld.contains(where: { $0.id == id }) { return "a record that is not included in this copy" }
-        return ""
+        id.isEmpty ? "" : page.recordName(id) ?? ""
     }
 
     private func verb(_ action: String, refused: Bool) -> String {
@@ -90,8 +86,4 @@ struct ExportPageSentences {
         default: nil
         }
     }
-}
-
-extension String {
-    fileprivate var lowercasedFirst: String { prefix(1).lowercased() + dropFirst() }
 }

@@ -47,6 +47,9 @@ enum ExportPageTemplates {
     <li><a href="#reading">How to read this page</a></li>
     <li><a href="#agreements">Your treatment agreements</a> ({{agreementCount}})</li>
     <li><a href="#notes">Your session notes</a> ({{noteCount}})</li>
+    <li><a href="#authorizations">Permissions you signed to share your records</a> ({{authorizationCount}})</li>
+    <li><a href="#amendments">Your requests for a correction</a> ({{amendmentCount}})</li>
+    <li><a href="#accountings">Lists of disclosures you were given</a> ({{accountingCount}})</li>
     <li><a href="#withheld">What was not included, and why</a> ({{withheldCount}})</li>
     <li><a href="#disclosures">Who outside the practice received your records</a> ({{disclosureCount}})</li>
     <li><a href="#access">Who looked at your records</a></li>
@@ -74,7 +77,7 @@ enum ExportPageTemplates {
     """
 
     static let note = """
-    <article class="note"><h3>{{title}}</h3><p class="muted">Written by {{author}} on {{written}}.</p><pre>
+    <article class="note"><h3>{{title}}</h3><p class="muted">Written by {{author}} on {{written}}.</p>{{#protected}}<p><strong>{{.}}</strong></p>{{/protected}}<pre>
     """
 
     static let noteEnd = """
@@ -86,6 +89,32 @@ enum ExportPageTemplates {
 
     static let tail = """
     </section>
+    {{#recordSet}}
+    <section id="authorizations"><h2>Permissions you signed to share your records</h2>
+    <p>An authorization is your written permission for the practice to give some of your records to someone else. Each one you signed is listed here, with your signed copy when the practice filed one.</p>
+    {{^authorizations}}<p>You have signed no authorizations.</p>{{/authorizations}}
+    {{#authorizations}}<article class="authorization"><h3>To {{recipient}}</h3>
+    <p>You allowed the practice to give {{what}} to {{recipient}}, for this purpose: {{purpose}}. {{signed}} {{ends}}</p>
+    {{#revoked}}<p>You withdrew this permission; it stopped on {{.}}.</p>{{/revoked}}
+    {{#copy}}<p>Your signed copy is the file <a href="{{.}}">{{.}}</a> in this folder.</p>{{/copy}}
+    {{#revocationCopies}}<p>Your signed withdrawal is the file <a href="{{.}}">{{.}}</a> in this folder.</p>{{/revocationCopies}}
+    </article>
+    {{/authorizations}}
+    </section>
+    <section id="amendments"><h2>Your requests for a correction</h2>
+    {{^amendments}}<p>You have not asked for a correction.</p>{{/amendments}}
+    {{#amendments}}<article class="amendment"><h3>Your request received on {{received}}</h3>
+    <p>You asked for a correction of {{what}}:</p><pre>{{requested}}</pre>
+    <p>{{decision}}</p>{{#statements}}<p>{{.}}</p>{{/statements}}
+    </article>
+    {{/amendments}}
+    </section>
+    <section id="accountings"><h2>Lists of disclosures you were given</h2>
+    {{^accountings}}<p>You have not been given a list of disclosures (an accounting) yet.</p>{{/accountings}}
+    {{#accountings}}<p>On {{delivered}} you were given the list of disclosures from {{from}} to {{to}} ({{count}}){{#fee}}, for a fee of {{.}}{{/fee}}. The file <a href="{{file}}">{{file}}</a> is that list exactly as you received it; the practice's log proves it.</p>
+    {{/accountings}}
+    </section>
+    {{/recordSet}}
     <section id="withheld"><h2>What was not included, and why</h2>
     {{^withheld}}<p>Nothing was left out.</p>{{/withheld}}
     {{#withheld}}<p><strong>{{what}}</strong>: {{reason}}{{#review}} {{.}}{{/review}}</p>

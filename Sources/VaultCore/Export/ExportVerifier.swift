@@ -36,7 +36,13 @@ enum ExportVerifier {
         guard checkpoint.size == proof.treeSize, Encoding.base64(checkpoint.root) == proof.rootHash else {
             throw VaultError.badData("proof.json's tree size or root differs from its signed checkpoint")
         }
-        try verifyAccessReport(records, proof, checkpoint)
+        let proven = try verifyAccessReport(records, proof, checkpoint)
+        for a in records.accountings ?? [] {
+            guard proven.contains(where: { $0.action == "accounting.fulfilled" && $0.outcome == .success && $0.recordID == a.requestId
+                                           && $0.detail == "sha256:" + a.document.sha256 }) else {
+                throw VaultError.badData("the accounting of request \(a.requestId) is not the one the practice's log says it delivered")
+            }
+        }
         try verifyManifestEntry(records, proof, checkpoint, manifestBytes: manifestBytes)
         try verifyListing(manifest, records: records, recordsBytes: recordsBytes)
         return Verified(records: records, proof: proof, manifest: manifest, treeSize: checkpoint.size)
@@ -65,17 +71,21 @@ enum ExportVerifier {
     }
 
     /// The access report is exactly the proven entries, field by field.
-    private static func verifyAccessReport(_ records: ExportRecords, _ proof: ExportProof, _ checkpoint: Checkpoint) throws {
+    private static func verifyAccessReport(_ records: ExportRecords, _ proof: ExportProof, _ checkpoint: Checkpoint) throws -> [AccessEntry] {
         guard proof.entries.count == records.accessReport.count else {
             throw VaultError.badData("the access report has \(records.accessReport.count) rows but proof.json proves \(proof.entries.count)")
         }
+        var proven: [AccessEntry] = []
         for (p, row) in zip(proof.entries, records.accessReport) {
             let e = try provenEntry(p, proof, checkpoint)
+            proven.append(e)
             guard e.seq == row.seq, e.clientID == records.client.id, Timestamp.iso(e.time) == row.time, e.actor == row.actor,
-                  e.action == row.action, e.recordID == row.record, e.purpose == row.purpose, e.outcome.rawValue == row.outcome else {
+                  e.action == row.action, e.recordID == row.record, e.purpose == row.purpose, e.outcome.rawValue == row.outcome,
+                  e.recordKind == row.recordKind ?? "", e.confidentiality == row.confidentiality ?? "" else {
                 throw VaultError.badData("access report row \(row.seq) does not match its signed log entry")
             }
         }
+        return proven
     }
 
     /// The `export.fulfilled` entry signs this manifest, for this client and request, after the
@@ -116,6 +126,15 @@ enum ExportVerifier {
         }
         guard Set(listed.keys.filter(ExportLayout.isNoteFile)) == Set(records.notes.map(\.file)) else {
             throw VaultError.badData("the signed manifest and records.json list different notes")
+        }
+        for a in records.attachments {
+            guard ExportLayout.folder(of: a.file) != nil, let f = listed[a.file], f.sha256 == a.sha256, f.size == Int64(a.bytes) else {
+                throw VaultError.badData("\(a.file) in records.json does not match the signed manifest")
+            }
+        }
+        let others = listed.keys.filter { ExportLayout.folder(of: $0) != nil && !ExportLayout.isNoteFile($0) }
+        guard Set(others) == Set(records.attachments.map(\.file)), others.count == records.attachments.count else {
+            throw VaultError.badData("the signed manifest and records.json list different signed copies or accountings")
         }
     }
 }

@@ -9,6 +9,8 @@ import VaultCrypto
 struct ExportWriter {
     let session: Session
     let records: ExportRecords
+    /// Signed copies and delivered accountings, by archive name, as records.json lists them.
+    let attachments: [(name: String, bytes: [UInt8])]
     let auditRows: [LogRow]
     /// Commits the entry carrying `manifest:<hex>` for the given manifest SHA-256 and returns
     /// the proofs of the access report and of that entry.
@@ -25,6 +27,10 @@ struct ExportWriter {
             try zip.begin(n.file)
             try zip.write(text)
             secureWipe(&text)
+        }
+        for file in attachments {
+            try zip.begin(file.name)
+            try zip.write(file.bytes)
         }
         try zip.begin(ExportLayout.records)
         try zip.write([UInt8](try JSONEncoder.exportPretty.encode(records)))
@@ -55,6 +61,8 @@ struct ExportWriter {
       index.html        everything, readable in any web browser (no scripts, nothing loaded from the internet)
       records.json      the same as data (format confidant-export/v1)
       notes/            each note as a text file
+      signed-copies/    the signed copies of your authorizations (and of any revocation), as filed
+      accountings/      each accounting of disclosures you were given, exactly as delivered
       fhir-bundle.json  the same as a FHIR R4 Bundle, for other health software
       manifest.json     the name, size and SHA-256 of every file above, signed by your practice
       proof.json        proofs that the manifest and the access report are in the practice's tamper-evident log
@@ -122,7 +130,7 @@ struct ExportWriter {
             sha1.update(text)
             secureWipe(&text)
             try entry("urn:confidant:\(vaultID):record:\(n.id)", [
-                "resourceType": "DocumentReference", "id": n.id, "status": "current", "meta": ["security": SecurityLabel.fhir(kind: n.kind)],
+                "resourceType": "DocumentReference", "id": n.id, "status": "current", "meta": ["security": SecurityLabel.fhir(kind: n.kind, labels: n.sealedLabels)],
                 "type": ["text": n.kind == "progress" ? "Progress note" : "Psychotherapy note"],
                 "subject": ["reference": "Patient/\(r.client.id)"], "date": n.createdAt,
                 "author": [["display": n.author]],

@@ -25,6 +25,16 @@ public enum CalendarDate {
         string(from: utcCalendar().date(byAdding: .month, value: months, to: date) ?? date)
     }
 
+    /// The date `years` years after `day` (29 February lands on 1 March in a common year);
+    /// nil when `day` is not a date.
+    public static func addingYears(_ years: Int, to day: String) -> String? {
+        guard isValid(day) else { return nil }
+        let parts = day.split(separator: "-")
+        guard let y = Int(parts[0]) else { return nil }
+        let candidate = String(format: "%04d", y + years) + "-" + parts[1] + "-" + parts[2]
+        return isValid(candidate) ? candidate : String(format: "%04d", y + years) + "-03-01"
+    }
+
     private static func utcCalendar() -> Calendar {
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TimeZone(identifier: "UTC") ?? .current

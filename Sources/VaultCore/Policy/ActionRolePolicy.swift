@@ -9,13 +9,14 @@ package enum ActionRolePolicy {
     package static func allowedRoles(_ action: String) -> Set<Role>? {
         switch action {
         case "review.close", "disclosure.cosign", "client.purge.approve", "vault.restore.approve": [.compliance]
-        case "user.add", "user.reset", "user.remove", "settings.set", "vault.backup", "vault.restore", "key.rotate.recovery",
+        case "user.add", "user.reset", "user.remove", "settings.set", "vault.backup", "vault.restore", "vault.migrate", "key.rotate.recovery",
              "key.rotate.all.start", "client.purge": [.admin]
         case "note.add", "note.add.batch", "disclosure.add", "agreement.add", "emergency.request", "authorization.add",
              "authorization.revoke", "disclosure.suspend": [.therapist]
         case "careteam.grant", "careteam.revoke", "emergency.approve": [.therapist, .admin]
         case "export.extend", "export.deny", "export.review-denial": [.therapist]
-        case "agreement.acknowledge": [.client]
+        case "agreement.acknowledge": [.client, .representative]
+        case "representative.add", "representative.block", "representative.list": [.therapist, .admin]
         case "note.amend", "amendment.extend", "amendment.decide", "amendment.rebut": [.therapist]
         case "amendment.request", "amendment.disagree", "amendment.show": [.client, .representative, .therapist, .admin]
         case "client.find.chart": [.admin, .compliance, .therapist]
@@ -37,7 +38,7 @@ package enum ActionRolePolicy {
         "log.review", "log.export", "log.checkpoint", "key.status", "key.exposure", "emergency.list", "settings.show",
         "user.list", "exception.list", "disclosure.accounting", "export.requests", "session.unlock", "vault.restore.check",
         "authorization.list", "client.find", "client.find.chart", "accounting.list",
-        "amendment.show",
+        "amendment.show", "representative.list",
     ]
 
     /// Nil when an entry may state these changes; otherwise why not. A refused or failed

@@ -115,6 +115,11 @@ enum LogReview {
         if success && flags.contains("outside-care-team") && !isBreakGlass(r, flags) && !isExpectedOutsideTeam(r, facts: facts) {
             out.append(("outside-care-team", "access to a client outside the actor's care team"))
         }
+        if flags.contains("representative-blocked") {
+            out.append(("representative-blocked", success
+                ? "a personal representative was blocked (164.502(g)(5)); review the decision and its reason"
+                : "a personal representative acted after its authority ended or was blocked"))
+        }
         if flags.contains("purge-before-retention") && r.action == "client.purge" {
             out.append(("purge-before-retention", "client purged before the end of its retention period"))
         }

@@ -22,6 +22,9 @@ public enum SettingKey: String, CaseIterable, Sendable {
     case retentionYears = "retention.years"
     /// Days a disclosure's date may lie before its entry without a `late-entry` review item.
     case disclosureLateDays = "disclosure.late-days"
+    /// The age at which a client is no longer a minor: a parent's authority as its personal
+    /// representative ends on that birthday (164.502(g)(3)); state law decides the number.
+    case ageOfMajority = "practice.age-of-majority"
 
     public var defaultValue: String {
         switch self {
@@ -34,6 +37,7 @@ public enum SettingKey: String, CaseIterable, Sendable {
         case .maxKeyAgeDays: "365"
         case .retentionYears: "7"
         case .disclosureLateDays: "7"
+        case .ageOfMajority: "18"
         }
     }
 
@@ -52,6 +56,8 @@ public enum SettingKey: String, CaseIterable, Sendable {
             guard let n = Int(value), (-14 * 60...14 * 60).contains(n) else {
                 throw VaultError.usage("\(rawValue) must be minutes between -840 and 840")
             }
+        case .ageOfMajority:
+            guard let n = Int(value), (14...25).contains(n) else { throw VaultError.usage("\(rawValue) must be a whole number of years from 14 to 25") }
         case .bulkThreshold, .bulkWindowMinutes, .breakGlassHours, .maxKeyAgeDays, .retentionYears, .disclosureLateDays:
             guard let n = Int(value), n >= 1 else { throw VaultError.usage("\(rawValue) must be a whole number of at least 1") }
         }

@@ -10,7 +10,7 @@ extension Session {
     public func requestExport(clientID: String, _ input: AccessRequestInput = AccessRequestInput()) throws(VaultError) -> ExportRequestRow {
         try perform(AccessIntent(action: "export.request", clientID: clientID, purpose: .patientRequest)) { tx, intent in
             _ = try existingClient(tx, clientID)
-            try requireActsFor(tx, clientID: clientID, "request an export")
+            try requireActsFor(tx, clientID: clientID, intent: intent, "request an export")
             let received = try receivedDay(tx, clientID: clientID, given: input.receivedOn)
             guard let dueDay = RequestDeadline.adding(RequestKind.access.dueDays, to: received), let due = RequestDeadline.dueAt(dueDay) else {
                 throw VaultError.usage("--received-on must be a date YYYY-MM-DD")

@@ -15,7 +15,7 @@ extension Session {
         if let fee { try TextInput.validate(fee, field: "--fee") }
         return try perform(AccessIntent(action: "accounting.request", clientID: clientID, purpose: .patientRequest)) { tx, intent in
             _ = try existingClient(tx, clientID)
-            try requireActsFor(tx, clientID: clientID, "request an accounting of disclosures")
+            try requireActsFor(tx, clientID: clientID, intent: intent, "request an accounting of disclosures")
             let received = try receivedDay(tx, clientID: clientID, given: receivedOn)
             if let since, let problem = AccountingPolicy.sinceProblem(since, received: received) { throw VaultError.usage(problem) }
             let earlier = try accountingBodies(tx, clientID: clientID).map(\.1.receivedOn)

@@ -24,6 +24,7 @@ extension Session {
             _ = try existingClient(tx, req.clientID)
             try requireCareTeam(tx, req.clientID)
             guard RequestState.isOpen(req.state) else { throw VaultError.usage("accounting request \(requestID) is already \(req.state)") }
+            _ = try requesterAuthority(tx, req)
             return try accountingPlan(tx, req, fee: fee)
         }
         defer { secureWipe(&plan.bytes) }

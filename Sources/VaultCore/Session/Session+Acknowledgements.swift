@@ -58,6 +58,10 @@ extension Session {
             throw VaultError.notFound("no agreement '\(id)' in this vault")
         }
         intent.value.clientID = rec.clientID
+        if roles.contains(.representative) {
+            _ = try requireRepresentativeAuthority(tx, clientID: rec.clientID, intent: intent, what)
+            return rec
+        }
         try require(.client, what)
         guard let me = try tx.user(named: user), me.clientID == rec.clientID else {
             throw VaultError.notPermitted("agreement \(id) is not one of your own agreements")

@@ -79,7 +79,9 @@ extension Session {
             out.append(NoteAddendum(id: rec.id, kind: kind, recordIds: body.recordIds, requestId: body.requestId, author: rec.author,
                                     createdAt: Timestamp.iso(rec.createdAt), text: body.text, createdMillis: rec.createdAt))
         }
-        return out.sorted { ($0.createdMillis, $0.id) < ($1.createdMillis, $1.id) }
+        // Stable on the store's insertion order: a statement and its rebuttal made in the same
+        // millisecond (a fixed clock) keep the order they were filed in.
+        return out.enumerated().sorted { ($0.element.createdMillis, $0.offset) < ($1.element.createdMillis, $1.offset) }.map(\.element)
     }
 
     /// The addenda linked to one note, in order.

@@ -10,7 +10,7 @@ extension Session {
     public func requestAmendment(clientID: String, recordIDs: [String], text: String, receivedOn: String?) throws(VaultError) -> AmendmentSummary {
         try perform(AccessIntent(action: "amendment.request", clientID: clientID, purpose: .patientRequest)) { tx, intent in
             _ = try existingClient(tx, clientID)
-            try requireActsFor(tx, clientID: clientID, "request an amendment")
+            try requireActsFor(tx, clientID: clientID, intent: intent, "request an amendment")
             guard !recordIDs.isEmpty else { throw VaultError.usage("--records must name at least one record to amend") }
             _ = try amendableRecords(tx, clientID: clientID, recordIDs)
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {

@@ -15,8 +15,8 @@ extension Vault {
     /// Opens a backup (a store's ``VaultStore/openCopy(at:)``) and checks it: its settings
     /// signature, every user's certificate and the whole access log (as `log verify` does).
     /// Changes nothing in it.
-    public static func verifyBackup(store: any VaultStore) throws -> (Vault, LogVerification, Int, Int) {
-        let copy = try Vault.open(store: store, asCopy: true)
+    public static func verifyBackup(store: any VaultStore, name: String) throws -> (Vault, LogVerification, Int, Int) {
+        let copy = try Vault.open(store: store, name: name, asCopy: true)
         try copy.store.read { tx in try Session.verifyAllCertificates(tx, meta: copy.meta) }
         let verification = try LogVerifier.verify(copy.store, meta: copy.meta, checkpoint: nil)
         let (clients, records) = try copy.store.read { tx in
@@ -31,7 +31,7 @@ extension Session {
     /// Writes a consistent copy of the vault through its store's backup (SQLite's online backup,
     /// never a file copy of a live WAL database), then opens the copy and verifies its log
     /// before reporting success. The copy is exactly as encrypted as the vault. Admin only; a
-    /// store without ``StoreCapabilities/backup`` is refused (74).
+    /// store without ``StoreCapabilities/backup`` is refused (64).
     public func backup(to path: String) throws(VaultError) -> BackupReport {
         let intent = AccessIntent(action: "vault.backup", purpose: .operations)
         guard roles.contains(.admin) else {
@@ -46,7 +46,7 @@ extension Session {
             try store.backup(to: path)
             let report: BackupReport
             do {
-                let (copy, v, clients, records) = try Vault.verifyBackup(store: try store.openCopy(at: path))
+                let (copy, v, clients, records) = try Vault.verifyBackup(store: try store.openCopy(at: path), name: path)
                 guard copy.meta.vaultID == meta.vaultID else { throw VaultError.internalError("the backup is of another vault") }
                 report = BackupReport(file: path, vaultID: Encoding.hex(meta.vaultID), logEntries: v.size, logRoot: v.root, clients: clients, records: records)
             } catch {
@@ -80,10 +80,12 @@ extension Session {
     /// its own signed `vault.restore.approve` entry).
     public func restore(from path: String, approver: Session) throws(VaultError) -> BackupReport {
         try VaultError.typed {
+            do { try vault.backend.require([.backup, .restore], for: "restore a backup") } catch {
+                throw logRefusal(AccessIntent(action: "vault.restore", purpose: .operations), error)
+            }
             let checked: (Vault, LogVerification, Int, Int)
             do {
-                try vault.backend.require([.backup, .restore], for: "restore a backup")
-                checked = try Vault.verifyBackup(store: try vault.backend.openCopy(at: path))
+                checked = try Vault.verifyBackup(store: try vault.backend.openCopy(at: path), name: path)
             } catch let e as VaultError {
                 try perform(AccessIntent(action: "vault.restore", purpose: .operations)) { _, _ in
                     throw VaultError(e.kind, "the backup \(path) does not verify: \(e.message); nothing was restored")

@@ -138,7 +138,7 @@ extension Session {
     func newCareKeyVersion(_ tx: any StoreTransaction, clientID: String, team: [String]) throws -> (DataKeyRow, RotationJobRow) {
         let old = try currentCareKey(tx, clientID)
         try tx.setDataKeyState(id: old.id, state: "retired")
-        let clientUsers = try tx.users().filter { $0.clientID == clientID && !$0.isRemoved }.map(\.name)
+        let clientUsers = try clientKeyHolders(tx, clientID)
         let (key, _) = try createDataKey(tx, clientID: clientID, scope: .care, owner: "", version: old.version + 1,
                                          recipients: team + clientUsers)
         var job = RotationJobRow(id: 0, clientID: clientID, scope: KeyScope.care.rawValue, owner: "",

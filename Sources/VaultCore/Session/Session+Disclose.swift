@@ -142,7 +142,7 @@ extension Session {
             if rec.kind == .psychotherapy {
                 _ = try enforce(DisclosurePolicy.decide(psychotherapyNote: rid, author: rec.author, actor: user))
             }
-            let plain = try openRecord(tx, rec)
+            let plain = rec.kind == .agreement ? try openRecord(tx, rec) : try openNoteRecord(tx, rec).text
             disclosed.append(DisclosedRecord(id: rid, kind: rec.kind == .agreement ? "agreement:\(rec.subkind)" : rec.kind.rawValue,
                                              sha256: Encoding.hex(SHA256.hash(plain))))
             rows.append(rec)

@@ -11,7 +11,7 @@ extension Session {
     /// match the client's signed direction on file.
     public func fulfilExport(requestID: String, includePsychotherapy: Bool, withhold: [String: DenialGround] = [:], thirdParty: String? = nil,
                              recipient: AgeRecipient, sink: @escaping ([UInt8]) throws -> Void) throws -> ExportSummary {
-        let plan = try perform(AccessIntent(action: "export.fulfill", recordID: requestID, purpose: .patientRequest)) { tx, intent in
+        var plan = try perform(AccessIntent(action: "export.fulfill", recordID: requestID, purpose: .patientRequest)) { tx, intent in
             guard let req = try tx.exportRequest(id: requestID) else {
                 throw VaultError.notFound("no export request '\(requestID)'; 'confidant export requests' lists them")
             }
@@ -22,20 +22,22 @@ extension Session {
             try requireFulfillable(req)
             var plan = try exportPlan(tx, clientID: req.clientID, includePsychotherapy: includePsychotherapy, requestID: requestID)
             try applyAccessDecisions(tx, req, &plan.records, withhold: withhold, thirdParty: thirdParty)
+            plan.hidden = try applyRepresentativeScope(tx, req, &plan.records)
             return plan
         }
         // The access entry is committed; now write. Once every file but proof.json is written,
         // its manifest hash is signed into the `export.fulfilled` entry, the request counts as
         // fulfilled, and proof.json (proving that entry too) ends the archive. A failure is
         // logged; before the manifest is signed the request stays open for a retry.
+        defer { plan.attachments.wipe() }
         let clientID = plan.records.client.id
         let done = AccessIntent(action: "export.fulfilled", clientID: clientID, recordID: requestID, purpose: .patientRequest)
         do {
-            let (about, logKey) = try exportStart(clientID: clientID)
+            let (all, logKey) = try exportStart(clientID: clientID)
+            let about = all.filter { !plan.hidden.contains($0.recordID) }
             var records = plan.records
-            records.accessReport = about.map { ExportAccess(seq: $0.seq, time: Timestamp.iso($0.time), actor: $0.actor, action: $0.action,
-                                                            record: $0.recordID, purpose: $0.purpose, outcome: $0.outcome) }
-            let writer = ExportWriter(session: self, records: records, auditRows: about) { digest in
+            records.accessReport = about.map(ExportAccess.init(row:))
+            let writer = ExportWriter(session: self, records: records, attachments: plan.attachments.files, auditRows: about) { digest in
                 let entry = try self.vault.store.write { tx in
                     guard RequestState.isOpen(try tx.exportRequest(id: requestID)?.state ?? "") else {
                         throw VaultError.usage("export request \(requestID) was fulfilled by another process meanwhile")
@@ -54,6 +56,10 @@ extension Session {
 
     struct ExportPlan {
         var records: ExportRecords
+        /// Records outside a representative's scope: their access entries are left out too.
+        var hidden: Set<String> = []
+        /// The bytes of the signed copies and accountings records.json points to.
+        var attachments = ExportAttachments()
     }
 
     private func exportPlan(_ tx: any StoreTransaction, clientID: String, includePsychotherapy: Bool, requestID: String) throws -> ExportPlan {
@@ -70,10 +76,10 @@ extension Session {
             guard let rec = try tx.record(id: summary.id) else { continue }
             switch rec.kind {
             case .progress, .psychotherapy:
-                let plain = try openRecord(tx, rec)
+                let note = try openNoteRecord(tx, rec)
                 notes.append(ExportNote(id: rec.id, kind: rec.kind.rawValue, author: rec.author, createdAt: Timestamp.iso(rec.createdAt),
-                                        file: "notes/\(rec.id).txt", sha256: Encoding.hex(SHA256.hash(plain)), bytes: plain.count,
-                                        labels: SecurityLabel.codes(kind: rec.kind.rawValue)))
+                                        file: "notes/\(rec.id).txt", sha256: Encoding.hex(SHA256.hash(note.text)), bytes: note.text.count,
+                                        labels: SecurityLabel.codes(kind: rec.kind.rawValue) + note.labels.map(\.rawValue)))
             case .agreement:
                 let a = try agreement(tx, rec)
                 guard let body = a.body else { continue }
@@ -89,14 +95,16 @@ extension Session {
                                     client: ExportClient(id: clientID, name: profile.name, dateOfBirth: profile.dateOfBirth, contact: profile.contact),
                                     notes: notes, agreements: agreements, disclosures: disclosures, accessReport: [], withheld: withheld)
         records.addenda = try exportAddenda(tx, clientID: clientID, records: Set(notes.map(\.id) + agreements.map(\.id)))
-        return ExportPlan(records: records)
+        var attachments = ExportAttachments()
+        try exportRecordSet(tx, clientID: clientID, into: &records, attachments: &attachments)
+        return ExportPlan(records: records, attachments: attachments)
     }
 
     /// One note's plaintext, for the export writer (the export's access entry covers it).
     func exportNotePlaintext(_ id: String) throws -> [UInt8] {
         try vault.store.read { tx in
             guard let rec = try tx.record(id: id) else { throw VaultError.badData("note \(id) disappeared during the export") }
-            return try openRecord(tx, rec)
+            return try openNoteRecord(tx, rec).text
         }
     }
 

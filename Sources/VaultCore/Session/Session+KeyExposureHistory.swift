@@ -20,7 +20,8 @@ extension Session {
             out.append(KeyExposure(holder: member, kind: "care-team", keys: ["care"]))
         }
         for u in try tx.users() where u.clientID == clientID && u.enrolledAt <= end {
-            out.append(KeyExposure(holder: u.name, kind: "client", keys: ["care"]))
+            guard try !u.roleSet.contains(.representative) || !tx.wraps(recipient: "user:\(u.name)").isEmpty else { continue }
+            out.append(KeyExposure(holder: u.name, kind: u.roleSet.contains(.representative) ? "representative" : "client", keys: ["care"]))
         }
         let authors = Set(try tx.dataKeys(clientID: clientID).filter { $0.scope == .psychotherapy && $0.createdAt <= end }.map(\.owner))
         for a in authors.sorted() { out.append(KeyExposure(holder: a, kind: "psychotherapy-author", keys: ["psychotherapy(\(a))"])) }

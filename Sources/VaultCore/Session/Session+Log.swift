@@ -19,6 +19,10 @@ public struct LogEntryView: Sendable, Codable, Equatable {
     public var signed: Bool
     /// Milliseconds since 1970, for sorting and filtering.
     public var timeMillis: Int64
+    /// The kind of the record the signed entry names, and its HL7 Confidentiality code; nil
+    /// when it names none.
+    public var recordKind: String? = nil
+    public var confidentiality: String? = nil
 }
 
 /// How `log show` orders its rows.
@@ -63,7 +67,7 @@ extension Session {
     func lostInRestore(_ tx: any StoreTransaction) throws -> [String] {
         guard let restoredAt = try lastRestore(tx) else { return [] }
         let creating: Set<String> = ["note.add", "disclosure.add", "agreement.add", "authorization.add", "authorization.revoke",
-                                     "disclosure.suspend"]
+                                     "disclosure.suspend", "note.amend", "amendment.disagree", "amendment.rebut", "representative.add"]
         var lost: [String] = []
         for action in creating.sorted() {
             for e in try tx.logEntries(matching: LogFilter(action: action, outcome: Outcome.success.rawValue))
@@ -151,9 +155,11 @@ extension Session {
                 reason = "(sealed)"
             }
         }
+        let signed = AccessEntry(row: r)
         return LogEntryView(seq: r.seq, time: Timestamp.iso(r.time), actor: r.actor, roles: r.roles, action: r.action,
                             client: r.clientID, record: r.recordID, purpose: r.purpose, outcome: r.outcome, detail: r.detail,
                             flags: r.flags.split(separator: ",").map(String.init), reason: reason, signed: !r.signature.isEmpty,
-                            timeMillis: r.time)
+                            timeMillis: r.time, recordKind: signed.recordKind.isEmpty ? nil : signed.recordKind,
+                            confidentiality: signed.confidentiality.isEmpty ? nil : signed.confidentiality)
     }
 }

@@ -23,6 +23,8 @@ public struct OpenedNote: Sendable, Equatable {
     public var emergencyRequest: String? = nil
     /// Its addenda, statements of disagreement and rebuttals, oldest first.
     public var addenda: [NoteAddendum] = []
+    /// The practice's sealed sensitivity labels (SUD, ETH), if any.
+    public var labels: [NoteLabel] = []
     /// The content as text (invalid UTF-8 replaced), for `--json`.
     public var text: String { String(decoding: content, as: UTF8.self) }
 }
@@ -30,8 +32,11 @@ public struct OpenedNote: Sendable, Equatable {
 extension Session {
     /// Stores a note encrypted under the client's current care key (progress) or under the
     /// author's psychotherapy-note key for this client, created on first use and wrapped only to
-    /// the author and recovery.
-    public func addNote(clientID: String, kind: NoteKind, content: [UInt8]) throws(VaultError) -> NoteSummary {
+    /// the author and recovery. `labels` (SUD, ETH) are sealed inside the note with its text.
+    /// `minorConsented` marks care the minor lawfully consented to on its own (164.502(g)(3)),
+    /// sealed: a parent's authority never covers it.
+    public func addNote(clientID: String, kind: NoteKind, content: [UInt8], labels: Set<NoteLabel> = [],
+                        minorConsented: Bool = false) throws(VaultError) -> NoteSummary {
         try perform(AccessIntent(action: "note.add", clientID: clientID, purpose: .treat)) { tx, intent in
             try require(.therapist, "writing a note")
             _ = try existingClient(tx, clientID)
@@ -61,8 +66,9 @@ extension Session {
             let row = try sealed(RecordRow(id: id, clientID: clientID, kind: kind.recordKind, subkind: "", author: user, keyID: key.id,
                                            keyVersion: key.version, formatVersion: Vault.formatVersion, createdAt: now, sequence: 1,
                                            ciphertext: []),
-                                 secret: secret, plaintext: content)
+                                 secret: secret, plaintext: NoteEnvelope.seal(content, labels: labels))
             try tx.insertRecord(row)
+            if minorConsented { try markMinorConsented(tx, clientID: clientID, noteID: id) }
             return noteSummary(row)
         }
     }
@@ -148,9 +154,15 @@ extension Session {
                 viaBreakGlass = true
             case .open: break
             }
-            let content = try openRecord(tx, rec, viaBreakGlass: viaBreakGlass)
-            return OpenedNote(summary: noteSummary(rec), content: content, addenda: try addenda(tx, of: rec, viaBreakGlass: viaBreakGlass))
+            let note = try openNoteRecord(tx, rec, viaBreakGlass: viaBreakGlass)
+            return OpenedNote(summary: noteSummary(rec), content: note.text, addenda: try addenda(tx, of: rec, viaBreakGlass: viaBreakGlass),
+                              labels: note.labels)
         }
+    }
+
+    /// A note record's text and sealed labels.
+    func openNoteRecord(_ tx: any StoreTransaction, _ rec: RecordRow, viaBreakGlass: Bool = false) throws -> (text: [UInt8], labels: [NoteLabel]) {
+        try NoteEnvelope.open(try openRecord(tx, rec, viaBreakGlass: viaBreakGlass))
     }
 
     func noteSummary(_ r: RecordRow) -> NoteSummary {

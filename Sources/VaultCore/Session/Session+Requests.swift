@@ -57,8 +57,14 @@ public enum RequestDeadline {
 extension Session {
     /// Checks that this user may act for `clientID` on a request (`what` names the action for
     /// messages): the client itself, a care-team therapist or an admin on the client's behalf.
-    /// (Personal representatives are checked here too, within their recorded scope.)
-    func requireActsFor(_ tx: any StoreTransaction, clientID: String, _ what: String) throws {
+    /// A personal representative acts while its recorded authority is active (its scope is
+    /// applied when its request is fulfilled); after it ends or is blocked the attempt is 77 and
+    /// flagged on `intent` for review.
+    func requireActsFor(_ tx: any StoreTransaction, clientID: String, intent: IntentBox? = nil, _ what: String) throws {
+        if roles.contains(.representative) {
+            _ = try requireRepresentativeAuthority(tx, clientID: clientID, intent: intent, what)
+            return
+        }
         if roles.contains(.client) {
             guard try tx.user(named: user)?.clientID == clientID else {
                 throw VaultError.notPermitted("a client can \(what) only for its own records")
@@ -98,7 +104,9 @@ extension Session {
     /// `event` (others skipped). Needs the client's key.
     func requestEvents<T: Decodable>(_ tx: any StoreTransaction, request: ExportRequestRow, event: String, as: T.Type) throws -> [T] {
         var out: [(Int64, String, T)] = []
-        for s in try tx.recordSummaries(clientID: request.clientID) where s.kind == .request && s.subkind.hasSuffix("." + event) {
+        // Only this request's kind: an amendment's `request` event is not an accounting's.
+        let subkind = (RequestKind(id: request.id).map { "\($0.rawValue)." } ?? "") + event
+        for s in try tx.recordSummaries(clientID: request.clientID) where s.kind == .request && s.subkind.hasSuffix(subkind) {
             guard let rec = try tx.record(id: s.id) else { continue }
             let e = try JSONDecoder().decode(RequestEvent<T>.self, from: Data(try openRecord(tx, rec)))
             guard e.requestID == request.id, e.event == event else { continue }

@@ -18,7 +18,7 @@ extension Session {
     func allReviewItems(_ tx: any StoreTransaction) throws -> [ReviewItem] {
         let rows = try tx.logEntries(matching: LogFilter())
         var clientUsers: [String: String] = [:]
-        for u in try tx.users() where u.roleSet.contains(.client) && !u.clientID.isEmpty { clientUsers[u.name] = u.clientID }
+        for u in try tx.users() where !u.roleSet.isDisjoint(with: [.client, .representative]) && !u.clientID.isEmpty { clientUsers[u.name] = u.clientID }
         let hours = Int(try tx.setting(SettingKey.breakGlassHours.rawValue) ?? SettingKey.breakGlassHours.defaultValue) ?? 24
         let facts = ReviewFacts(today: CalendarDate.string(from: vault.now()), clientUsers: clientUsers, breakGlassHours: hours)
         var items = LogReview.items(rows, settings: try ReviewSettings.load(tx), facts: facts)

@@ -163,7 +163,7 @@ extension Session {
                 let recipients: [String]
                 if scope == .care {
                     let team = try tx.careTeam(clientID: clientID).filter { $0.state == "active" }.map(\.user)
-                    recipients = team + (try tx.users().filter { $0.clientID == clientID }.map(\.name))
+                    recipients = team + (try clientKeyHolders(tx, clientID))
                 } else {
                     recipients = (try tx.user(named: owner)).map { $0.isRemoved ? [] : [owner] } ?? []
                 }

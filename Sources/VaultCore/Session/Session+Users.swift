@@ -44,16 +44,17 @@ extension Session {
         return try perform(AccessIntent(action: "user.add", clientID: clientID ?? "", recordID: name)) { tx, _ in
             try require(.admin, "enrolling a user")
             try UserName.validate(name)
-            guard !newRoles.contains(.representative) else {
-                throw VaultError.usage("personal representatives are not available yet; record a representative's signature with 'authorization add --signed-by NAME'")
+            let ownRole = newRoles.contains(.client) || newRoles.contains(.representative)
+            guard ownRole == (clientID != nil) else {
+                throw VaultError.usage("a user with the client or representative role needs --client ID, and only such a user")
             }
-            guard newRoles.contains(.client) == (clientID != nil) else {
-                throw VaultError.usage("a user with the client role needs --client ID, and only such a user")
+            guard !ownRole || newRoles.count == 1 else {
+                throw VaultError.usage("the client and representative roles cannot be combined with other roles")
             }
-            guard !newRoles.contains(.client) || newRoles == [.client] else {
-                throw VaultError.usage("the client role cannot be combined with staff roles")
-            }
-            if let clientID {
+            if let clientID, newRoles.contains(.representative) {
+                // No keys until 'representative add --user' records its authority.
+                _ = try existingClient(tx, clientID)
+            } else if let clientID {
                 _ = try existingClient(tx, clientID)
                 guard recovery != nil else {
                     throw VaultError.usage("enrolling a client user needs --recovery-key FILE (to give it its own records' key)")
@@ -68,7 +69,7 @@ extension Session {
                                          enrollerKey: self.identity.signing, at: nowMillis, passphrase: nil, limits: limits,
                                          clientID: clientID ?? "")
             try tx.insertUser(row)
-            if let clientID { try wrapCareKeys(tx, clientID: clientID, to: row) }
+            if let clientID, newRoles == [.client] { try wrapCareKeys(tx, clientID: clientID, to: row) }
             if newRoles.contains(.compliance) { try wrapAuditKeyIfHeld(tx, to: row) }
             if !newRoles.isDisjoint(with: [.compliance, .admin, .therapist]) { try wrapVaultKeyIfHeld(tx, meta.logKeyID, to: row) }
             return IssuedCode(user: summary(row), code: code, expiresAt: Timestamp.iso(row.enrolledAt + EnrolmentCode.validityMillis))

@@ -15,10 +15,7 @@ public final class GuardedStore: VaultStore, @unchecked Sendable {
         self.pin = pin
     }
 
-    public var location: String { inner.location }
     public var capabilities: StoreCapabilities { inner.capabilities }
-    public func close() throws { try inner.close() }
-    public func discard() { inner.discard() }
     public func backup(to destination: String) throws { try inner.backup(to: destination) }
     public func openCopy(at location: String) throws -> any VaultStore { try inner.openCopy(at: location) }
     public func removeCopy(at location: String) { inner.removeCopy(at: location) }

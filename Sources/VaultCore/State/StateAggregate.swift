@@ -57,12 +57,6 @@ public struct TableDigest: Sendable, Equatable {
     public var table: String
     public var rows: Int
     public var digest: [UInt8]
-
-    package init(table: String, rows: Int, digest: [UInt8]) {
-        self.table = table
-        self.rows = rows
-        self.digest = digest
-    }
 }
 
 /// The index's entry for one aggregate: the latest entry about it and its committed digest.
@@ -70,12 +64,6 @@ public struct StateHeadRow: Sendable, Equatable {
     public var aggregate: String
     public var seq: Int64
     public var digest: [UInt8]
-
-    package init(aggregate: String, seq: Int64, digest: [UInt8]) {
-        self.aggregate = aggregate
-        self.seq = seq
-        self.digest = digest
-    }
 }
 
 /// What one signed entry states about one aggregate (the `state` field of format-2 entries).

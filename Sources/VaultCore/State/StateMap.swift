@@ -9,11 +9,11 @@ import VaultCrypto
 /// zero bytes, so only non-empty nodes are stored. Every signed entry carries the root after it;
 /// the proof for one aggregate is its bucket's heads and 16 sibling hashes — O(1) reads for a
 /// check, O(16) writes for an append.
-package enum StateMap {
+enum StateMap {
     static let depth = 16
-    package static let zero = [UInt8](repeating: 0, count: 32)
+    static let zero = [UInt8](repeating: 0, count: 32)
 
-    package static func bucket(_ key: String) -> Int {
+    static func bucket(_ key: String) -> Int {
         let h = SHA256.hash(Array(key.utf8))
         return Int(h[0]) << 8 | Int(h[1])
     }

@@ -46,31 +46,19 @@ package struct SchemaObject: Hashable, Sendable {
     package var type: String
     package var name: String
     package var sql: String
-
-    package init(type: String, name: String, sql: String) {
-        self.type = type
-        self.name = name
-        self.sql = sql
-    }
 }
 
 /// Where a node of the state map sits.
 package struct StateNodeKey: Hashable, Sendable {
     package var level: Int
     package var index: Int
-
-    package init(level: Int, index: Int) {
-        self.level = level
-        self.index = index
-    }
 }
 
-/// One column value as a backend stores it, without the backend's own types: how the state
-/// of a backup travels into the live vault (`restore`) whatever the store.
+/// One column value as a backend stores it, in no backend's own types: how the state of a
+/// backup travels into the live vault (`restore`), whichever store each is in.
 package enum StoredValue: Sendable, Equatable {
     case null
     case integer(Int64)
-    case real(Double)
     case text(String)
     case blob([UInt8])
 }
@@ -85,9 +73,14 @@ package struct StoredRow: Sendable, Equatable {
         self.values = values
     }
 
+    /// The value in `column`, or nil when the row has no such column.
+    package subscript(column: String) -> StoredValue? {
+        columns.firstIndex(of: column).map { values[$0] }
+    }
+
     /// The text in `column`, or nil when the row has no such column or it holds something else.
     package func text(_ column: String) -> String? {
-        guard let i = columns.firstIndex(of: column), case .text(let s) = values[i] else { return nil }
+        guard case .text(let s) = self[column] else { return nil }
         return s
     }
 }

@@ -21,21 +21,6 @@ public struct VaultMetaRow: Sendable, Equatable {
     public var settingsSigner: String
     /// The root key's signature over these settings and the audit and log public keys.
     public var signature: [UInt8]
-
-    package init(vaultID: [UInt8], formatVersion: Int, practice: String, createdAt: Int64, kdfOps: UInt64, kdfMem: Int, recoveryPublicKey: [UInt8], rootSigningKey: [UInt8], auditKeyID: Int64, logKeyID: Int64, settingsSigner: String, signature: [UInt8]) {
-        self.vaultID = vaultID
-        self.formatVersion = formatVersion
-        self.practice = practice
-        self.createdAt = createdAt
-        self.kdfOps = kdfOps
-        self.kdfMem = kdfMem
-        self.recoveryPublicKey = recoveryPublicKey
-        self.rootSigningKey = rootSigningKey
-        self.auditKeyID = auditKeyID
-        self.logKeyID = logKeyID
-        self.settingsSigner = settingsSigner
-        self.signature = signature
-    }
 }
 
 /// The Merkle tree head stored after each appended entry.
@@ -45,13 +30,6 @@ public struct TreeHeadRow: Sendable, Equatable {
     /// ``MerkleFrontier`` encoding, so the next append needs no earlier entry.
     public var frontier: [UInt8]
     public var time: Int64
-
-    package init(size: Int64, root: [UInt8], frontier: [UInt8], time: Int64) {
-        self.size = size
-        self.root = root
-        self.frontier = frontier
-        self.time = time
-    }
 }
 
 /// An enrolled user: public keys, certificate and passphrase-sealed secrets.
@@ -73,21 +51,6 @@ public struct UserRow: Sendable, Equatable {
     /// For a user with the client role: the client it is. Empty otherwise. Certified.
     public var clientID: String = ""
 
-    package init(name: String, roles: String, boxPublicKey: [UInt8], signPublicKey: [UInt8], enrolledBy: String, enrolledAt: Int64, certificate: [UInt8], salt: [UInt8], kdfOps: UInt64, kdfMem: Int, sealedSecrets: [UInt8], clientID: String = "") {
-        self.name = name
-        self.roles = roles
-        self.boxPublicKey = boxPublicKey
-        self.signPublicKey = signPublicKey
-        self.enrolledBy = enrolledBy
-        self.enrolledAt = enrolledAt
-        self.certificate = certificate
-        self.salt = salt
-        self.kdfOps = kdfOps
-        self.kdfMem = kdfMem
-        self.sealedSecrets = sealedSecrets
-        self.clientID = clientID
-    }
-
     /// Removed by `user remove`: its certified row has no roles and no keys.
     public var isRemoved: Bool { roles.isEmpty }
     /// Issued an enrolment code (`user add`, `user reset`) and not enrolled since: its current
@@ -103,14 +66,6 @@ public struct ClientRow: Sendable, Equatable {
     /// The practice chart number as a keyed hash (``ChartNumber``), or empty. Part of the
     /// client's row, so of the digest its signed `client.add` entry commits to.
     public var chartHash: [UInt8] = []
-
-    package init(id: String, createdAt: Int64, createdBy: String, status: String, chartHash: [UInt8] = []) {
-        self.id = id
-        self.createdAt = createdAt
-        self.createdBy = createdBy
-        self.status = status
-        self.chartHash = chartHash
-    }
 }
 
 public struct CareTeamRow: Sendable, Equatable {
@@ -122,15 +77,6 @@ public struct CareTeamRow: Sendable, Equatable {
     public var state: String
     /// For a pending grant: the granting admin's signature (see `PendingGrant`); else empty.
     public var signature: [UInt8] = []
-
-    package init(clientID: String, user: String, grantedBy: String, grantedAt: Int64, state: String, signature: [UInt8] = []) {
-        self.clientID = clientID
-        self.user = user
-        self.grantedBy = grantedBy
-        self.grantedAt = grantedAt
-        self.state = state
-        self.signature = signature
-    }
 }
 
 /// Which records a data key protects.
@@ -160,19 +106,6 @@ public struct DataKeyRow: Sendable, Equatable {
     /// Who made this version, and its signature over the row (`SignedStatements.dataKey`).
     public var signer: String = ""
     public var signature: [UInt8] = []
-
-    package init(id: Int64, clientID: String, scope: KeyScope, owner: String, version: Int, state: String, createdAt: Int64, publicKey: [UInt8], signer: String = "", signature: [UInt8] = []) {
-        self.id = id
-        self.clientID = clientID
-        self.scope = scope
-        self.owner = owner
-        self.version = version
-        self.state = state
-        self.createdAt = createdAt
-        self.publicKey = publicKey
-        self.signer = signer
-        self.signature = signature
-    }
 }
 
 public struct KeyWrapRow: Sendable, Equatable {
@@ -180,12 +113,6 @@ public struct KeyWrapRow: Sendable, Equatable {
     /// `user:NAME` or `recovery`.
     public var recipient: String
     public var wrapped: [UInt8]
-
-    package init(keyID: Int64, recipient: String, wrapped: [UInt8]) {
-        self.keyID = keyID
-        self.recipient = recipient
-        self.wrapped = wrapped
-    }
 }
 
 public struct RecordRow: Sendable, Equatable {
@@ -209,25 +136,106 @@ public struct RecordRow: Sendable, Equatable {
     public var contentHash: [UInt8] = []
     /// The ciphertext's length when it was not loaded (``StoreTransaction/recordSummaries(clientID:)``).
     public var ciphertextLength: Int? = nil
-
-    package init(id: String, clientID: String, kind: RecordKind, subkind: String, author: String, keyID: Int64, keyVersion: Int, formatVersion: Int, createdAt: Int64, sequence: Int, ciphertext: [UInt8], auditCopy: [UInt8] = [], contentHash: [UInt8] = [], ciphertextLength: Int? = nil) {
-        self.id = id
-        self.clientID = clientID
-        self.kind = kind
-        self.subkind = subkind
-        self.author = author
-        self.keyID = keyID
-        self.keyVersion = keyVersion
-        self.formatVersion = formatVersion
-        self.createdAt = createdAt
-        self.sequence = sequence
-        self.ciphertext = ciphertext
-        self.auditCopy = auditCopy
-        self.contentHash = contentHash
-        self.ciphertextLength = ciphertextLength
-    }
 }
 
+/// A client's request: for a copy of its records (access, 164.524, ids `r…`), for an accounting
+/// of disclosures (164.528(c), `q…`) or to amend a record (164.526, `m…`); ``RequestKind``
+/// tells them apart by the id's first letter. The row is the plaintext index (dates and state,
+/// which the review queue reads without a client key); its details are sealed `request` records.
+public struct ExportRequestRow: Sendable, Equatable, Codable {
+    public var id: String
+    public var clientID: String
+    public var requestedBy: String
+    public var requestedAt: Int64
+    public var dueAt: Int64
+    /// `open`, `extended` (open, due date moved once), `denied`, `review` (a reviewable denial
+    /// the client asked to have reviewed), `fulfilled` (access, accounting), `accepted` or
+    /// `refused` (amendment). ``RequestState/isOpen`` says whether it still runs.
+    public var state: String
+    public var fulfilledAt: Int64
+    public var fulfilledBy: String
+}
+
+/// A journaled key rotation (crash-safe: every step is its own transaction).
+public struct RotationJobRow: Sendable, Equatable {
+    public var id: Int64
+    /// The client, or `*` for an all-clients run (then `startedAt` is its cut-off).
+    public var clientID: String
+    public var scope: String
+    public var owner: String
+    /// The new key version every record is moved to (0 for an all-clients run).
+    public var toKeyID: Int64
+    /// `running` or `done`.
+    public var state: String
+    public var actor: String
+    public var startedAt: Int64
+    public var finishedAt: Int64
+}
+
+/// A practice-specific confidentiality exception, added by an admin; never changed or removed.
+public struct ExceptionRow: Sendable, Equatable {
+    public var code: String
+    public var meaning: String
+    public var basis: String
+    /// `required` or `permitted` (``ExceptionKind``).
+    public var kind: String
+    public var mustInform: Bool
+    public var addedBy: String
+    public var addedAt: Int64
+    public var signature: [UInt8]
+}
+
+/// A client's signature over an agreement's keyed hash. The hash is BLAKE2b-256 keyed with a
+/// random 32-byte salt, and the salt is sealed under the record's data key, so the row reveals
+/// nothing about the agreement's text to anyone without that key.
+public struct AcknowledgementRow: Sendable, Equatable {
+    public var recordID: String
+    public var user: String
+    public var time: Int64
+    public var sealedSalt: [UInt8]
+    public var bodyMAC: [UInt8]
+    public var signature: [UInt8]
+}
+
+public struct LogRow: Sendable, Equatable {
+    public var seq: Int64
+    public var time: Int64
+    public var actor: String
+    public var roles: String
+    public var action: String
+    public var clientID: String
+    public var recordID: String
+    public var purpose: String
+    /// Free-text reason sealed to the audit key, or empty.
+    public var sealedReason: [UInt8]
+    public var outcome: String
+    public var detail: String
+    /// Sorted, comma-separated review flags (e.g. `outside-care-team`).
+    public var flags: String
+    /// Canonical entry bytes (what is hashed and signed).
+    public var entry: [UInt8]
+    public var leafHash: [UInt8]
+    public var signer: String
+    public var signature: [UInt8]
+}
+
+/// Which access-log entries `log show` wants; nil fields do not filter. Times in milliseconds.
+public struct LogFilter: Sendable, Equatable {
+    public var clientID: String?
+    public var actor: String?
+    public var action: String?
+    public var purpose: String?
+    public var outcome: String?
+    public var since: Int64?
+    public var until: Int64?
+    public var afterSeq: Int64?
+
+    public init(clientID: String? = nil, actor: String? = nil, action: String? = nil, purpose: String? = nil,
+                outcome: String? = nil, since: Int64? = nil, until: Int64? = nil, afterSeq: Int64? = nil) {
+        self.clientID = clientID; self.actor = actor; self.action = action; self.purpose = purpose
+        self.outcome = outcome; self.since = since; self.until = until; self.afterSeq = afterSeq
+    }
+}
 
 
 extension RecordRow {

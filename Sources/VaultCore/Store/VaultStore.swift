@@ -5,68 +5,65 @@ import Foundation
 /// Everything it stores is already encrypted or is metadata the design allows in plaintext
 /// (opaque ids, user names, times, kinds). A second backend implements these two protocols.
 public protocol VaultStore: AnyObject, Sendable {
-    /// Where the store lives, for messages: a file path, or a database URL without credentials.
-    var location: String { get }
-    /// What this backend can do besides storing rows (``StoreCapabilities``).
-    var capabilities: StoreCapabilities { get }
-
     /// Runs `body` in a read-only snapshot.
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
     /// Runs `body` in one durable write transaction: all of it commits, or none.
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
-    func close() throws
-    /// Removes the storage of a store that was just created and holds no vault yet (its first
-    /// transaction failed), so `init` can be run again. Never called on a vault in use.
-    func discard()
 
-    /// Writes a consistent copy of the whole store to `destination` (a new file or database,
-    /// which must not exist), readable while other processes write. Needs ``StoreCapabilities/backup``.
+    /// What this backend can do besides storing rows. `backup`, `restore` and `client purge`
+    /// ask for what they need before they change anything (``VaultStore/require(_:for:)``).
+    var capabilities: StoreCapabilities { get }
+    /// Writes a consistent copy of the whole store to `destination` (which must not exist),
+    /// while other processes write. Only with ``StoreCapabilities/backup``.
     func backup(to destination: String) throws
-    /// Opens a copy that ``backup(to:)`` wrote, to verify it or to restore from it.
+    /// Opens a copy ``backup(to:)`` wrote, to verify it or restore from it.
     func openCopy(at location: String) throws -> any VaultStore
-    /// Removes a copy that failed its verification.
+    /// Removes a copy that failed its verification (every file it is made of).
     func removeCopy(at location: String)
-    /// Rebuilds the storage without its free space, so deleted rows leave no trace in it
-    /// (``StoreCapabilities/compaction``; with ``StoreCapabilities/secureErase`` in no copy it keeps).
+    /// Rebuilds the storage so rows deleted before leave no trace in it: no free page, no
+    /// write-ahead log holding them. Only with ``StoreCapabilities/secureErase``.
     func compact() throws
 }
 
-/// What a backend declares it can do beyond reading and writing rows. `backup`, `restore` and
-/// `client purge` check for what they need before they change anything, and refuse a store
-/// without it (``VaultError/Kind/io``, exit 74) instead of doing less than they promise.
-public struct StoreCapabilities: OptionSet, Sendable {
+/// What a backend declares it can do beyond reading and writing rows, instead of callers
+/// asking which backend it is.
+public struct StoreCapabilities: OptionSet, Sendable, Hashable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
 
-    /// ``VaultStore/backup(to:)`` and ``VaultStore/openCopy(at:)``: a consistent copy while others write.
+    /// ``VaultStore/backup(to:)`` and ``VaultStore/openCopy(at:)``: a verified copy while others write.
     public static let backup = StoreCapabilities(rawValue: 1 << 0)
-    /// The state tables can be replaced by a copy's in one transaction (`restore`).
+    /// `restore`: a copy's state tables replace the live ones in one transaction.
     public static let restore = StoreCapabilities(rawValue: 1 << 1)
-    /// ``VaultStore/compact()`` rebuilds the storage without free pages.
+    /// ``VaultStore/compact()`` rebuilds the storage without free space.
     public static let compaction = StoreCapabilities(rawValue: 1 << 2)
-    /// Deleted content is overwritten and, after ``VaultStore/compact()``, held by no file, log
-    /// or copy the backend keeps (SQLite: `secure_delete`, WAL truncated, VACUUM). A server whose
-    /// write-ahead log, replicas or point-in-time backups keep old pages cannot promise it.
+    /// Deleted content is overwritten and, after ``VaultStore/compact()``, kept by no file or
+    /// log the backend owns (SQLite: `secure_delete`, the WAL truncated, `VACUUM`). A database
+    /// server cannot promise it: its write-ahead log, WAL archives, replicas and
+    /// point-in-time backups keep old row versions.
     public static let secureErase = StoreCapabilities(rawValue: 1 << 3)
+    /// Deleting a client's key wraps and ciphertexts commits in one transaction, so a purge
+    /// is a crypto-shred: whatever old row versions the storage keeps can no longer be
+    /// decrypted by anyone. Every store the vault knows declares it.
+    public static let cryptoShred = StoreCapabilities(rawValue: 1 << 4)
 }
 
 extension VaultStore {
-    /// Refuses (exit 74) when this store lacks `needed`, naming what was asked.
+    /// Refuses (64) when this store lacks any of `needed`: `what` says what was asked.
     package func require(_ needed: StoreCapabilities, for what: String) throws {
-        guard capabilities.isSuperset(of: needed) else { throw unsupported(what) }
+        guard capabilities.isSuperset(of: needed) else { throw Self.unsupported(what) }
     }
 
-    /// The refusal of an operation this backend cannot do (exit 74).
-    package func unsupported(_ what: String) -> VaultError {
-        VaultError(.io, "the vault's store at \(location) cannot \(what); nothing was changed — use a store that can, such as an SQLite vault file")
+    /// The refusal of an operation this backend cannot do (64): one line, what to use instead.
+    package static func unsupported(_ what: String) -> VaultError {
+        VaultError(.usage, "this vault's store cannot \(what); nothing was changed (a PostgreSQL vault is copied with 'confidant migrate --to FILE' and backed up with pg_dump)")
     }
 
-    // A backend without a capability keeps these: each refuses, whatever the store declares.
-    public func discard() {}
-    public func backup(to destination: String) throws { throw unsupported("write a backup") }
-    public func openCopy(at location: String) throws -> any VaultStore { throw unsupported("open a backup") }
+    // What a backend without a capability keeps: each refuses.
+    public func backup(to destination: String) throws { throw Self.unsupported("write a backup") }
+    public func openCopy(at location: String) throws -> any VaultStore { throw Self.unsupported("open a backup") }
     public func removeCopy(at location: String) {}
-    public func compact() throws { throw unsupported("compact its storage") }
+    public func compact() throws { throw Self.unsupported("compact its storage") }
 }
 
 /// Typed access to stored rows inside one transaction.

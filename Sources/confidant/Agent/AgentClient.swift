@@ -86,7 +86,7 @@ enum AgentClient {
 
     /// A connection to the agent of the vault at `path`, if one answers under this uid.
     static func connect(vault path: String) -> Int32? {
-        guard let meta = try? StoreLocator.vaultID(at: path), let socket = try? AgentSocket.path(vaultID: meta) else { return nil }
+        guard !VaultLocation.isDatabase(path), let meta = try? Vault.vaultID(path: path), let socket = try? AgentSocket.path(vaultID: meta) else { return nil }
         return AgentSocket.connect(to: socket)
     }
 

@@ -84,10 +84,10 @@ struct DemoWalkthrough {
     private func createVault() throws -> (Vault, Session, SecretBytes) {
         say("\n-- admin: create the vault (recovery key written to \(folder)/recovery.key, mode 0600)")
         let adminPass = try passphrase(for: "avery")
-        let r = try Vault.create(store: try StoreLocator.create(vaultPath), practice: "Riverside DBT", admin: "avery", roles: [.admin], passphrase: adminPass,
+        let r = try Vault.create(path: vaultPath, practice: "Riverside DBT", admin: "avery", roles: [.admin], passphrase: adminPass,
                                  kdf: .interactive, recoveryOut: folder + "/recovery.key")
         say("   vault \(r.vaultID), root key \(r.rootPublicKey)")
-        let vault = try Vault.open(store: try StoreLocator.open(vaultPath))
+        let vault = try Vault.open(path: vaultPath)
         let admin = try vault.unlock(user: "avery", passphrase: adminPass)
         return (vault, admin, adminPass)
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VaultCore
-import VaultStoreSQLite
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "init",
@@ -33,10 +32,10 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let pass = try Passphrase.read(from: globals.passphraseSource, prompt: "New passphrase for \(admin): ", confirm: true)
-        let r = try Vault.create(store: try StoreLocator.create(globals.vaultPath), practice: practice, admin: admin, roles: roles, passphrase: pass,
-                                 kdf: kdf, recoveryOut: recoveryOut, now: TestClock.now)
+        let r = try VaultLocation.create(globals.vaultPath, practice: practice, admin: admin, roles: roles, passphrase: pass,
+                                         kdf: kdf, recoveryOut: recoveryOut)
         if let zone {  // working hours are read in the practice's zone (a signed setting)
-            try globals.openVault()
+            try VaultLocation.open(globals.vaultPath)
                 .unlock(user: admin, passphrase: pass).setSetting(.practiceTimeZone, zone)
         }
         if globals.json {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VaultCore
-import VaultStoreSQLite
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,7 +40,7 @@ struct LogCommand: ParsableCommand {
             let session: Session
             do { session = try globals.session() } catch let e as VaultError where e.kind == .badData {
                 // The vault refuses to open on a bad fact: name the first one the log shows.
-                _ = try Vault.diagnose(store: try StoreLocator.open(globals.vaultPath), checkpointText: text)
+                _ = try VaultLocation.diagnose(globals.vaultPath, checkpointText: text)
                 throw e
             }
             let r = try session.verifyLog(checkpointText: text)

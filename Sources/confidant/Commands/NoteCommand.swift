@@ -19,6 +19,12 @@ struct NoteCommand: ParsableCommand {
         @Option(help: "The session date YYYY-MM-DD, written under the title.") var date: String?
         @Option(help: "Start from a DBT template: individual-session, diary-card-review, chain-analysis, skills-group, phone-coaching.")
         var template: NoteTemplate?
+        @Flag(help: "Care the minor lawfully consented to on its own: a parent's authority never covers it (sealed).")
+        var minorConsented = false
+        @Option(help: """
+            A sensitivity label, sealed inside the note (never readable without its key): SUD substance use disorder, \
+            ETH substance abuse including alcohol (42 CFR Part 2). Repeat for both.
+            """) var label: [NoteLabel] = []
 
         func validate() throws {
             try TextInput.validate(title, field: "--title")
@@ -35,7 +41,8 @@ struct NoteCommand: ParsableCommand {
             }
             let head = [title.map { "Title: \($0)" }, date.map { "Session date: \($0)" }].compactMap { $0 }
             if !head.isEmpty { content = Data((head.joined(separator: "\n") + "\n\n").utf8) + content }
-            let n = try session.addNote(clientID: try session.resolve(client, as: .client), kind: kind, content: [UInt8](content))
+            let n = try session.addNote(clientID: try session.resolve(client, as: .client), kind: kind, content: [UInt8](content),
+                                     labels: Set(label), minorConsented: minorConsented)
             if globals.json { try Output.json(Created(id: n.id, value: n)) } else { Output.line(n.id) }
         }
     }
@@ -79,9 +86,11 @@ struct NoteCommand: ParsableCommand {
                             + "'confidant emergency approve \(request)'")
                 return
             }
-            if globals.json { return try Output.json(OpenJSON(note: n.summary, text: n.text, addenda: n.addenda)) }
+            if globals.json { return try Output.json(OpenJSON(note: n.summary, text: n.text, addenda: n.addenda,
+                                                                    labels: n.labels.map(\.rawValue))) }
             if !raw && isatty(1) == 1 {  // a header for a person reading; a pipe or file gets the exact bytes
-                Output.line("\(n.summary.kind) note \(n.summary.id) · client \(n.summary.clientID) · by \(n.summary.author) · \(n.summary.createdAt)")
+                Output.line("\(n.summary.kind) note \(n.summary.id) · client \(n.summary.clientID) · by \(n.summary.author) · \(n.summary.createdAt)"
+                            + (n.labels.isEmpty ? "" : " · labels " + n.labels.map(\.rawValue).joined(separator: ",")))
                 Output.line(String(repeating: "─", count: 60))
             }
             Output.body(n.content)
@@ -91,13 +100,15 @@ struct NoteCommand: ParsableCommand {
             var note: NoteSummary
             var text: String
             var addenda: [NoteAddendum]
+            var labels: [String]
             func encode(to encoder: Encoder) throws {
                 try note.encode(to: encoder)
                 var c = encoder.container(keyedBy: K.self)
                 try c.encode(text, forKey: .text)
                 try c.encode(addenda, forKey: .addenda)
+                try c.encode(labels, forKey: .labels)
             }
-            enum K: String, CodingKey { case text, addenda }
+            enum K: String, CodingKey { case text, addenda, labels }
         }
     }
 }

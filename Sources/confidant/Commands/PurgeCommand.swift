@@ -19,5 +19,9 @@ struct PurgeCommand: ParsableCommand {
         if globals.json { return try Output.json(r) }
         Output.line("Purged \(id): \(r.recordsDestroyed) records and \(r.keyVersionsDestroyed) key versions destroyed; "
                     + "the log keeps a tombstone. Backups made before now still hold them.")
+        if !r.storageErased {
+            Output.line("Crypto-shred only: the database's write-ahead log, WAL archives, replicas and dumps keep old row versions "
+                        + "(ciphertext whose keys are destroyed, and plaintext ids and times) until their retention ends.")
+        }
     }
 }

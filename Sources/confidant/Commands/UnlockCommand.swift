@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VaultCore
-import VaultStoreSQLite
 import VaultCrypto
 #if canImport(Glibc)
 import Glibc
@@ -23,8 +22,11 @@ struct UnlockCommand: ParsableCommand {
     }
 
     func run() throws {
+        if VaultLocation.isDatabase(globals.vaultPath) {
+            throw VaultError(.usage, "the agent serves vault files only, for now; on a PostgreSQL vault each command asks its passphrase")
+        }
         let user = try globals.userName()
-        let socket = try AgentSocket.path(vaultID: try StoreLocator.vaultID(at: globals.vaultPath))
+        let socket = try AgentSocket.path(vaultID: try VaultLocation.vaultID(globals.vaultPath))
         if let fd = AgentSocket.connect(to: socket) {
             close(fd)
             throw VaultError(.usage, "an agent is already unlocked for this vault; 'confidant lock' ends it first")

@@ -43,7 +43,7 @@ struct UserCommand: ParsableCommand {
         var kdf: KDFStrength?
         func validate() throws { try UserName.validate(name) }
         func run() throws {
-            let vault = try globals.openVault()
+            let vault = try VaultLocation.open(globals.vaultPath)
             let code = try Passphrase.read(from: codeFile.map { .file($0) } ?? .terminal, prompt: "Enrolment code for \(name): ")
             let source = globals.passphraseSource
             let pass = try Passphrase.read(from: source, prompt: "Choose a passphrase for \(name): ", confirm: source.isTerminal)
@@ -77,13 +77,13 @@ struct UserCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enrol a user (admin).")
         @OptionGroup var globals: GlobalOptions
         @Argument(help: "New user's name.") var name: String
-        @Option(name: .customLong("role"), help: "Roles: admin, therapist, compliance, client (comma-separated).",
+        @Option(name: .customLong("role"), help: "Roles: admin, therapist, compliance, client, representative (comma-separated; client and representative alone).",
                 transform: Role.parseList)
         var roles: Set<Role>
         @Option(help: "Write the enrolment code to this new file (0600) instead of the terminal.") var codeFile: String?
         @Option(help: "Recovery key file: lets a new compliance user read sealed reasons at once (required for client users).")
         var recoveryKey: String?
-        @Option(help: "For a client user: the client it is.") var client: String?
+        @Option(help: "For a client user: the client it is; for a representative: the client it acts for.") var client: String?
 
         func validate() throws { try TextInput.validate(name, field: "the user name") }
 

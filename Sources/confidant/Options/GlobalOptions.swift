@@ -1,13 +1,12 @@
 import ArgumentParser
 import Foundation
 import VaultCore
-import VaultStoreSQLite
 import VaultCrypto
 
 /// Options every command takes. Environment variables give defaults for paths and the
 /// user name; a passphrase itself is never read from argv or an environment value.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "Vault file (env CONFIDANT_VAULT, default ./confidant.vault).")
+    @Option(name: .long, help: "Vault file or postgres:// URL (env CONFIDANT_VAULT, default ./confidant.vault).")
     var vault: String?
 
     @Option(name: .customLong("as"), help: "Act as this user (env CONFIDANT_USER).")
@@ -58,18 +57,12 @@ struct GlobalOptions: ParsableArguments {
         return try sessionAndPassphrase().0
     }
 
-    /// The vault `--vault` names, opened through its store (``StoreLocator``), on the test clock
-    /// when one is pinned.
-    func openVault() throws -> Vault {
-        try Vault.open(store: try StoreLocator.open(vaultPath), checkClock: !TestClock.isPinned, now: TestClock.now)
-    }
-
     /// The session, and the passphrase that unlocked it (for re-sealing new keys under it).
     func sessionAndPassphrase() throws -> (Session, SecretBytes) {
         if AgentContext.session != nil {
             throw VaultError(.notPermitted, "this command needs your passphrase itself; run it with --passphrase-file or after 'confidant lock'")
         }
-        let vault = try openVault()
+        let vault = try VaultLocation.open(vaultPath)
         let user = try userName()
         // At the terminal a mistyped passphrase is asked again, three tries in all (each
         // refused try is logged); from a file or descriptor there is one.

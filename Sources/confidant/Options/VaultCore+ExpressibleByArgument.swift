@@ -5,6 +5,7 @@ import VaultCore
 // rejects anything else with exit 64, names the valid values, and lists them in the help.
 
 extension NoteKind: ExpressibleByArgument {}
+extension NoteLabel: ExpressibleByArgument {}
 extension AgreementKind: ExpressibleByArgument {}
 extension LogSort: ExpressibleByArgument {}
 extension SettingKey: ExpressibleByArgument {}
