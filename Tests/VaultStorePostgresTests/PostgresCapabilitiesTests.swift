@@ -40,9 +40,11 @@ struct PostgresCapabilitiesTests {
         #expect(restore.stderr == "confidant: error: this vault's store cannot restore a backup; \(refusal)\n")
         let purge = try p.run("admin", ["client", "purge", client, "--force-before-retention"] + p.approvedBy())
         #expect(purge.exitCode == 0, "\(purge.stderr)")
-        #expect(purge.stdout == "Purged \(client): 2 records and 1 key versions destroyed; the log keeps a tombstone. Backups made before now still hold them.\n"
-                + "Crypto-shred only: the database's write-ahead log, WAL archives, replicas and dumps keep old row versions "
-                + "(ciphertext whose keys are destroyed, and plaintext ids and times) until their retention ends.\n")
+        let lines = purge.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasPrefix("Purged \(client): ") == true)
+        #expect(lines.last == "Crypto-shred only: the database's write-ahead log, WAL archives, replicas and dumps keep old row versions "
+                + "(ciphertext whose keys are destroyed, and plaintext ids and times) until their retention ends.")
         let db = PGTest.database(of: url)
         #expect(try PGTest.psql("SELECT COUNT(*) FROM records WHERE client_id = '\(client)'", database: db) == "0")
         #expect(try p.run("admin", ["log", "verify"]).exitCode == 0)
