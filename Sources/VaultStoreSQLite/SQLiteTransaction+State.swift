@@ -4,39 +4,10 @@ import VaultCore
 import VaultCrypto
 
 extension SQLiteTransaction: StateStorage {
-    /// The tables of each aggregate, with the query that selects its rows in primary-key order.
-    private static func tables(_ a: StateAggregate) -> [(String, String)] {
-        switch a {
-        case .users:
-            [("users", "SELECT * FROM users ORDER BY name"),
-             ("user_history", "SELECT * FROM user_history ORDER BY name, generation")]
-        case .exceptions:
-            [("exceptions", "SELECT * FROM exceptions ORDER BY code")]
-        case .settings:
-            [("vault", "SELECT * FROM vault ORDER BY id"),
-             ("settings", "SELECT * FROM settings ORDER BY key"),
-             ("data_keys", "SELECT * FROM data_keys WHERE client_id IN ('', '*') ORDER BY id"),
-             ("key_wraps", "SELECT w.* FROM key_wraps w JOIN data_keys k ON k.id = w.key_id WHERE k.client_id IN ('', '*') ORDER BY w.key_id, w.recipient"),
-             ("rotation_jobs", "SELECT * FROM rotation_jobs WHERE client_id IN ('', '*') ORDER BY id")]
-        case .client:
-            [("clients", "SELECT * FROM clients WHERE id = ?"),
-             ("care_team", "SELECT * FROM care_team WHERE client_id = ? ORDER BY user"),
-             ("data_keys", "SELECT * FROM data_keys WHERE client_id = ? ORDER BY id"),
-             ("key_wraps", "SELECT w.* FROM key_wraps w JOIN data_keys k ON k.id = w.key_id WHERE k.client_id = ? ORDER BY w.key_id, w.recipient"),
-             ("records", """
-                SELECT id, client_id, kind, subkind, author, key_id, key_version, format_version, created_at, sequence, content_hash
-                FROM records WHERE client_id = ? ORDER BY id
-                """),
-             ("acknowledgements", "SELECT a.* FROM acknowledgements a JOIN records r ON r.id = a.record_id WHERE r.client_id = ? ORDER BY a.record_id, a.user"),
-             ("export_requests", "SELECT * FROM export_requests WHERE client_id = ? ORDER BY id"),
-             ("rotation_jobs", "SELECT * FROM rotation_jobs WHERE client_id = ? ORDER BY id")]
-        }
-    }
-
     func tableDigests(of a: StateAggregate) throws -> [TableDigest] {
         var args: StatementArguments = []
         if case .client(let id) = a { args = [id] }
-        return try Self.tables(a).map { name, sql in
+        return try StoreQueries.aggregateTables(a).map { name, sql in
             var buf: [UInt8] = []
             var count = 0
             let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: args)

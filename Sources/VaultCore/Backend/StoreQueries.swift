@@ -3,8 +3,6 @@ import Foundation
 /// SQL every backend runs alike, written in the dialect SQLite and PostgreSQL share (`?`
 /// placeholders, `"user"` quoted). One definition, so the stores cannot drift apart where they
 /// must agree byte for byte: the rows each aggregate's digest covers, in their order.
-/// (The SQLite store still keeps its own copy in `SQLiteTransaction+State.swift`; it moves here
-/// when that store moves to its own target.)
 package enum StoreQueries {
     /// The tables of each aggregate, with the query that selects its rows in primary-key order
     /// (a client's queries take its id as their one argument).
