@@ -15,7 +15,7 @@ extension PostgresTransaction {
             out[t] = try rows("SELECT * FROM \(t)").map { r in
                 // `records.pos` is this store's insertion order, not part of the vault's state.
                 let cells = zip(r.names, r.values).filter { !(t == "records" && $0.0 == "pos") }
-                return StoredRow(columns: cells.map(\.0), values: cells.map { Self.stored($0.1) })
+                return StoredRow(columns: cells.map { $0.0 }, values: cells.map { Self.stored($0.1) })
             }
         }
         return out
