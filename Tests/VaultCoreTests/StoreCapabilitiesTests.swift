@@ -71,7 +71,8 @@ struct StoreCapabilitiesTests {
 
     @Test("a store that can crypto-shred but not erase purges and reports its storage as not erased")
     func cryptoShredOnly() throws {
-        let (_, path, pass) = try Self.vaultFile()
+        let (dir, path, pass) = try Self.vaultFile()
+        defer { withExtendedLifetime(dir) {} }
         let limited = LimitedStore(try SQLiteVault.open(path: path), declared: [.cryptoShred])
         let vault = try Vault.open(store: limited, name: path)
         let admin = try vault.unlock(user: "admin", passphrase: pass)
