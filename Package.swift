@@ -42,7 +42,7 @@ let package = Package(
             dependencies: ["VaultCore", "VaultCrypto", .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultCrypto"], path: "Benchmarks"),
+        .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultCrypto", "VaultStorePostgres"], path: "Benchmarks"),
         .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

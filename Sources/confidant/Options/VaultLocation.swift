@@ -52,7 +52,7 @@ enum VaultLocation {
     /// which the refusal of a second attempt names).
     static func storeMaker(_ location: String) -> (create: () throws -> any VaultStore, discard: () -> Void) {
         guard PostgresLocation.isURL(location) else {
-            return ({ try SQLiteStore.create(path: location) },
+            return ({ try Vault.fileStore(path: location, create: true) },
                     { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: location + suffix) } })
         }
         return ({ try PostgresStore.create(url: location) }, {})
