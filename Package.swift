@@ -46,7 +46,7 @@ let package = Package(
             name: "VaultStorePostgres",
             dependencies: ["VaultCore", "VaultCrypto", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
-        .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto"], path: "Benchmarks"),
+        .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultStorePostgres", "VaultCrypto"], path: "Benchmarks"),
         .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -12,6 +12,7 @@ import Foundation
 import VaultCore
 import VaultStoreSQLite
 import VaultCrypto
+import VaultStorePostgres
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,6 +39,8 @@ var clientCount = 10_000
 var keepDir = false
 var agentOnly = false
 var agentRuns = AgentBenchRuns()
+var storesOnly = false
+var pgURL: String? = nil
 var args = Array(CommandLine.arguments.dropFirst())
 
 // Child mode: run one export and exit, so the parent can read this process's peak RSS.
@@ -63,6 +66,8 @@ while !args.isEmpty {
     else if a == "--export-mib", !args.isEmpty, let n = Int(args.removeFirst()) { exportMiB = n }
     else if a == "--clients", !args.isEmpty, let n = Int(args.removeFirst()) { clientCount = n }
     else if a == "--keep" { keepDir = true }
+    else if a == "--stores" { storesOnly = true }
+    else if a == "--pg", !args.isEmpty { pgURL = args.removeFirst() }
     else if a == "--agent-only" { agentOnly = true }
     else if a == "--agent-runs", !args.isEmpty, let n = Int(args.removeFirst()), n > 0 { agentRuns.agent = n }
     else if a == "--fresh-runs", !args.isEmpty, let n = Int(args.removeFirst()), n > 0 { agentRuns.fresh = n }
@@ -79,6 +84,19 @@ if agentOnly {
 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("confidant-bench-\(UUID().uuidString)").path
 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
 defer { if keepDir { print("kept \(dir)") } else { try? FileManager.default.removeItem(atPath: dir) } }
+if storesOnly {
+    // SQLite and PostgreSQL side by side: `--stores [--pg postgres://…/empty-db] [--entries N]`.
+    let bench = StoreBench(pass: try SecretBytes(copying: Array("benchmark passphrase".utf8)), dir: dir, entries: entries)
+    let file = dir + "/stores.vault"
+    try bench.run(label: "SQLite", create: { try SQLiteVault.create(path: file) }, open: { try SQLiteVault.open(path: file) })
+    if let pgURL {
+        try bench.run(label: "PostgreSQL", create: { try PostgresStore.create(url: pgURL) }, open: { try PostgresStore.open(url: pgURL) })
+    } else {
+        print("no --pg URL: PostgreSQL not measured")
+    }
+    try writeReport(rows, to: outDir)
+    exit(0)
+}
 
 // A vault with one therapist (also compliance, so it can verify) and one client.
 let pass = try SecretBytes(copying: Array("benchmark passphrase".utf8))

@@ -66,6 +66,18 @@ extension PostgresTransaction: StateStorage {
         try one("SELECT hash FROM state_nodes WHERE level = ? AND idx = ?", level, index).map { try $0.bytes("hash") } ?? StoreBackendSupport.zeroNode
     }
 
+    /// The path's 33 nodes in one statement (one round trip instead of one per node).
+    func stateNodes(alongPathOf bucket: Int) throws -> [StateNodeKey: [UInt8]] {
+        let keys = StateMap.pathKeys(of: bucket)
+        var out: [StateNodeKey: [UInt8]] = [:]
+        for k in keys { out[k] = StoreBackendSupport.zeroNode }
+        let pairs = keys.map { "(\($0.level), \($0.index))" }.joined(separator: ", ")
+        for r in try rows("SELECT level, idx, hash FROM state_nodes WHERE (level, idx) IN (\(pairs))") {
+            out[StateNodeKey(level: try r.int("level") as Int, index: try r.int("idx") as Int)] = try r.bytes("hash")
+        }
+        return out
+    }
+
     func setStateNode(level: Int, index: Int, hash: [UInt8]) throws {
         if hash == StoreBackendSupport.zeroNode {
             try exec("DELETE FROM state_nodes WHERE level = ? AND idx = ?", level, index)

@@ -122,6 +122,7 @@ final class GuardedTransaction {
         }
         // Walk up: the siblings come from the store, and the stored nodes on the path itself must
         // be the ones computed (a removed or edited node is refused, not silently rewritten).
+        try prefetchPath(bucket: b)
         var h = StateMap.leaf(heads)
         var idx = b
         for level in 0...StateMap.depth {
@@ -210,6 +211,13 @@ final class GuardedTransaction {
         return h
     }
 
+    /// Loads the nodes of `bucket`'s path the cache lacks, in one call (nodes this transaction
+    /// wrote stay as written).
+    private func prefetchPath(bucket b: Int) throws {
+        guard StateMap.pathKeys(of: b).contains(where: { nodeCache[$0] == nil }) else { return }
+        for (k, h) in try inner.stateNodes(alongPathOf: b) where nodeCache[k] == nil { nodeCache[k] = h }
+    }
+
     private func setNode(level: Int, index: Int, hash: [UInt8]) throws {
         let k = StateNodeKey(level: level, index: index)
         guard nodeCache[k] != hash else { return }
@@ -218,6 +226,7 @@ final class GuardedTransaction {
     }
 
     private func updatePath(bucket b: Int) throws -> [UInt8] {
+        try prefetchPath(bucket: b)
         var h = StateMap.leaf(try inner.stateHeads(bucket: b))
         var idx = b
         try setNode(level: 0, index: idx, hash: h)

@@ -9,7 +9,7 @@ import VaultCrypto
 /// zero bytes, so only non-empty nodes are stored. Every signed entry carries the root after it;
 /// the proof for one aggregate is its bucket's heads and 16 sibling hashes — O(1) reads for a
 /// check, O(16) writes for an append.
-enum StateMap {
+package enum StateMap {
     static let depth = 16
     static let zero = [UInt8](repeating: 0, count: 32)
 
@@ -27,6 +27,18 @@ enum StateMap {
             e.append(h.digest)
         }
         return SHA256.hash(parts: [[0x00], e.bytes])
+    }
+
+    /// The keys of the nodes on `bucket`'s path to the root and of their siblings.
+    package static func pathKeys(of bucket: Int) -> [StateNodeKey] {
+        var keys: [StateNodeKey] = []
+        var idx = bucket
+        for level in 0...depth {
+            keys.append(StateNodeKey(level: level, index: idx))
+            if level < depth { keys.append(StateNodeKey(level: level, index: idx ^ 1)) }
+            idx >>= 1
+        }
+        return keys
     }
 
     static func node(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {

@@ -17,6 +17,9 @@ package protocol StateStorage {
     /// A stored node of the map (32 zero bytes when absent).
     func stateNode(level: Int, index: Int) throws -> [UInt8]
     func setStateNode(level: Int, index: Int, hash: [UInt8]) throws
+    /// Every node on the path of `bucket` to the root and their siblings (32 zero bytes when
+    /// absent), in one round trip where the backend has a network between it and the data.
+    func stateNodes(alongPathOf bucket: Int) throws -> [StateNodeKey: [UInt8]]
     /// Every aggregate some stored row belongs to, and rows that belong to none (a wrap of no
     /// key, an acknowledgement of no record).
     func storedAggregates() throws -> (aggregates: Set<StateAggregate>, orphans: [String])
@@ -52,6 +55,19 @@ package struct SchemaObject: Hashable, Sendable {
 package struct StateNodeKey: Hashable, Sendable {
     package var level: Int
     package var index: Int
+    package init(level: Int, index: Int) {
+        self.level = level
+        self.index = index
+    }
+}
+
+extension StateStorage {
+    /// One lookup per node: right for an embedded database.
+    package func stateNodes(alongPathOf bucket: Int) throws -> [StateNodeKey: [UInt8]] {
+        var out: [StateNodeKey: [UInt8]] = [:]
+        for k in StateMap.pathKeys(of: bucket) { out[k] = try stateNode(level: k.level, index: k.index) }
+        return out
+    }
 }
 
 /// One column value as a backend stores it, in no backend's own types: how the state of a
