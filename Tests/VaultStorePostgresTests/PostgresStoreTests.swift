@@ -71,14 +71,18 @@ struct PostgresStoreTests {
     @Test("a writer that cannot get its turn in the busy timeout is busy (75)", .enabled(if: PGTest.available, PGTest.skipReason))
     func busyWriter() async throws {
         let (url, db) = try await freshVault()
-        // Another session holds the vault's write lock for 4 seconds.
+        // Another session holds the vault's write lock for 10 seconds.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = ["psql", "-X", "-q", "-d", db, "-c", "BEGIN; SELECT pg_advisory_xact_lock(\(PostgresStore.writeLock)); SELECT pg_sleep(4); COMMIT;"]
+        holder.arguments = ["psql", "-X", "-q", "-d", db, "-c", "BEGIN; SELECT pg_advisory_xact_lock(\(PostgresStore.writeLock)); SELECT pg_sleep(10); COMMIT;"]
         holder.standardOutput = FileHandle.nullDevice
         try holder.run()
         defer { holder.waitUntilExit() }
-        try await Task.sleep(for: .milliseconds(800))
+        // Wait until it holds it (a loaded machine may take seconds to start psql).
+        for _ in 0..<80 {
+            if try PGTest.psql("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", database: db) == "1" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let error = try await offPool { () -> VaultError? in
             let store = try PostgresStore.open(url: url, busyTimeout: 1)
             do { try store.write { try $0.setSetting("k", "v") }; return nil } catch let e as VaultError { return e }
