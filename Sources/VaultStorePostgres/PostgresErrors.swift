@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 import VaultCore
 
-/// How a PostgreSQL or connection failure becomes a ``VaultError`` (SPEC §4): a writer that
+/// How a PostgreSQL or connection failure becomes a ``VaultError`` (the exit codes of README.md): a writer that
 /// cannot get its turn in the busy timeout and a server that does not answer are busy (75), a
 /// server lost mid-command is an I/O error (74).
 enum PostgresErrors {

@@ -1,7 +1,7 @@
 import Foundation
 import VaultCore
 
-/// Schema pinning on PostgreSQL (SPEC §6): the database holds exactly the vault format's
+/// Schema pinning on PostgreSQL (docs/operations.md, "The database"): the database holds exactly the vault format's
 /// relations and columns, and nothing that could run inside confidant's own transactions or
 /// hide rows from it — no trigger (other than the foreign keys' internal ones), rule, policy,
 /// row-level security, column default, inheritance, or function in the vault's schema.

@@ -2,9 +2,9 @@ import Foundation
 import PostgresNIO
 import VaultCore
 
-/// The PostgreSQL store (SPEC §7): one vault in one database, shared by many machines.
+/// The PostgreSQL store (docs/operations.md, "PostgreSQL"): one vault in one database, shared by many machines.
 ///
-/// The server is an untrusted writer (SPEC §6): it holds what the SQLite file holds —
+/// The server is an untrusted writer (docs/threat-model.md): it holds what the SQLite file holds —
 /// ciphertext, signed statements, the log — and no key. Reads run in a `REPEATABLE READ READ
 /// ONLY` transaction (one snapshot). Writes run in a `READ COMMITTED` transaction that first
 /// takes the transaction-level advisory lock ``writeLock``: writers take turns, so the log's

@@ -4,7 +4,7 @@ import VaultCrypto
 import VaultStoreSQLite
 import VaultStorePostgres
 
-/// Which store `--vault` names: a `postgres://` URL is the PostgreSQL store (SPEC §7), anything
+/// Which store `--vault` names: a `postgres://` URL is the PostgreSQL store (docs/operations.md), anything
 /// else a vault file. The only place the CLI chooses a backend.
 enum VaultLocation {
     /// Whether `location` names a database (the agent serves vault files only, for now).
