@@ -13,11 +13,12 @@ public final class TestPractice: @unchecked Sendable {
 
     /// - Parameter env: e.g. `["CONFIDANT_TEST_NOW": …]` for a practice set up in the past.
     /// - Parameter standardUsers: false for a practice of the admin and `extraUsers` only.
-    /// - Parameter vault: where the vault lives (a `postgres://` URL); by default a file in the practice's folder.
+    /// - Parameter vault: where the vault lives (a `postgres://` URL); by default a file in the practice's folder,
+    ///   or a fresh database under `CONFIDANT_TEST_STORE=postgres` (``TestStore``).
     public init(extraUsers: [(String, String)] = [], env: [String: String] = [:], standardUsers: Bool = true, vault location: String? = nil) throws {
         self.env = env
         dir = try TempDir()
-        vault = location ?? dir.file("practice.vault")
+        vault = try location ?? TestStore.newVault(in: dir)
         recoveryKey = dir.file("recovery.key")
         try dir.write("pass-admin", "admin passphrase 1\n")
         let r = try CLI.run(["init", "--vault", vault, "--practice", "Test Practice", "--admin", "admin",

@@ -7,12 +7,19 @@ import VaultStoreSQLite
 public enum VaultFile {
     /// - Parameter foreignKeys: false to edit as a writer who ignores the schema's references.
     public static func withDatabase<T>(_ path: String, foreignKeys: Bool = true, _ body: (Database) throws -> T) throws -> T {
-        try SQLiteFile.withDatabase(path, foreignKeys: foreignKeys, body)
+        guard !TestStore.isPostgresURL(path) else { throw TestFailure("a raw SQLite edit of a PostgreSQL vault: mark the test .sqliteOnly") }
+        return try SQLiteFile.withDatabase(path, foreignKeys: foreignKeys, body)
     }
 
     /// The access-log rows (action, actor, outcome, client, record) in order.
+    /// (For a PostgreSQL vault, through psql.)
     public static func logRows(_ path: String) throws -> [(action: String, actor: String, outcome: String, client: String, record: String, signed: Bool)] {
-        try withDatabase(path) { db in
+        if TestStore.isPostgresURL(path) {
+            return try TestStore.query("SELECT action, actor, outcome, client_id, record_id, length(signature) FROM access_log ORDER BY seq", url: path).map {
+                ($0[0], $0[1], $0[2], $0[3], $0[4], (Int($0[5]) ?? 0) > 0)
+            }
+        }
+        return try withDatabase(path) { db in
             try Row.fetchAll(db, sql: "SELECT action, actor, outcome, client_id, record_id, length(signature) AS sl FROM access_log ORDER BY seq").map {
                 ($0["action"], $0["actor"], $0["outcome"], $0["client_id"], $0["record_id"], ($0["sl"] as Int? ?? 0) > 0)
             }
@@ -31,8 +38,12 @@ public enum VaultFile {
     }
 
     /// Every row of `table`, as text, for before/after comparisons.
+    /// (For a PostgreSQL vault, through psql, in the order of each row's text.)
     public static func rows(_ path: String, _ table: String) throws -> [String] {
-        try withDatabase(path) { db in
+        if TestStore.isPostgresURL(path) {
+            return try TestStore.query("SELECT t::text FROM \(table) t ORDER BY 1", url: path).map { $0[0] }
+        }
+        return try withDatabase(path) { db in
             try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid").map { $0.description }
         }
     }
