@@ -47,7 +47,7 @@ let package = Package(
             dependencies: ["VaultCore", "VaultCrypto", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .executableTarget(name: "confidant-bench", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultStorePostgres", "VaultCrypto"], path: "Benchmarks"),
-        .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),
+        .target(name: "VaultTestSupport", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultStorePostgres", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")], path: "Tests/VaultTestSupport"),
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "VaultCoreTests", dependencies: ["VaultCore", "VaultStoreSQLite", "VaultCrypto", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VaultStorePostgresTests", dependencies: ["confidant", "VaultStorePostgres", "VaultStoreSQLite", "VaultCore", "VaultCrypto", "VaultTestSupport",

@@ -26,5 +26,10 @@ echo "== swift test (unit and end to end)"
 swift build --build-tests
 swift test --skip-build
 
+echo "== swift test: the end-to-end suite again, every vault on the private PostgreSQL cluster"
+# TestPractice makes a fresh database per test; tests of the SQLite file itself (raw edits,
+# bytes on disk, backup files, the agent) are marked sqliteOnly and skipped in this pass.
+CONFIDANT_TEST_STORE=postgres swift test --skip-build --filter confidantTests
+
 echo "== interop: Python checks against the built binary"
 CONFIDANT_BIN="$PWD/.build/debug/confidant" python3 -m pytest -q -c tests/python/pytest.ini tests/python

@@ -1,4 +1,7 @@
 import Foundation
+import VaultCore
+import VaultStorePostgres
+import VaultStoreSQLite
 
 /// Which store the end-to-end suite runs against: `CONFIDANT_TEST_STORE=postgres` puts every
 /// ``TestPractice`` in a fresh database of the private cluster (`CONFIDANT_TEST_PG_URL`, as
@@ -53,5 +56,13 @@ public enum TestStore {
         let text = try psql(sql, url: url)
         guard !text.isEmpty else { return [] }
         return text.components(separatedBy: rowSeparator).map { $0.components(separatedBy: fieldSeparator) }
+    }
+
+    /// Opens the vault at `location` (a file or a database URL) in this process, the way the
+    /// CLI does, for tests that unlock a user's keys directly.
+    public static func openVault(_ location: String) throws -> Vault {
+        guard isPostgresURL(location) else { return try Vault.open(path: location) }
+        let store = try PostgresStore.open(url: location)
+        return try Vault.open(store: store, name: store.location.display)
     }
 }

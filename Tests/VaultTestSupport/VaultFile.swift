@@ -47,4 +47,36 @@ public enum VaultFile {
             try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid").map { $0.description }
         }
     }
+
+    /// Runs statements a writer without keys could run, on either store. Values are inline
+    /// literals the two dialects read alike (text, integers, subqueries; no blobs).
+    public static func execute(_ path: String, _ sql: String) throws {
+        if TestStore.isPostgresURL(path) { try TestStore.psql(sql, url: path); return }
+        try SQLiteFile.withDatabase(path, foreignKeys: false) { db in try db.execute(sql: sql) }
+    }
+
+    /// The first column of a query's rows as text ("" for NULL; integers in decimal), on
+    /// either store. Blobs: select them through ``hex(_:_:)``.
+    public static func strings(_ path: String, _ sql: String) throws -> [String] {
+        if TestStore.isPostgresURL(path) { return try TestStore.query(sql, url: path).map { $0[0] } }
+        return try SQLiteFile.withDatabase(path, foreignKeys: true) { db in
+            try Row.fetchAll(db, sql: sql).map { row in
+                switch (row[0] as DatabaseValue).storage {
+                case .null: return ""
+                case .int64(let i): return String(i)
+                case .double(let d): return String(d)
+                case .string(let t): return t
+                case .blob(let b): return b.map { String(format: "%02X", $0) }.joined()
+                }
+            }
+        }
+    }
+
+    /// One value of a query, as ``strings(_:_:)`` reads it; nil when there is no row.
+    public static func string(_ path: String, _ sql: String) throws -> String? { try strings(path, sql).first }
+
+    /// An SQL expression giving `column`'s bytes as upper-case hex in the store's dialect.
+    public static func hex(_ column: String, _ path: String) -> String {
+        TestStore.isPostgresURL(path) ? "upper(encode(\(column), 'hex'))" : "hex(\(column))"
+    }
 }

@@ -17,10 +17,8 @@ struct AccessLogEndToEndTests {
         _ = try p.ok("rivera", ["note", "open", note, "--purpose", "TREAT", "--reason", "prep"])
         _ = try p.run("chen", ["note", "open", note, "--purpose", "TREAT"])
         _ = try p.ok("rivera", ["note", "list", client])
-        let seq = try VaultFile.withDatabase(p.vault) { db in
-            try Int64.fetchOne(db, sql: "SELECT seq FROM access_log WHERE action = 'note.open' AND actor = 'rivera' AND outcome = 'success'")
-        }
-        return (p, try #require(seq))
+        let seq = try VaultFile.string(p.vault, "SELECT seq FROM access_log WHERE action = 'note.open' AND actor = 'rivera' AND outcome = 'success'")
+        return (p, try #require(seq.flatMap { Int64($0) }))
     }
 
     func verify(_ p: TestPractice, checkpoint: String? = nil) throws -> CLIResult {
@@ -42,16 +40,14 @@ struct AccessLogEndToEndTests {
     @Test("a modified field is named", arguments: ["purpose", "outcome", "actor", "client_id", "time", "flags"])
     func modifiedColumn(_ column: String) throws {
         let (p, seq) = try practiceWithHistory()
-        let value: any DatabaseValueConvertible = column == "time" ? 1 : (column == "outcome" ? "denied" : "HLEGAL")
-        try VaultFile.withDatabase(p.vault) { db in
-            try db.execute(sql: "UPDATE access_log SET \(column) = ? WHERE seq = ?", arguments: [value, seq])
-        }
+        let value = column == "time" ? "1" : (column == "outcome" ? "'denied'" : "'HLEGAL'")
+        try VaultFile.execute(p.vault, "UPDATE access_log SET \(column) = \(value) WHERE seq = \(seq)")
         let r = try verify(p)
         #expect(r.exitCode == 65)
         #expect(r.stderr == "confidant: error: entry \(seq) was modified: its fields no longer match its signed bytes\n")
     }
 
-    @Test("rewriting the signed bytes too is caught by the signature")
+    @Test("rewriting the signed bytes too is caught by the signature", .sqliteOnly)
     func modifiedEntryBytes() throws {
         let (p, seq) = try practiceWithHistory()
         try VaultFile.withDatabase(p.vault) { db in
@@ -70,7 +66,7 @@ struct AccessLogEndToEndTests {
     @Test("a removed entry is named")
     func removed() throws {
         let (p, seq) = try practiceWithHistory()
-        try VaultFile.withDatabase(p.vault) { db in try db.execute(sql: "DELETE FROM access_log WHERE seq = ?", arguments: [seq]) }
+        try VaultFile.execute(p.vault, "DELETE FROM access_log WHERE seq = \(seq)")
         let r = try verify(p)
         #expect(r.exitCode == 65)
         #expect(r.stderr == "confidant: error: entry \(seq) is missing: the log jumps from \(seq - 1) to \(seq + 1) (entries were removed)\n")
@@ -79,21 +75,21 @@ struct AccessLogEndToEndTests {
     @Test("reordered entries are named")
     func reordered() throws {
         let (p, seq) = try practiceWithHistory()
-        try VaultFile.withDatabase(p.vault) { db in
-            try db.execute(sql: "UPDATE access_log SET seq = -1 WHERE seq = ?", arguments: [seq])
-            try db.execute(sql: "UPDATE access_log SET seq = ? WHERE seq = ?", arguments: [seq, seq + 1])
-            try db.execute(sql: "UPDATE access_log SET seq = ? WHERE seq = -1", arguments: [seq + 1])
-        }
+        try VaultFile.execute(p.vault, """
+            UPDATE access_log SET seq = -1 WHERE seq = \(seq);
+            UPDATE access_log SET seq = \(seq) WHERE seq = \(seq + 1);
+            UPDATE access_log SET seq = \(seq + 1) WHERE seq = -1
+            """)
         let r = try verify(p)
         #expect(r.exitCode == 65)
         #expect(r.stderr.hasPrefix("confidant: error: entry \(seq) "))
     }
 
-    @Test("an entry re-signed with another user's key is named", arguments: [false, true])
+    @Test("an entry re-signed with another user's key is named", .sqliteOnly, arguments: [false, true])
     func reSigned(_ changeSigner: Bool) throws {
         let (p, seq) = try practiceWithHistory()
         // chen's real signing key, unlocked the way chen would.
-        let vault = try Vault.open(path: p.vault)
+        let vault = try TestStore.openVault(p.vault)
         let chen = try vault.unlock(user: "chen", passphrase: try SecretBytes(copying: Array("chen passphrase 1".utf8)))
         try VaultFile.withDatabase(p.vault) { db in
             let entry = try #require(try Data.fetchOne(db, sql: "SELECT entry FROM access_log WHERE seq = ?", arguments: [seq]))
@@ -122,12 +118,9 @@ struct AccessLogEndToEndTests {
         _ = try p.ok("rivera", ["client", "list"])
         // The careful attacker: drop the last entries and their tree heads.
         let keep = pinned - 2
-        try VaultFile.withDatabase(p.vault) { db in
-            try db.execute(sql: "DELETE FROM access_log WHERE seq > ?", arguments: [keep])
-            try db.execute(sql: "DELETE FROM tree_heads WHERE size > ?", arguments: [keep])
-        }
-        let quiet = try VaultFile.withDatabase(p.vault) { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM access_log") }
-        #expect(quiet == keep)
+        try VaultFile.execute(p.vault, "DELETE FROM access_log WHERE seq > \(keep); DELETE FROM tree_heads WHERE size > \(keep)")
+        let quiet = try VaultFile.string(p.vault, "SELECT COUNT(*) FROM access_log")
+        #expect(quiet == String(keep))
         let r = try verify(p, checkpoint: cp)
         #expect(r.exitCode == 65)
         #expect(r.stderr.hasPrefix("confidant: error: entry \(keep + 1) is missing: the log has \(keep) entries but the checkpoint of "))
@@ -138,7 +131,7 @@ struct AccessLogEndToEndTests {
     func truncatedEntriesOnly() throws {
         let (p, _) = try practiceWithHistory()
         let n = try VaultFile.logRows(p.vault).count
-        try VaultFile.withDatabase(p.vault) { db in try db.execute(sql: "DELETE FROM access_log WHERE seq > ?", arguments: [n - 3]) }
+        try VaultFile.execute(p.vault, "DELETE FROM access_log WHERE seq > \(n - 3)")
         let r = try verify(p)
         #expect(r.exitCode == 65)
         #expect(r.stderr == "confidant: error: entry \(n - 2) is missing: tree heads exist for 3 entries after the last one (the log was truncated)\n")
@@ -245,9 +238,7 @@ struct AccessLogEndToEndTests {
         let client = try p.addClient()
         _ = try p.ok("admin", ["careteam", "grant", client, "chen", "--recovery-key", p.recoveryKey])
         _ = try p.ok("admin", ["settings", "set", "review.working-hours", "00:00-24:00"])
-        let flags = try VaultFile.withDatabase(p.vault) { db in
-            try String.fetchOne(db, sql: "SELECT flags FROM access_log WHERE action = 'careteam.grant' AND actor = 'admin' ORDER BY seq DESC LIMIT 1")
-        }
+        let flags = try VaultFile.string(p.vault, "SELECT flags FROM access_log WHERE action = 'careteam.grant' AND actor = 'admin' ORDER BY seq DESC LIMIT 1")
         #expect(flags == "outside-care-team")
         let items = try JSONSerialization.jsonObject(with: try p.run("morgan", ["--json", "log", "review"]).stdoutData) as? [[String: Any]] ?? []
         #expect(!items.contains { $0["rule"] as? String == "outside-care-team" }, "\(items)")

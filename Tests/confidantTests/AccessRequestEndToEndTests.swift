@@ -37,7 +37,7 @@ struct AccessRequestEndToEndTests {
         return (records ?? [:], opened)
     }
 
-    @Test("received 2026-01-05 is due 2026-02-04; extended once 2026-03-06, overdue only after that; a second extension 64")
+    @Test("received 2026-01-05 is due 2026-02-04; extended once 2026-03-06, overdue only after that; a second extension 64", .sqliteOnly)
     func deadlines() throws {
         let p = try TestPractice(env: testClock("2026-01-06T10:00:00Z"))
         let client = try p.addClient(name: "Dana Reyes")
@@ -156,7 +156,7 @@ struct AccessRequestEndToEndTests {
         #expect(try p.run("morgan", ["log", "verify"]).exitCode == 0)
     }
 
-    @Test("a practice with no second therapist records an outside reviewer and its decision; uphold keeps the denial")
+    @Test("a practice with no second therapist records an outside reviewer and its decision; uphold keeps the denial", .sqliteOnly)
     func externalReviewer() throws {
         let p = try TestPractice()
         let client = try p.addClient()
@@ -235,7 +235,7 @@ struct AccessRequestEndToEndTests {
         #expect((records2["withheld"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [psy])
     }
 
-    @Test("a copy to a third party needs the client's signed direction on file, matching the name; the export names it")
+    @Test("a copy to a third party needs the client's signed direction on file, matching the name; the export names it", .sqliteOnly)
     func thirdPartyCopy() throws {
         let p = try TestPractice(env: testClock("2026-11-20T10:00:00Z"))
         let client = try p.addClient()

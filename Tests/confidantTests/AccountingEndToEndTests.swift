@@ -45,7 +45,7 @@ struct AccountingEndToEndTests {
         #expect(try p.run("rivera", ["disclosures", client, "--since", "15/01/2018"], env: at).exitCode == 64)
     }
 
-    @Test("the accounting cannot silently lose a row: a deleted disclosure record exits 65 naming it")
+    @Test("the accounting cannot silently lose a row: a deleted disclosure record exits 65 naming it", .sqliteOnly)
     func deletedDisclosureRow() throws {
         let p = try TestPractice()
         try p.enrolAuditor()
@@ -78,7 +78,7 @@ struct AccountingEndToEndTests {
         #expect(v.stderr.contains("client \(client): table records holds"), "\(v.stderr)")
     }
 
-    @Test("an altered disclosure record also exits 65 naming it")
+    @Test("an altered disclosure record also exits 65 naming it", .sqliteOnly)
     func alteredDisclosureRow() throws {
         let p = try TestPractice()
         let client = try p.addClient()

@@ -54,7 +54,7 @@ struct AccountingRequestEndToEndTests {
         return (p, client, note)
     }
 
-    @Test("request → extend → fulfil: due 60 days after receipt, +30 once, the file opens with age -d and lists exactly the period's disclosures")
+    @Test("request → extend → fulfil: due 60 days after receipt, +30 once, the file opens with age -d and lists exactly the period's disclosures", .sqliteOnly)
     func lifecycle() throws {
         let (p, client, note) = try practiceWithDisclosures()
         let march = Self.at("2026-03-01T10:00:00Z")
@@ -119,9 +119,7 @@ struct AccountingRequestEndToEndTests {
         // The signed entry proves the delivered bytes; the request is fulfilled, once.
         let digest = Encoding.hex(SHA256.hash([UInt8](plain)))
         #expect(delivery["sha256"] as? String == digest)
-        let detail = try VaultFile.withDatabase(p.vault) { db in
-            try String.fetchAll(db, sql: "SELECT detail FROM access_log WHERE action = 'accounting.fulfilled' AND outcome = 'success'")
-        }
+        let detail = try VaultFile.strings(p.vault, "SELECT detail FROM access_log WHERE action = 'accounting.fulfilled' AND outcome = 'success'")
         #expect(detail == ["sha256:\(digest)"])
         let twice = try p.run("rivera", ["accounting", "fulfill", req, "--out", p.dir.file("again.age"), "--recipient", recipient], env: tenth)
         #expect(twice.exitCode == 64)

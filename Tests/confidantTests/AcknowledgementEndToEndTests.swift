@@ -73,7 +73,7 @@ struct AcknowledgementEndToEndTests {
         #expect((after["acknowledgements"] as? [[String: Any]])?.compactMap { $0["user"] as? String } == ["jordan"])
     }
 
-    @Test("the vault file holds no unkeyed hash of an acknowledged agreement; the signed hash is BLAKE2b keyed with the exported key")
+    @Test("the vault file holds no unkeyed hash of an acknowledged agreement; the signed hash is BLAKE2b keyed with the exported key", .sqliteOnly)
     func keyedHash() throws {
         let p = try TestPractice()
         let client = try p.addClient(name: "Jordan")

@@ -5,7 +5,7 @@ import VaultTestSupport
 /// `confidant unlock` / `lock` through the binary: after one unlock, commands without any
 /// passphrase source are run by the agent (without it they would need a terminal: 64); the
 /// agent refuses what must always ask the passphrase; `lock` ends it.
-@Suite("agent end to end")
+@Suite("agent end to end", .sqliteOnly)
 struct AgentEndToEndTests {
     /// A short runtime folder (socket paths are limited to 108 bytes).
     static func runtimeDir() throws -> String {

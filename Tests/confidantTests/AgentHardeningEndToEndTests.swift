@@ -12,7 +12,7 @@ import Glibc
 /// stalled connection neither holds the agent nor keeps it unlocked; a command's standard input
 /// is read only once the agent has said it serves the user; what withholds entries from a
 /// client's accounting always asks the passphrase.
-@Suite("agent hardening end to end")
+@Suite("agent hardening end to end", .sqliteOnly)
 struct AgentHardeningEndToEndTests {
     /// A practice with rivera's agent unlocked for `idle`, and what the tests drive it with.
     final class Scene: @unchecked Sendable {

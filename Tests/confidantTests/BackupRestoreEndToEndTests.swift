@@ -24,7 +24,7 @@ final class KLWriteLog: @unchecked Sendable {
     }
 }
 
-@Suite("key lifecycle: backup and restore")
+@Suite("key lifecycle: backup and restore", .sqliteOnly)
 struct KeyLifecycleBackupTests {
     @Test("a backup taken while notes are being written opens, verifies, and holds every note committed before it started")
     func backupDuringWrites() throws {

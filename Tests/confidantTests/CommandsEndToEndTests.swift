@@ -5,7 +5,7 @@ import VaultTestSupport
 /// Each command's success path, through the real binary against a real vault file.
 @Suite("commands end to end")
 struct CommandsEndToEndTests {
-    @Test("init creates a 0600 vault and a 0600 recovery key file, and refuses to overwrite")
+    @Test("init creates a 0600 vault and a 0600 recovery key file, and refuses to overwrite", .sqliteOnly)
     func initCommand() throws {
         let p = try TestPractice()
         for path in [p.vault, p.recoveryKey] {

@@ -32,9 +32,7 @@ struct ConventionsEndToEndTests {
         let note = try p.addNote(client, "text")
         #expect(try p.run("rivera", ["note", "open", note]).stdout == "text\n")
         #expect(try p.run("rivera", ["note", "open", note, "--purpose", "treatment"]).exitCode == 0)
-        let rows = try VaultFile.withDatabase(p.vault) { db in
-            try String.fetchAll(db, sql: "SELECT purpose FROM access_log WHERE action = 'note.open' ORDER BY seq")
-        }
+        let rows = try VaultFile.strings(p.vault, "SELECT purpose FROM access_log WHERE action = 'note.open' ORDER BY seq")
         #expect(rows == ["TREAT", "TREAT"])
         #expect(try p.run("rivera", ["note", "open", note, "--purpose", "gossip"]).exitCode == 64)
     }

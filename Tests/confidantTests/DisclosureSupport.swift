@@ -37,7 +37,7 @@ extension TestPractice {
     }
 
     func recordCount() throws -> Int {
-        try VaultFile.withDatabase(vault) { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records") ?? -1 }
+        try VaultFile.string(vault, "SELECT COUNT(*) FROM records").flatMap { Int($0) } ?? -1
     }
 
     func cosignArgs(_ user: String) -> [String] {

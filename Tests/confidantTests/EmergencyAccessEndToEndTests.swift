@@ -30,11 +30,9 @@ fileprivate extension TestPractice {
     }
 
     func recipients(_ client: String) throws -> Set<String> {
-        try VaultFile.withDatabase(vault) { db in
-            Set(try String.fetchAll(db, sql: """
-                SELECT w.recipient FROM key_wraps w JOIN data_keys k ON k.id = w.key_id WHERE k.client_id = ? AND k.state != 'destroyed'
-                """, arguments: [client]))
-        }
+        Set(try VaultFile.strings(vault, """
+            SELECT w.recipient FROM key_wraps w JOIN data_keys k ON k.id = w.key_id WHERE k.client_id = '\(client)' AND k.state != 'destroyed'
+            """))
     }
 
     func exposureOn(_ client: String, _ day: String, env: [String: String]) throws -> [String: String] {

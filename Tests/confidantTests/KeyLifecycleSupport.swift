@@ -86,22 +86,20 @@ extension TestPractice {
     /// What a refused command must leave alone: the vault id, every record and wrap, the users,
     /// and the log (as rows).
     func klSnapshot() throws -> (vaultID: [UInt8], records: [String], wraps: [String], users: [String], log: [String]) {
-        try VaultFile.withDatabase(vault) { db in
-            let id: [UInt8] = klBytes(try Data.fetchOne(db, sql: "SELECT vault_id FROM vault") ?? Data())
-            let records = try Row.fetchAll(db, sql: "SELECT id, key_version, hex(ciphertext) AS c FROM records ORDER BY id").map {
-                "\($0["id"] as String? ?? "")|\($0["key_version"] as Int? ?? -1)|\($0["c"] as String? ?? "")"
-            }
-            let wraps = try Row.fetchAll(db, sql: "SELECT key_id, recipient, hex(wrapped) AS w FROM key_wraps ORDER BY key_id, recipient").map {
-                "\($0["key_id"] as Int64? ?? -1)|\($0["recipient"] as String? ?? "")|\($0["w"] as String? ?? "")"
-            }
-            let users = try Row.fetchAll(db, sql: "SELECT name, hex(box_pk) AS b, hex(sign_pk) AS s FROM users ORDER BY name").map {
-                "\($0["name"] as String? ?? "")|\($0["b"] as String? ?? "")|\($0["s"] as String? ?? "")"
-            }
-            let log = try Row.fetchAll(db, sql: "SELECT seq, action, actor, outcome, hex(leaf_hash) AS h FROM access_log ORDER BY seq").map {
-                "\($0["seq"] as Int64? ?? -1)|\($0["action"] as String? ?? "")|\($0["actor"] as String? ?? "")|\($0["outcome"] as String? ?? "")|\($0["h"] as String? ?? "")"
-            }
-            return (id, records, wraps, users, log)
+        let v = vault
+        func hex(_ c: String) -> String { VaultFile.hex(c, v) }
+        let idHex = try VaultFile.string(v, "SELECT \(hex("vault_id")) FROM vault") ?? ""
+        let id: [UInt8] = stride(from: 0, to: idHex.count - 1, by: 2).compactMap {
+            UInt8(idHex.dropFirst($0).prefix(2), radix: 16)
         }
+        // One text per row, the columns joined with "|" by the database itself.
+        let records = try VaultFile.strings(v, "SELECT id || '|' || key_version || '|' || \(hex("ciphertext")) FROM records ORDER BY id")
+        let wraps = try VaultFile.strings(v, "SELECT key_id || '|' || recipient || '|' || \(hex("wrapped")) FROM key_wraps ORDER BY key_id, recipient")
+        let users = try VaultFile.strings(v, "SELECT name || '|' || \(hex("box_pk")) || '|' || \(hex("sign_pk")) FROM users ORDER BY name")
+        let log = try VaultFile.strings(v, """
+            SELECT seq || '|' || action || '|' || actor || '|' || outcome || '|' || \(hex("leaf_hash")) FROM access_log ORDER BY seq
+            """)
+        return (id, records, wraps, users, log)
     }
 }
 
@@ -142,7 +140,7 @@ struct RevocationScenario {
         // Chen, still on the team, copies out every secret it can reach.
         var kept = KeptKeyMaterial()
         do {
-            let vault = try Vault.open(path: p.vault)
+            let vault = try TestStore.openVault(p.vault)
             let chen = try vault.unlock(user: "chen", passphrase: try SecretBytes(copying: klBytes("chen passphrase 1".utf8)))
             try vault.store.read { tx in
                 for key in try tx.dataKeys(clientID: client) {
@@ -176,7 +174,7 @@ struct RevocationScenario {
     }
 
     static func opens(_ path: String, _ recordID: String, withDataKey secret: [UInt8]) throws -> Bool {
-        let vault = try Vault.open(path: path)
+        let vault = try TestStore.openVault(path)
         return try vault.store.read { tx in
             guard let rec = try tx.record(id: recordID) else { throw TestFailure("no record \(recordID)") }
             let ad = AssociatedData.forRecord(vaultID: vault.meta.vaultID, row: rec)

@@ -35,7 +35,7 @@ struct KeyLifecycleRevocationTests {
         for n in s.oldNotes { #expect(try s.p.klOpen(n.id).1 == n.text) }
 
         // With the kept material, offline.
-        let vault = try Vault.open(path: s.p.vault)
+        let vault = try TestStore.openVault(s.p.vault)
         let chenOld = try X25519KeyPair(publicKey: s.kept.boxPublicKey, secretKey: try SecretBytes(copying: s.kept.boxSecretKey))
         let (newKey, newWraps, chenWraps, clientKeyIDs): (DataKeyRow, [KeyWrapRow], [KeyWrapRow], Set<Int64>) = try vault.store.read { tx in
             guard let rec = try tx.record(id: s.newNote.id), let key = try tx.dataKey(id: rec.keyID) else {
@@ -84,7 +84,7 @@ struct KeyLifecycleRevocationTests {
     func revokedUserVaultKeysOpenNothingNew() throws {
         let s = try RevocationScenario()
         #expect(s.revokeExit == 0, "\(s.revokeStderr)")
-        let vault = try Vault.open(path: s.p.vault)
+        let vault = try TestStore.openVault(s.p.vault)
         // Every X25519 key pair chen could reconstruct from what it kept: its own box key, and
         // every vault-level X25519 key it could unwrap (the break-glass key is wrapped to every
         // therapist).

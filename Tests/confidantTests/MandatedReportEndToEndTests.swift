@@ -185,7 +185,7 @@ extension MandatedReportEndToEndTests {
 }
 
 extension MandatedReportEndToEndTests {
-    @Test("restore of a backup taken before 3 disclosures keeps their entries; a pre-restore checkpoint verifies; the accounting lists them")
+    @Test("restore of a backup taken before 3 disclosures keeps their entries; a pre-restore checkpoint verifies; the accounting lists them", .sqliteOnly)
     func restoreIsAppendOnly() throws {
         let p = try TestPractice()
         try p.enrolAuditor()
@@ -267,7 +267,7 @@ extension MandatedReportEndToEndTests {
 }
 
 extension MandatedReportEndToEndTests {
-    @Test("restore repairs a vault whose state a writer damaged: refused (65) before, working and verifying after")
+    @Test("restore repairs a vault whose state a writer damaged: refused (65) before, working and verifying after", .sqliteOnly)
     func restoreRepairsDamage() throws {
         let p = try TestPractice()
         let client = try p.addClient()
@@ -286,7 +286,7 @@ extension MandatedReportEndToEndTests {
 }
 
 extension MandatedReportEndToEndTests {
-    @Test("restore needs a compliance officer's approval: none is 64, a therapist or oneself 77; the approval is its own signed entry")
+    @Test("restore needs a compliance officer's approval: none is 64, a therapist or oneself 77; the approval is its own signed entry", .sqliteOnly)
     func restoreApproval() throws {
         let p = try TestPractice(extraUsers: [("boss", "admin,compliance")])
         let backup = p.dir.file("b.backup")
@@ -302,7 +302,7 @@ extension MandatedReportEndToEndTests {
 }
 
 extension MandatedReportEndToEndTests {
-    @Test("a copy changed offline and handed in as the backup (it branched off the live log) is refused (65); nothing changes")
+    @Test("a copy changed offline and handed in as the backup (it branched off the live log) is refused (65); nothing changes", .sqliteOnly)
     func restoreRefusesAFork() throws {
         let p = try TestPractice()
         let fork = p.dir.file("fork.vault")

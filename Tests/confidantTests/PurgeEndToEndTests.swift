@@ -13,7 +13,7 @@ import Glibc
 
 @Suite("key lifecycle: purge")
 struct KeyLifecyclePurgeTests {
-    @Test("purge crypto-shreds a client: refused before retention unless forced with compliance approval; no ciphertext byte survives")
+    @Test("purge crypto-shreds a client: refused before retention unless forced with compliance approval; no ciphertext byte survives", .sqliteOnly)
     func purge() throws {
         let p = try TestPractice()
         let one = try p.addClient(name: "Purge One, a client whose sealed profile is long enough to slice")

@@ -87,7 +87,7 @@ struct RefusalsEndToEndTests {
         #expect(try VaultFile.logRows(p.vault).last?.outcome == "denied")
     }
 
-    @Test("a corrupt or non-vault file given as --vault exits 65 and is left unchanged",
+    @Test("a corrupt or non-vault file given as --vault exits 65 and is left unchanged", .sqliteOnly,
           arguments: ["text", "empty", "sqlite", "garbled"])
     func notAVault(_ kind: String) throws {
         let p = try TestPractice()

@@ -31,7 +31,7 @@ struct ReviewClosureTests {
         #expect(closed["closedBy"] as? String == "morgan")
     }
 
-    @Test("a closing entry planted by a writer closes nothing")
+    @Test("a closing entry planted by a writer closes nothing", .sqliteOnly)
     func plantedClosure() throws {
         let p = try TestPractice()
         let client = try p.addClient()
@@ -72,9 +72,7 @@ struct ReviewClosureTests {
         let all = (try JSONSerialization.jsonObject(with: list.stdoutData)) as? [[String: Any]] ?? []
         let id = try #require(all.first?["id"] as? String)
         #expect(try CLI.run(["log", "close-review", id, "--note", "my typo"] + auth).exitCode == 0)
-        let flags = try VaultFile.withDatabase(vault) { db in
-            try String.fetchOne(db, sql: "SELECT flags FROM access_log WHERE action = 'review.close' ORDER BY seq DESC LIMIT 1")
-        }
+        let flags = try VaultFile.string(vault, "SELECT flags FROM access_log WHERE action = 'review.close' ORDER BY seq DESC LIMIT 1")
         #expect(flags == "self-reviewed")
     }
 }

@@ -87,7 +87,7 @@ final class SeededPractice: @unchecked Sendable {
     }
 }
 
-@Suite("crash-safe rotation")
+@Suite("crash-safe rotation", .sqliteOnly)
 struct RotationKillTests {
     @Test("SIGKILL at 20 random moments during key rotate --all-clients: the vault opens, every record decrypts, the log verifies, a resume completes")
     func killTwentyTimes() throws {

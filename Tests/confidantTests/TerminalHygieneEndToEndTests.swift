@@ -88,7 +88,7 @@ struct TerminalHygieneEndToEndTests {
         try VaultFile.withDatabase(path, foreignKeys: false) { try $0.execute(sql: sql, arguments: args) }
     }
 
-    @Test("stored actors, details and care-team names with control characters are shown escaped")
+    @Test("stored actors, details and care-team names with control characters are shown escaped", .sqliteOnly)
     func storedTextEscaped() throws {
         let p = try TestPractice()
         let client = try p.addClient()

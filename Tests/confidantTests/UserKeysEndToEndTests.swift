@@ -67,7 +67,7 @@ struct KeyLifecycleUserKeyTests {
             })
         }
         let before = try fingerprints()
-        let boxBefore = try VaultFile.withDatabase(p.vault) { db in try Data.fetchOne(db, sql: "SELECT box_pk FROM users WHERE name = 'rivera'") }
+        let boxBefore = try VaultFile.string(p.vault, "SELECT \(VaultFile.hex("box_pk", p.vault)) FROM users WHERE name = 'rivera'")
 
         let r = try p.run("rivera", ["--json", "key", "rotate", "--self"])
         #expect(r.exitCode == 0, "\(r.stderr)")
@@ -76,7 +76,7 @@ struct KeyLifecycleUserKeyTests {
         #expect(after["rivera"] != before["rivera"])
         #expect(klObject(r)["fingerprint"] as? String == after["rivera"])
         for u in ["admin", "chen", "morgan"] { #expect(after[u] == before[u]) }
-        let boxAfter = try VaultFile.withDatabase(p.vault) { db in try Data.fetchOne(db, sql: "SELECT box_pk FROM users WHERE name = 'rivera'") }
+        let boxAfter = try VaultFile.string(p.vault, "SELECT \(VaultFile.hex("box_pk", p.vault)) FROM users WHERE name = 'rivera'")
         #expect(boxAfter != boxBefore)
 
         #expect(try p.klOpen(n1).1 == t1)

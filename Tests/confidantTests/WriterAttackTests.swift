@@ -11,7 +11,7 @@ import VaultTestSupport
 
 fileprivate let tamperedState = "differs from what its signed entries committed"
 
-@Suite("writer attacks")
+@Suite("writer attacks", .sqliteOnly)
 struct WriterAttackTests {
     @Test("the untampered scene: the revoked therapist is refused (77), so is the unstated basis (77), and the log verifies")
     func baseline() throws {
@@ -169,7 +169,7 @@ struct WriterAttackTests {
 }
 
 /// Listings across clients prove they are complete.
-@Suite("writer attacks on listings")
+@Suite("writer attacks on listings", .sqliteOnly)
 struct WriterListingAttackTests {
     @Test("a recovery wrap renamed out of the listing makes key rotate --recovery refuse (65), not skip the client")
     func renamedRecoveryWrap() throws {
@@ -190,7 +190,7 @@ struct WriterListingAttackTests {
 }
 
 /// Attacks found in review: a removed signature, rows numbered below 1.
-@Suite("writer attacks on the log's tail")
+@Suite("writer attacks on the log's tail", .sqliteOnly)
 struct WriterLogTailAttackTests {
     @Test("blanking the signer of the newest entries (to trust an older root) is refused (65)")
     func blankedSigner() throws {

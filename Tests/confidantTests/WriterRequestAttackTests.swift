@@ -6,7 +6,7 @@ import VaultTestSupport
 // The writer without keys against clients' requests: a request's state is part of the signed
 // state, so flipping it in the file is refused (65) before anything is decided on it.
 
-@Suite("writer attacks on requests")
+@Suite("writer attacks on requests", .sqliteOnly)
 struct WriterRequestAttackTests {
     @Test("a denied access request flipped back to open by one UPDATE is not fulfilled (65, no file) and log verify names it")
     func reopenedDenial() throws {

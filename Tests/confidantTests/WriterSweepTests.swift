@@ -12,7 +12,7 @@ fileprivate let allTables = ["vault", "users", "user_history", "clients", "care_
 /// separately delete sampled rows one at a time. After each change, every decision the attacker
 /// wants to flip is unchanged (the revoked therapist is refused, the unstated basis is refused)
 /// or the command exits 65; and `log verify` exits 65 whenever anything changed.
-@Suite("writer sweep")
+@Suite("writer sweep", .sqliteOnly)
 struct WriterSweepTests {
     @Test("rolling any table back to an earlier snapshot flips no decision, and log verify catches it")
     func rollBackEachTable() throws {
